@@ -1,0 +1,123 @@
+//! Agencies: their adaptive policy, their queues and the counters they keep.
+
+use crate::ids::{CitizenId, Domain, Tick};
+use crate::params::{AgencySpec, Policy};
+use std::collections::VecDeque;
+
+/// A case accepted into an agency's queue.
+#[derive(Clone, Copy, Debug)]
+pub struct Case {
+    pub citizen: CitizenId,
+    pub domain: Domain,
+    /// Tick the case joined the queue.
+    pub since: Tick,
+}
+
+/// What happened at one agency in one week (reset every tick).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AgencyWeek {
+    pub arrivals: u32,
+    pub failure_demand: u32,
+    pub accepted: u32,
+    pub refused: u32,
+    pub parked: u32,
+    pub served: u32,
+    pub reneged: u32,
+    pub crisis_events: u32,
+    pub referrals_made: u32,
+    pub referrals_lost: u32,
+    /// Departures from the queue (served or gave up) and their summed waits in weeks.
+    pub departures: u32,
+    pub wait_sum: u64,
+    /// Capacity available and used this week, in simulated case units.
+    pub capacity: f64,
+    pub work_done: f64,
+    /// Spend this week, £ of the real place (undiscounted).
+    pub spend: f64,
+    pub crisis_spend: f64,
+    pub prevention_spend: f64,
+    pub assessment_spend: f64,
+}
+
+/// What an agency judges its KPIs on: one quarter's totals.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AgencyQuarter {
+    pub arrivals: u32,
+    pub failure_demand: u32,
+    pub departures: u32,
+    pub wait_sum: u64,
+    pub refused: u32,
+    pub spend: f64,
+    pub allowance: f64,
+    /// Spend in other agencies attributed to this agency's failures (£).
+    pub shifted_out: f64,
+}
+
+impl AgencyQuarter {
+    pub fn add_week(&mut self, w: &AgencyWeek) {
+        self.arrivals += w.arrivals;
+        self.failure_demand += w.failure_demand;
+        self.departures += w.departures;
+        self.wait_sum += w.wait_sum;
+        self.refused += w.refused + w.parked + w.reneged;
+        self.spend += w.spend;
+    }
+}
+
+/// An agency's money this financial year, £ of the real place.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AgencyYear {
+    /// Annual allowance: own budget (ring-fenced part) plus its share of the pool.
+    pub allowance: f64,
+    pub spend: f64,
+    pub discretionary: f64,
+    /// Value of demand turned away (refused, parked, gave up) at unit intervention cost.
+    pub unmet_value: f64,
+}
+
+/// One agency of the place at run time.
+#[derive(Clone, Debug)]
+pub struct Agency {
+    pub policy: Policy,
+    /// This agency's own weight on the place outcome; moves toward the place's `w`.
+    pub culture: f32,
+    /// Cases accepted below the eligibility threshold, served first from reserved capacity.
+    pub prevention_queue: VecDeque<Case>,
+    pub queue: VecDeque<Case>,
+    /// Fractional capacity carried to next week.
+    pub carry: f64,
+    /// Warm hand-off work owed from this week's referrals, taken from next week's capacity.
+    pub handoff_owed: f64,
+    pub week: AgencyWeek,
+    pub quarter: AgencyQuarter,
+    /// Trailing KPI window, oldest first.
+    pub history: VecDeque<AgencyQuarter>,
+    pub year: AgencyYear,
+    /// Share of the pooled budget the board gives this agency.
+    pub pool_share: f64,
+    /// Quarters in which spend ran ahead of the allowance, so discretionary work stopped.
+    pub rationing: bool,
+}
+
+impl Agency {
+    pub fn new(spec: &AgencySpec, culture: f32, pool_share: f64) -> Self {
+        Agency {
+            policy: spec.initial_policy,
+            culture,
+            prevention_queue: VecDeque::new(),
+            queue: VecDeque::new(),
+            carry: 0.0,
+            handoff_owed: 0.0,
+            week: AgencyWeek::default(),
+            quarter: AgencyQuarter::default(),
+            history: VecDeque::new(),
+            year: AgencyYear::default(),
+            pool_share,
+            rationing: false,
+        }
+    }
+
+    pub fn queue_len(&self) -> usize {
+        self.queue.len() + self.prevention_queue.len()
+    }
+}

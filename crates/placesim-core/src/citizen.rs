@@ -1,0 +1,306 @@
+//! Citizens: coupled needs, traits, learned propensities, and the weekly
+//! phases that run over them in parallel (`life_events` and `seek_help`).
+
+use crate::ids::{AgencyId, CitizenId, Domain, Tick, MAX_AGENCIES, MAX_DOMAINS};
+use crate::params::{Params, Role};
+use crate::rng::Stream;
+
+/// Marks "no agency" in the compact per-citizen fields.
+pub const NONE: u8 = u8::MAX;
+
+/// One simulated citizen, standing for `weight` real residents. Plain, fixed
+/// size data (no heap), so a chunk of citizens is one contiguous slice.
+#[derive(Clone, Copy, Debug)]
+pub struct Citizen {
+    /// Need in each domain, 0 (none) to 1 (extreme).
+    pub needs: [f32; MAX_DOMAINS],
+    /// Learned propensity to contact each agency first (Roth–Erev).
+    pub propensity: [f32; MAX_AGENCIES],
+    /// Tick + 1 of the last contact about each domain (0 = never).
+    pub last_contact: [u16; MAX_DOMAINS],
+    /// Agency that last refused, parked, lost or left unresolved each need ([`NONE`] if none).
+    pub blame: [u8; MAX_DOMAINS],
+    /// Tick of that failure.
+    pub blame_tick: [u16; MAX_DOMAINS],
+    pub resilience: f32,
+    pub risk: f32,
+    pub help_threshold: f32,
+    /// Present value of spend on this citizen after warm-up, £ per simulated citizen.
+    pub spend: f32,
+    /// Sum of weekly wellbeing after warm-up.
+    pub wellbeing_sum: f32,
+    /// Agency holding this citizen's open case (queued, or a referral in flight).
+    pub open_agency: u8,
+    pub open_domain: u8,
+    /// Domains with a lost referral not yet followed by a contact (bit mask).
+    pub lost_referral: u8,
+}
+
+impl Citizen {
+    /// A citizen with no needs and no traits, to be overwritten at initialisation.
+    pub const EMPTY: Citizen = Citizen {
+        needs: [0.0; MAX_DOMAINS],
+        propensity: [0.0; MAX_AGENCIES],
+        last_contact: [0; MAX_DOMAINS],
+        blame: [NONE; MAX_DOMAINS],
+        blame_tick: [0; MAX_DOMAINS],
+        resilience: 0.0,
+        risk: 0.0,
+        help_threshold: 0.0,
+        spend: 0.0,
+        wellbeing_sum: 0.0,
+        open_agency: NONE,
+        open_domain: NONE,
+        lost_referral: 0,
+    };
+
+    pub fn has_open_case(&self) -> bool {
+        self.open_agency != NONE
+    }
+
+    pub fn close_case(&mut self) {
+        self.open_agency = NONE;
+        self.open_domain = NONE;
+    }
+
+    pub fn open_case(&mut self, agency: AgencyId, domain: Domain) {
+        self.open_agency = agency.0;
+        self.open_domain = domain.0;
+    }
+
+    /// Other domains (not `d`) whose need is above `level`.
+    pub fn other_needs_above(&self, d: Domain, level: f32, n_domains: usize) -> u32 {
+        (0..n_domains).filter(|&e| e != d.index() && self.needs[e] > level).count() as u32
+    }
+
+    pub fn wellbeing(&self, n_domains: usize) -> f32 {
+        1.0 - self.needs[..n_domains].iter().sum::<f32>() / n_domains as f32
+    }
+
+    /// Roth–Erev update after a contact with `agency`: every propensity decays
+    /// by the forgetting rate, the agency used gains `reward`.
+    pub fn learn(&mut self, agency: AgencyId, reward: f32, p: &Params) {
+        let c = &p.citizens;
+        for q in &mut self.propensity[..p.n_agencies()] {
+            *q = (*q * (1.0 - c.forgetting)).max(c.propensity_floor);
+        }
+        self.propensity[agency.index()] += reward;
+    }
+
+    /// Remember which agency failed this need, for cost-shifting attribution.
+    pub fn blame_on(&mut self, d: Domain, agency: AgencyId, tick: Tick) {
+        self.blame[d.index()] = agency.0;
+        self.blame_tick[d.index()] = tick as u16;
+    }
+
+    pub fn clear_blame(&mut self, d: Domain) {
+        self.blame[d.index()] = NONE;
+    }
+}
+
+/// Initial traits and needs of citizen `id`.
+pub fn new_citizen(p: &Params, rng: &mut Stream) -> Citizen {
+    let c = &p.citizens;
+    let n = &p.needs;
+    let mut needs = [0.0; MAX_DOMAINS];
+    for need in needs.iter_mut().take(n.n_domains()) {
+        *need = 2.0 * c.initial_need * n.need_threshold * rng.unit_f32() * rng.unit_f32();
+    }
+    let mut propensity = [0.0; MAX_AGENCIES];
+    for (q, a) in propensity.iter_mut().zip(&p.agencies) {
+        *q = a.initial_propensity;
+    }
+    Citizen {
+        needs,
+        propensity,
+        last_contact: [0; MAX_DOMAINS],
+        blame: [NONE; MAX_DOMAINS],
+        blame_tick: [0; MAX_DOMAINS],
+        resilience: c.resilience_min + (c.resilience_max - c.resilience_min) * rng.unit_f32(),
+        risk: libm::exp(c.risk_sigma as f64 * rng.normal()) as f32,
+        help_threshold: c.help_threshold_min + (c.help_threshold_max - c.help_threshold_min) * rng.unit_f32(),
+        spend: 0.0,
+        wellbeing_sum: 0.0,
+        open_agency: NONE,
+        open_domain: NONE,
+        lost_referral: 0,
+    }
+}
+
+/// Why a citizen turns up at an agency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContactKind {
+    /// Need past the personal threshold: the citizen chooses where to go.
+    HelpSeeking,
+    /// Need past the crisis level: a forced contact with the crisis service.
+    Crisis,
+}
+
+/// A citizen's contact with an agency, produced by the parallel citizen phase
+/// and applied by the serial agency phase.
+#[derive(Clone, Copy, Debug)]
+pub struct Contact {
+    pub citizen: CitizenId,
+    pub agency: AgencyId,
+    pub domain: Domain,
+    pub kind: ContactKind,
+    /// A repeat contact about the same need within the window, or a contact after a lost referral.
+    pub failure_demand: bool,
+}
+
+/// What a chunk of citizens reports about its week, summed in a fixed order.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ChunkTally {
+    pub wellbeing: f64,
+    pub unmet_need_weeks: u64,
+    pub multiple_needs: u64,
+}
+
+/// Facts a citizen phase needs about the place, computed once a tick.
+pub struct WeekContext<'a> {
+    pub params: &'a Params,
+    pub tick: Tick,
+    pub counting: bool,
+}
+
+/// The parallel citizen phase for one chunk: needs drift (`life_events`),
+/// then each citizen seeks help or is forced into crisis (`seek_help`).
+/// Reads only its own citizens and the place's parameters; returns contacts.
+pub fn citizens_week(
+    ctx: &WeekContext,
+    first_id: u32,
+    citizens: &mut [Citizen],
+    rng: &mut Stream,
+    contacts: &mut Vec<Contact>,
+) -> ChunkTally {
+    let mut tally = ChunkTally::default();
+    for (i, c) in citizens.iter_mut().enumerate() {
+        life_events(c, ctx.params, rng);
+        if ctx.counting {
+            observe(c, ctx.params, &mut tally);
+        }
+        let id = CitizenId(first_id + i as u32);
+        if let Some(contact) = seek_help(c, id, ctx, rng) {
+            contacts.push(contact);
+        }
+    }
+    debug_assert!(tally.multiple_needs <= citizens.len() as u64);
+    tally
+}
+
+/// Shocks arrive, with a hazard raised by unmet need in coupled domains;
+/// needs recover slowly on their own.
+#[inline]
+pub fn life_events(c: &mut Citizen, p: &Params, rng: &mut Stream) {
+    let n = &p.needs;
+    let d_count = n.n_domains();
+    let mut unmet = [0.0f32; MAX_DOMAINS];
+    let span = 1.0 - n.need_threshold;
+    for (u, need) in unmet.iter_mut().zip(&c.needs).take(d_count) {
+        *u = ((need - n.need_threshold) / span).max(0.0);
+    }
+    for d in 0..d_count {
+        let mut spill = 0.0;
+        for (e, u) in unmet.iter().enumerate().take(d_count) {
+            if e != d {
+                spill += n.coupling[e * d_count + d] * u;
+            }
+        }
+        let hazard = n.domains[d].base_hazard * c.risk * (1.0 + spill);
+        let draw = rng.unit_f32();
+        let mut need = c.needs[d];
+        if draw < hazard {
+            // Reuse the draw: given a shock, draw/hazard is uniform on [0, 1).
+            need += n.shock_min + (n.shock_max - n.shock_min) * (draw / hazard);
+        }
+        need -= n.recovery_rate * c.resilience * need;
+        c.needs[d] = need.clamp(0.0, 1.0);
+    }
+}
+
+/// Wellbeing, unmet need and multiple needs of one citizen this week.
+#[inline]
+fn observe(c: &mut Citizen, p: &Params, tally: &mut ChunkTally) {
+    let n = &p.needs;
+    let d_count = n.n_domains();
+    let wb = c.wellbeing(d_count);
+    c.wellbeing_sum += wb;
+    tally.wellbeing += wb as f64;
+    let mut high = 0;
+    for d in 0..d_count {
+        let need = c.needs[d];
+        let in_service = c.open_domain as usize == d;
+        if need > n.need_threshold && !in_service {
+            tally.unmet_need_weeks += 1;
+        }
+        if need > n.high_need {
+            high += 1;
+        }
+    }
+    if high >= 3 {
+        tally.multiple_needs += 1;
+    }
+}
+
+/// A need past the crisis level forces a crisis contact; otherwise a need past
+/// the personal threshold, with no open case, sends the citizen to the agency
+/// it chooses by its learned propensities.
+#[inline]
+fn seek_help(c: &mut Citizen, id: CitizenId, ctx: &WeekContext, rng: &mut Stream) -> Option<Contact> {
+    let p = ctx.params;
+    let d_count = p.needs.n_domains();
+    let mut worst = 0;
+    for d in 1..d_count {
+        if c.needs[d] > c.needs[worst] {
+            worst = d;
+        }
+    }
+    let need = c.needs[worst];
+    let domain = Domain(worst as u8);
+    let (agency, kind) = if need > p.needs.crisis_level {
+        (p.needs.domains[worst].crisis_agency, ContactKind::Crisis)
+    } else if need > c.help_threshold && !c.has_open_case() {
+        (choose_agency(c, domain, p, rng)?, ContactKind::HelpSeeking)
+    } else {
+        return None;
+    };
+    let stamp = ctx.tick as u16 + 1;
+    let last = c.last_contact[worst];
+    let repeat = last != 0 && stamp - last <= p.needs.failure_window;
+    let after_lost = c.lost_referral & (1 << worst) != 0;
+    c.last_contact[worst] = stamp;
+    c.lost_referral &= !(1 << worst);
+    Some(Contact { citizen: id, agency, domain, kind, failure_demand: repeat || after_lost })
+}
+
+/// Choose among the agencies whose remit covers the need, in proportion to
+/// learned propensity (crisis services included: they are a door too).
+#[inline]
+fn choose_agency(c: &Citizen, d: Domain, p: &Params, rng: &mut Stream) -> Option<AgencyId> {
+    let mut total = 0.0;
+    for (a, spec) in p.agencies.iter().enumerate() {
+        if spec.remit.contains(d) {
+            total += c.propensity[a];
+        }
+    }
+    if total <= 0.0 {
+        return None;
+    }
+    let mut pick = rng.unit_f32() * total;
+    let mut last = None;
+    for (a, spec) in p.agencies.iter().enumerate() {
+        if spec.remit.contains(d) {
+            last = Some(AgencyId(a as u8));
+            pick -= c.propensity[a];
+            if pick < 0.0 {
+                break;
+            }
+        }
+    }
+    last
+}
+
+/// Is this agency a statutory crisis service?
+pub fn is_crisis(p: &Params, a: AgencyId) -> bool {
+    p.agencies[a.index()].role == Role::Crisis
+}

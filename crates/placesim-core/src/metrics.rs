@@ -1,0 +1,166 @@
+//! Output row types, defined once here so that every writer and reader shares
+//! their columns (listed with units in `docs/OUTPUTS.md`).
+
+use serde::Serialize;
+
+/// One row of `timeseries.csv`: the place in one week. Counts are scaled to
+/// the real place (simulated count × weight); money is £ of the price year,
+/// undiscounted.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct TickRow {
+    pub tick: u32,
+    /// 1 during warm-up (excluded from outcomes), else 0.
+    pub warmup: u8,
+    pub spend: f64,
+    pub crisis_spend: f64,
+    pub prevention_spend: f64,
+    pub board_spend: f64,
+    pub crisis_events: f64,
+    pub contacts: f64,
+    pub failure_demand: f64,
+    pub failure_demand_share: f64,
+    pub mean_wellbeing: f64,
+    pub unmet_need_weeks: f64,
+    pub multiple_needs: f64,
+    pub referrals_made: f64,
+    pub referrals_lost: f64,
+    pub queue_len: f64,
+    pub ring_fenced_budgets: f32,
+    pub function_bound_targets: f32,
+    pub professional_boundaries: f32,
+    pub organisational_frameworks: f32,
+    pub frontline_burden: f32,
+    pub whole_systems_weight: f32,
+}
+
+/// One row of `agencies.csv`: one agency in one week.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct AgencyRow {
+    pub tick: u32,
+    pub agency: String,
+    pub arrivals: f64,
+    pub accepted: f64,
+    pub refused: f64,
+    pub parked: f64,
+    pub served: f64,
+    pub gave_up: f64,
+    pub crisis_events: f64,
+    /// End-of-week queue length (both queues), people.
+    pub queue_len: f64,
+    /// Mean weeks in queue of this week's departures (0 if none).
+    pub mean_wait: f64,
+    pub referrals_made: f64,
+    pub referrals_lost: f64,
+    pub spend: f64,
+    pub crisis_spend: f64,
+    pub prevention_spend: f64,
+    /// Annual allowance in force (own ring-fenced budget plus pool share), £.
+    pub budget: f64,
+    pub spend_year_to_date: f64,
+    pub eligibility_threshold: f32,
+    pub complexity_cap: f32,
+    pub prevention_capacity_share: f32,
+    pub intensity: f32,
+    pub referral_propensity: f32,
+    /// Work done over capacity available this week (crisis services: episodes over capacity).
+    pub utilisation: f64,
+    pub culture: f32,
+}
+
+/// One row of `cost_shifting.csv`: spend by `spender` attributed to a failure
+/// of `caused_by` (an agency id, or `unattributed`), present value £.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CostShiftRow {
+    pub spender: String,
+    pub caused_by: String,
+    pub spend: f64,
+}
+
+/// Run-level outcomes (`summary.json`), all after warm-up. Money is present
+/// value in £ of the price year; counts are scaled to the real place.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Summary {
+    pub residents: u32,
+    pub population: u32,
+    pub weight: f64,
+    pub seed: u64,
+    pub ticks: u32,
+    pub warmup_ticks: u32,
+    pub total_spend: f64,
+    pub spend_by_agency: Vec<(String, f64)>,
+    pub board_spend: f64,
+    pub crisis_spend_share: f64,
+    pub prevention_spend_share: f64,
+    /// Spend beyond allowance, summed over agencies and financial years (£, undiscounted).
+    pub overspend: f64,
+    pub mean_wellbeing: f64,
+    pub low_decile_wellbeing: f64,
+    /// Gini coefficient of citizens' mean wellbeing.
+    pub wellbeing_gini: f64,
+    pub wellbeing_weeks_per_million: f64,
+    pub crisis_events: f64,
+    pub crisis_events_by_agency: Vec<(String, f64)>,
+    pub contacts: f64,
+    pub failure_demand: f64,
+    pub failure_demand_share: f64,
+    pub unmet_need_weeks: f64,
+    /// Mean number of people with three or more high needs in a week.
+    pub multiple_needs: f64,
+    pub top5_cost_share: f64,
+    pub mean_wait: f64,
+    pub referrals_made: f64,
+    pub referrals_lost: f64,
+}
+
+/// Low-decile mean, Gini and top-5 % share computed from per-citizen values.
+pub fn low_decile_mean(values: &mut [f32]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_unstable_by(f32::total_cmp);
+    let n = (values.len() / 10).max(1);
+    values[..n].iter().map(|&v| v as f64).sum::<f64>() / n as f64
+}
+
+/// Gini coefficient of sorted non-negative values.
+pub fn gini_sorted(sorted: &[f32]) -> f64 {
+    let n = sorted.len() as f64;
+    let total: f64 = sorted.iter().map(|&v| v as f64).sum();
+    if sorted.is_empty() || total <= 0.0 {
+        return 0.0;
+    }
+    let weighted: f64 = sorted.iter().enumerate().map(|(i, &v)| (i as f64 + 1.0) * v as f64).sum();
+    (2.0 * weighted) / (n * total) - (n + 1.0) / n
+}
+
+/// Share of the total held by the largest 5 % of values.
+pub fn top_share(values: &mut [f32], share: f64) -> f64 {
+    let total: f64 = values.iter().map(|&v| v as f64).sum();
+    if values.is_empty() || total <= 0.0 {
+        return 0.0;
+    }
+    values.sort_unstable_by(|a, b| b.total_cmp(a));
+    let k = ((values.len() as f64 * share).ceil() as usize).max(1);
+    values[..k].iter().map(|&v| v as f64).sum::<f64>() / total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gini_of_equal_values_is_zero_and_of_one_holder_near_one() {
+        assert!(gini_sorted(&[1.0; 100]).abs() < 1e-9);
+        let mut v = vec![0.0f32; 99];
+        v.push(1.0);
+        assert!((gini_sorted(&v) - 0.99).abs() < 1e-9);
+    }
+
+    #[test]
+    fn top_share_and_low_decile() {
+        let mut v: Vec<f32> = (1..=100).map(|i| i as f32).collect();
+        let top = top_share(&mut v.clone(), 0.05);
+        assert!((top - (96.0 + 97.0 + 98.0 + 99.0 + 100.0) / 5050.0).abs() < 1e-9);
+        assert!((low_decile_mean(&mut v) - 5.5).abs() < 1e-9);
+    }
+}

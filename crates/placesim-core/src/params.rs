@@ -1,0 +1,340 @@
+//! Typed model parameters. Core code sees only these validated types, never a
+//! string key: files and flags are turned into them at the edge.
+
+use crate::ids::{AgencyId, Domain, DomainSet, MAX_AGENCIES, MAX_DOMAINS};
+use serde::Serialize;
+
+/// Most simulated citizens a run may have: 20 million take about 3 GB.
+pub const MAX_POPULATION: u32 = 20_000_000;
+
+/// Everything a run needs, all in the units `docs/ODD.md` states.
+#[derive(Clone, Debug, Serialize)]
+pub struct Params {
+    pub place: Place,
+    pub needs: NeedModel,
+    pub citizens: CitizenTraits,
+    pub agencies: Vec<AgencySpec>,
+    pub barriers: Barriers,
+    pub prices: LiftPrices,
+    pub leadership: Leadership,
+    pub adaptation: AdaptationRule,
+}
+
+/// The place and the run's clock.
+#[derive(Clone, Debug, Serialize)]
+pub struct Place {
+    /// Real people living in the place.
+    pub residents: u32,
+    /// Simulated citizens; each stands for `residents / population` people.
+    pub population: u32,
+    /// Weeks simulated before outcomes are counted.
+    pub warmup_ticks: u32,
+    /// Weeks simulated and counted after warm-up.
+    pub ticks: u32,
+    pub seed: u64,
+    /// Price year of every money value.
+    pub price_year: u16,
+    /// Annual discount rate for present values (Green Book: 0.035).
+    pub discount_rate: f64,
+}
+
+impl Place {
+    /// How many real residents one simulated citizen stands for.
+    pub fn weight(&self) -> f64 {
+        self.residents as f64 / self.population as f64
+    }
+    /// Simulated citizens per real resident (scales capacities).
+    pub fn scale(&self) -> f64 {
+        self.population as f64 / self.residents as f64
+    }
+    pub fn total_ticks(&self) -> u32 {
+        self.warmup_ticks + self.ticks
+    }
+}
+
+/// One need domain.
+#[derive(Clone, Debug, Serialize)]
+pub struct DomainSpec {
+    pub name: String,
+    /// Weekly chance of a shock for a citizen of risk 1 with no other unmet need.
+    pub base_hazard: f32,
+    /// Where a crisis in this domain lands (A&E, police, emergency housing...).
+    pub crisis_agency: AgencyId,
+}
+
+/// How needs arise, couple and recover. Needs are on [0, 1].
+#[derive(Clone, Debug, Serialize)]
+pub struct NeedModel {
+    pub domains: Vec<DomainSpec>,
+    /// `coupling[from * D + to]`: how much unmet need in `from` multiplies the
+    /// shock hazard in `to` (the diagonal is ignored).
+    pub coupling: Vec<f32>,
+    /// Fixed level above which a need counts as unmet need (outcomes only).
+    pub need_threshold: f32,
+    /// Fixed level above which a need is "high" (complexity, multiple needs).
+    pub high_need: f32,
+    /// Level above which a need forces a crisis contact.
+    pub crisis_level: f32,
+    pub shock_min: f32,
+    pub shock_max: f32,
+    /// Weekly fraction of a need that recovers on its own, times resilience.
+    pub recovery_rate: f32,
+    /// A contact about the same need within this many weeks is failure demand.
+    pub failure_window: u16,
+    /// Spend is attributed to an agency's failure for this many weeks after it.
+    pub attribution_window: u16,
+}
+
+impl NeedModel {
+    pub fn n_domains(&self) -> usize {
+        self.domains.len()
+    }
+    pub fn coupling(&self, from: usize, to: usize) -> f32 {
+        self.coupling[from * self.domains.len() + to]
+    }
+}
+
+/// Citizens' traits and how they learn about services.
+#[derive(Clone, Debug, Serialize)]
+pub struct CitizenTraits {
+    /// Standard deviation of log risk (risk is lognormal with median 1).
+    pub risk_sigma: f32,
+    pub resilience_min: f32,
+    pub resilience_max: f32,
+    /// Personal help-seeking threshold, uniform on [min, max].
+    pub help_threshold_min: f32,
+    pub help_threshold_max: f32,
+    /// Mean initial need in each domain, as a fraction of `need_threshold`.
+    pub initial_need: f32,
+    /// Roth–Erev forgetting: every propensity decays by this fraction at each contact.
+    pub forgetting: f32,
+    /// Reinforcement when a contact resolves the need.
+    pub reward_resolved: f32,
+    /// Reinforcement when a contact helps without resolving.
+    pub reward_partial: f32,
+    /// Propensities never fall below this, so no door is ever forgotten entirely.
+    pub propensity_floor: f32,
+}
+
+/// What an agency is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Open to all, preventive (GP, voluntary sector).
+    Universal,
+    /// Assessed, eligibility-based (social care, housing, mental health).
+    Specialist,
+    /// Statutory crisis response; never refuses (A&E, police).
+    Crisis,
+}
+
+/// Money per event, in pounds of the price year.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct UnitCosts {
+    pub assessment: f64,
+    pub intervention: f64,
+    pub crisis: f64,
+}
+
+/// The levers an agency adapts.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct Policy {
+    /// Need level at or above which a case is eligible.
+    pub eligibility_threshold: f32,
+    /// Cases with more than this many other high needs are parked.
+    pub complexity_cap: f32,
+    /// Share of weekly capacity reserved for cases below the threshold.
+    pub prevention_capacity_share: f32,
+    /// Intervention intensity: work, cost and effect of a case scale with it.
+    pub intensity: f32,
+    /// Chance that an out-of-remit or refused need is referred on.
+    pub referral_propensity: f32,
+}
+
+/// One agency of the place.
+#[derive(Clone, Debug, Serialize)]
+pub struct AgencySpec {
+    /// Short machine name used in outputs, e.g. `gp`.
+    pub id: String,
+    pub name: String,
+    pub remit: DomainSet,
+    pub role: Role,
+    /// Cases the real agency can take on per week for the modelled needs.
+    pub capacity_per_week: f64,
+    pub unit_costs: UnitCosts,
+    /// Annual budget of the real agency for the modelled needs, £.
+    pub annual_budget: f64,
+    /// Need reduction of one case at intensity 1.
+    pub efficacy: f32,
+    /// Waiting-time target, weeks (function-bound KPI).
+    pub wait_target_weeks: f32,
+    /// Citizens' initial propensity to use this agency as first contact.
+    pub initial_propensity: f32,
+    pub initial_policy: Policy,
+}
+
+/// The five Total Place barriers, each a strength in [0, 1]: 1 = fully in
+/// place (silos), 0 = lifted.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct Barriers {
+    pub ring_fenced_budgets: f32,
+    pub function_bound_targets: f32,
+    pub professional_boundaries: f32,
+    pub organisational_frameworks: f32,
+    pub frontline_burden: f32,
+}
+
+impl Barriers {
+    pub fn all(strength: f32) -> Self {
+        Barriers {
+            ring_fenced_budgets: strength,
+            function_bound_targets: strength,
+            professional_boundaries: strength,
+            organisational_frameworks: strength,
+            frontline_burden: strength,
+        }
+    }
+}
+
+/// What each barrier does when in place, and what lifting it costs.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct LiftPrices {
+    /// Running cost of the place board that holds a pooled budget, £ a year, times (1 − ring-fence).
+    pub board_running_cost: f64,
+    /// Cost of measuring shared outcomes, £ a year, times (1 − targets).
+    pub shared_outcomes_cost: f64,
+    /// Extra work per additional need a lead professional addresses, as a share of a case's work.
+    pub coordination_cost: f32,
+    /// Effect on an additional need addressed by a lead professional, relative to a specialist.
+    pub lead_professional_efficacy: f32,
+    /// Weeks a referral takes with frameworks fully in place.
+    pub referral_delay_weeks: f32,
+    /// Chance that a referral is lost with frameworks fully in place.
+    pub referral_loss: f32,
+    /// Work of a warm hand-off per referral (share of a case), times (1 − frameworks).
+    pub handoff_work: f32,
+    /// Shared assessment set-up cost, £, charged as frameworks are lifted.
+    pub shared_assessment_setup: f64,
+    /// Shared assessment running cost, £ a year, times (1 − frameworks).
+    pub shared_assessment_running: f64,
+    /// Share of frontline capacity on reporting with burden fully in place.
+    pub reporting_share: f32,
+    /// Extra reporting share that function-bound targets add.
+    pub target_reporting_share: f32,
+    /// Running cost of lighter, risk-based assurance, £ a year, times (1 − burden).
+    pub light_assurance_cost: f64,
+}
+
+/// Whole-systems leadership and the pace of organisational learning.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Leadership {
+    /// Weight `w` an agency gives the place outcome against its own KPI.
+    pub whole_systems_weight: f32,
+    /// Quarterly rate at which an agency's culture moves toward `w`.
+    pub culture_rate: f32,
+    /// Multiplies every policy step; 0 freezes adaptation.
+    pub learning_rate: f32,
+    /// Quarters over which KPIs are judged.
+    pub kpi_window_quarters: u32,
+}
+
+/// How an agency's levers respond to the pressure it perceives (`docs/ODD.md`, submodel "adapt").
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct AdaptationRule {
+    pub threshold_step: f32,
+    pub prevention_step: f32,
+    pub intensity_step: f32,
+    pub cap_step: f32,
+    pub referral_step: f32,
+    /// Throughput targets' pull toward short, simple cases (closed per £).
+    pub throughput_pull: f32,
+    /// How strongly an agency with weight on the place outcome responds to costs it shifts.
+    pub harm_gain: f32,
+    pub threshold_range: (f32, f32),
+    pub prevention_range: (f32, f32),
+    pub intensity_range: (f32, f32),
+    pub cap_range: (f32, f32),
+    /// Queued cases leave after this many weeks (gave up).
+    pub max_wait_weeks: u16,
+}
+
+impl Params {
+    pub fn n_agencies(&self) -> usize {
+        self.agencies.len()
+    }
+    pub fn domain(&self, i: usize) -> Domain {
+        Domain(i as u8)
+    }
+
+    /// Problems that make the parameters unusable, each as `field: what is allowed`.
+    /// The scenario layer reports these with file and line; the core only
+    /// guarantees it never runs with them.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let mut need = |ok: bool, msg: &str| {
+            if !ok {
+                p.push(msg.to_string());
+            }
+        };
+        let pl = &self.place;
+        need(pl.residents >= 1, "place.residents: must be at least 1");
+        need(
+            (1..=MAX_POPULATION).contains(&pl.population),
+            "place.population: must be between 1 and 20,000,000 (about 150 bytes a citizen)",
+        );
+        need(pl.ticks >= 1 && pl.ticks <= 5_200, "place.ticks: must be between 1 and 5,200 weeks");
+        need(pl.warmup_ticks <= 5_200, "place.warmup_ticks: must be between 0 and 5,200 weeks");
+        need(
+            pl.total_ticks() < u16::MAX as u32,
+            "place.ticks: warm-up plus ticks must be below 65,535 weeks",
+        );
+        need(
+            pl.discount_rate.is_finite() && (0.0..=0.5).contains(&pl.discount_rate),
+            "place.discount_rate: must be between 0 and 0.5",
+        );
+        let d = self.needs.n_domains();
+        need((1..=MAX_DOMAINS).contains(&d), "needs.domains: between 1 and 8 domains");
+        need(self.needs.coupling.len() == d * d, "needs.coupling: must be a D x D matrix");
+        need(
+            self.needs.coupling.iter().all(|c| c.is_finite() && (0.0..=20.0).contains(c)),
+            "needs.coupling: entries must be between 0 and 20",
+        );
+        let a = self.n_agencies();
+        need((1..=MAX_AGENCIES).contains(&a), "agencies: between 1 and 12 agencies");
+        need(
+            self.needs.domains.iter().all(|s| s.crisis_agency.index() < a),
+            "needs.domains.crisis_agency: must name an agency of the place",
+        );
+        need(
+            self.needs.domains.iter().all(|s| (0.0..=1.0).contains(&s.base_hazard)),
+            "needs.domains.base_hazard: must be between 0 and 1",
+        );
+        let levels = [self.needs.need_threshold, self.needs.high_need, self.needs.crisis_level];
+        need(
+            levels.iter().all(|l| (0.0..1.0).contains(l)) && levels[0] <= levels[1] && levels[1] <= levels[2],
+            "needs: need_threshold <= high_need <= crisis_level, all in [0, 1)",
+        );
+        need(
+            0.0 <= self.needs.shock_min && self.needs.shock_min <= self.needs.shock_max && self.needs.shock_max <= 1.0,
+            "needs: 0 <= shock_min <= shock_max <= 1",
+        );
+        need((0.0..=1.0).contains(&self.needs.recovery_rate), "needs.recovery_rate: must be between 0 and 1");
+        for s in &self.agencies {
+            need(s.capacity_per_week >= 0.0 && s.capacity_per_week.is_finite(), "agencies.capacity_per_week: must be >= 0");
+            need(s.annual_budget >= 0.0 && s.annual_budget.is_finite(), "agencies.annual_budget: must be >= 0");
+            need((0.0..=1.0).contains(&s.efficacy), "agencies.efficacy: must be between 0 and 1");
+        }
+        let b = self.barriers;
+        need(
+            [b.ring_fenced_budgets, b.function_bound_targets, b.professional_boundaries, b.organisational_frameworks, b.frontline_burden]
+                .iter()
+                .all(|s| (0.0..=1.0).contains(s)),
+            "barriers: every strength must be between 0 and 1",
+        );
+        let l = self.leadership;
+        need((0.0..=1.0).contains(&l.whole_systems_weight), "leadership.whole_systems_weight: must be between 0 and 1");
+        need((0.0..=10.0).contains(&l.learning_rate), "leadership.learning_rate: must be between 0 and 10");
+        need((1..=20).contains(&l.kpi_window_quarters), "leadership.kpi_window_quarters: must be between 1 and 20");
+        p
+    }
+}
