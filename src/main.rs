@@ -28,7 +28,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run one place and write summary.json, timeseries.csv, agencies.csv and cost_shifting.csv.
-    #[command(after_help = "Examples:\n  placesim run\n  placesim run --preset total-place --population 100000 --out out/tp --force")]
+    #[command(
+        after_help = "Examples:\n  placesim run\n  placesim run --preset total-place --population 100000 --out out/tp --force"
+    )]
     Run {
         #[command(flatten)]
         world: WorldArgs,
@@ -40,7 +42,9 @@ enum Command {
         force: bool,
     },
     /// Run the default place without writing outputs; print citizen-steps per second, wall time and peak memory.
-    #[command(after_help = "Example:\n  placesim bench --population 1000000 --ticks 260 --threads 2")]
+    #[command(
+        after_help = "Example:\n  placesim bench --population 1000000 --ticks 260 --threads 2"
+    )]
     Bench {
         #[command(flatten)]
         world: WorldArgs,
@@ -76,16 +80,16 @@ struct WorldArgs {
     #[arg(long, value_enum, default_value = "silos")]
     preset: Preset,
     /// Random seed of the run.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     seed: u64,
     /// Weeks counted after warm-up (1 to 5200).
-    #[arg(long, default_value_t = 260, value_parser = clap::value_parser!(u32).range(1..=5200))]
+    #[arg(long, default_value_t = 260, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=5200))]
     ticks: u32,
     /// Weeks of warm-up, excluded from outcomes (0 to 5200).
-    #[arg(long, default_value_t = 52, value_parser = clap::value_parser!(u32).range(0..=5200))]
+    #[arg(long, default_value_t = 52, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(0..=5200))]
     warmup: u32,
     /// Simulated citizens (1 to 20,000,000); each stands for residents/population people.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
+    #[arg(long, default_value_t = 10_000, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
     population: u32,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
@@ -112,7 +116,8 @@ impl WorldArgs {
         if let Some(n) = self.threads {
             b = b.num_threads(n as usize);
         }
-        b.build().map_err(|e| Failure::Failed(format!("cannot start worker threads: {e}")))
+        b.build()
+            .map_err(|e| Failure::Failed(format!("cannot start worker threads: {e}")))
     }
 }
 
@@ -146,22 +151,28 @@ fn main() -> ExitCode {
 
 fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Failure> {
     let params = args.params()?;
-    let out = out.unwrap_or_else(|| PathBuf::from(format!("out/{}-seed{}", args.preset.name(), args.seed)));
+    let out = out
+        .unwrap_or_else(|| PathBuf::from(format!("out/{}-seed{}", args.preset.name(), args.seed)));
     check_output_folder(&out, force)?;
     let pool = args.pool()?;
-    fs::create_dir_all(&out).map_err(|e| Failure::Failed(format!("cannot create {}: {e}", out.display())))?;
+    fs::create_dir_all(&out)
+        .map_err(|e| Failure::Failed(format!("cannot create {}: {e}", out.display())))?;
     let total = params.place.total_ticks() as u64;
     let bar = progress(total, "weeks");
     let mut world = pool.install(|| World::new(params));
     let mut writer = output::RunWriter::create(&out).map_err(|e| Failure::Failed(e.to_string()))?;
     while !world.is_finished() {
         pool.install(|| world.step());
-        writer.week(&world).map_err(|e| Failure::Failed(e.to_string()))?;
+        writer
+            .week(&world)
+            .map_err(|e| Failure::Failed(e.to_string()))?;
         bar.inc(1);
     }
     bar.finish_and_clear();
     let summary = world.summary();
-    writer.finish(&world, &summary).map_err(|e| Failure::Failed(e.to_string()))?;
+    writer
+        .finish(&world, &summary)
+        .map_err(|e| Failure::Failed(e.to_string()))?;
     print_summary(&summary, &out);
     Ok(())
 }
@@ -175,7 +186,9 @@ fn check_output_folder(out: &Path, force: bool) -> Result<(), Failure> {
         ))),
         Ok(_) => {
             let non_empty = fs::read_dir(out)
-                .map_err(|e| Failure::BadInput(format!("cannot read output folder {}: {e}", out.display())))?
+                .map_err(|e| {
+                    Failure::BadInput(format!("cannot read output folder {}: {e}", out.display()))
+                })?
                 .next()
                 .is_some();
             if non_empty && !force {
@@ -204,21 +217,48 @@ fn print_summary(s: &placesim_core::Summary, out: &Path) {
     let mut o = std::io::stdout().lock();
     let m = |x: f64| format!("£{:.1}m", x / 1e6);
     let rows = [
-        ("citizens (weight)", format!("{} ({:.1} residents each)", s.population, s.weight)),
-        ("weeks counted", format!("{} after {} weeks of warm-up", s.ticks, s.warmup_ticks)),
+        (
+            "citizens (weight)",
+            format!("{} ({:.1} residents each)", s.population, s.weight),
+        ),
+        (
+            "weeks counted",
+            format!("{} after {} weeks of warm-up", s.ticks, s.warmup_ticks),
+        ),
         ("total spend (PV)", m(s.total_spend)),
-        ("crisis share of spend", format!("{:.1} %", 100.0 * s.crisis_spend_share)),
-        ("prevention share of spend", format!("{:.1} %", 100.0 * s.prevention_spend_share)),
+        (
+            "crisis share of spend",
+            format!("{:.1} %", 100.0 * s.crisis_spend_share),
+        ),
+        (
+            "prevention share of spend",
+            format!("{:.1} %", 100.0 * s.prevention_spend_share),
+        ),
         ("overspend", m(s.overspend)),
         ("mean wellbeing", format!("{:.4}", s.mean_wellbeing)),
-        ("low-decile wellbeing", format!("{:.4}", s.low_decile_wellbeing)),
-        ("wellbeing-weeks per £m", format!("{:.0}", s.wellbeing_weeks_per_million)),
+        (
+            "low-decile wellbeing",
+            format!("{:.4}", s.low_decile_wellbeing),
+        ),
+        (
+            "wellbeing-weeks per £m",
+            format!("{:.0}", s.wellbeing_weeks_per_million),
+        ),
         ("crisis events", format!("{:.0}", s.crisis_events)),
         ("contacts", format!("{:.0}", s.contacts)),
-        ("failure demand share", format!("{:.1} %", 100.0 * s.failure_demand_share)),
-        ("costliest 5 % share of spend", format!("{:.1} %", 100.0 * s.top5_cost_share)),
+        (
+            "failure demand share",
+            format!("{:.1} %", 100.0 * s.failure_demand_share),
+        ),
+        (
+            "costliest 5 % share of spend",
+            format!("{:.1} %", 100.0 * s.top5_cost_share),
+        ),
         ("mean wait", format!("{:.2} weeks", s.mean_wait)),
-        ("referrals lost", format!("{:.0} of {:.0}", s.referrals_lost, s.referrals_made)),
+        (
+            "referrals lost",
+            format!("{:.0} of {:.0}", s.referrals_lost, s.referrals_made),
+        ),
     ];
     for (k, v) in rows {
         let _ = writeln!(o, "{k:<30} {v}");
@@ -237,10 +277,21 @@ fn bench(args: &WorldArgs) -> Result<(), Failure> {
     let wall = start.elapsed();
     let run = wall - built;
     println!("threads               {}", pool.current_num_threads());
-    println!("citizens x weeks      {} x {}", world.params().place.population, world.params().place.total_ticks());
-    println!("wall time             {:.3} s ({:.3} s building the place)", wall.as_secs_f64(), built.as_secs_f64());
+    println!(
+        "citizens x weeks      {} x {}",
+        world.params().place.population,
+        world.params().place.total_ticks()
+    );
+    println!(
+        "wall time             {:.3} s ({:.3} s building the place)",
+        wall.as_secs_f64(),
+        built.as_secs_f64()
+    );
     println!("citizen-steps/s       {:.0}", steps / run.as_secs_f64());
-    println!("per thread            {:.0}", steps / run.as_secs_f64() / pool.current_num_threads() as f64);
+    println!(
+        "per thread            {:.0}",
+        steps / run.as_secs_f64() / pool.current_num_threads() as f64
+    );
     match peak_memory_kib() {
         Some(kib) => println!("peak memory           {:.1} MB", kib as f64 * 1024.0 / 1e6),
         None => println!("peak memory           unknown on this system"),

@@ -19,7 +19,9 @@ fn tmp_path(dir: &Path, name: &str) -> PathBuf {
 }
 
 fn csv_writer(dir: &Path, name: &str) -> io::Result<csv::Writer<BufWriter<File>>> {
-    Ok(csv::Writer::from_writer(BufWriter::new(File::create(tmp_path(dir, name))?)))
+    Ok(csv::Writer::from_writer(BufWriter::new(File::create(
+        tmp_path(dir, name),
+    )?)))
 }
 
 fn csv_error(e: csv::Error) -> io::Error {
@@ -46,7 +48,9 @@ impl RunWriter {
 
     /// Append the week the world just completed.
     pub fn week(&mut self, world: &World) -> io::Result<()> {
-        self.timeseries.serialize(world.tick_row()).map_err(csv_error)?;
+        self.timeseries
+            .serialize(world.tick_row())
+            .map_err(csv_error)?;
         for row in world.agency_rows() {
             self.agencies.serialize(row).map_err(csv_error)?;
         }
@@ -55,8 +59,13 @@ impl RunWriter {
 
     /// Close the streams and write the run-level files.
     pub fn finish(self, world: &World, summary: &Summary) -> io::Result<()> {
-        for (w, name) in [(self.timeseries, "timeseries.csv"), (self.agencies, "agencies.csv")] {
-            let mut inner = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+        for (w, name) in [
+            (self.timeseries, "timeseries.csv"),
+            (self.agencies, "agencies.csv"),
+        ] {
+            let mut inner = w
+                .into_inner()
+                .map_err(|e| io::Error::other(e.to_string()))?;
             inner.flush()?;
             inner.get_ref().sync_all()?;
             fs::rename(tmp_path(&self.dir, name), self.dir.join(name))?;
@@ -65,7 +74,9 @@ impl RunWriter {
         for row in world.cost_shifting() {
             shifts.serialize(row).map_err(csv_error)?;
         }
-        let bytes = shifts.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+        let bytes = shifts
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))?;
         write_atomic(&self.dir, "cost_shifting.csv", &bytes)?;
         let mut json = serde_json::to_vec_pretty(summary).map_err(io::Error::other)?;
         json.push(b'\n');

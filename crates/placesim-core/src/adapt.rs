@@ -56,25 +56,43 @@ fn ratio_less_one(x: f64, y: f64) -> f32 {
 }
 
 /// What one agency perceives; `place` is the whole place's window totals.
-pub fn signals(agency: &Agency, wait_target: f32, place: &AgencyQuarter, ring_fence: f32) -> Signals {
+pub fn signals(
+    agency: &Agency,
+    wait_target: f32,
+    place: &AgencyQuarter,
+    ring_fence: f32,
+) -> Signals {
     let h: Vec<AgencyQuarter> = agency.history.iter().copied().collect();
     let own = total(&h);
     let place_budget = ratio_less_one(place.spend, place.allowance);
     let own_budget = ratio_less_one(own.spend, own.allowance);
-    let mean_wait = if own.departures > 0 { own.wait_sum as f64 / own.departures as f64 } else { 0.0 };
+    let mean_wait = if own.departures > 0 {
+        own.wait_sum as f64 / own.departures as f64
+    } else {
+        0.0
+    };
     Signals {
         budget: ring_fence * own_budget + (1.0 - ring_fence) * place_budget,
         place_budget,
         wait: ratio_less_one(mean_wait, wait_target as f64),
-        repeat: if own.arrivals > 0 { own.failure_demand as f32 / own.arrivals as f32 } else { 0.0 },
-        harm: if own.spend > 0.0 { ((own.shifted_out / own.spend) as f32).min(1.0) } else { 0.0 },
+        repeat: if own.arrivals > 0 {
+            own.failure_demand as f32 / own.arrivals as f32
+        } else {
+            0.0
+        },
+        harm: if own.spend > 0.0 {
+            ((own.shifted_out / own.spend) as f32).min(1.0)
+        } else {
+            0.0
+        },
     }
 }
 
 /// The tightening pressure for these signals under these barriers and culture.
 pub fn pressure(s: Signals, targets: f32, culture: f32, p: &Params) -> f32 {
     let rule = &p.adaptation;
-    let own = targets * (s.budget + s.wait + rule.throughput_pull) + (1.0 - targets) * (s.budget - s.repeat);
+    let own = targets * (s.budget + s.wait + rule.throughput_pull)
+        + (1.0 - targets) * (s.budget - s.repeat);
     let place = s.place_budget - rule.harm_gain * s.harm;
     ((1.0 - culture) * own + culture * place).clamp(-1.0, 1.0)
 }
@@ -90,19 +108,29 @@ pub fn adapt(agencies: &mut [Agency], p: &Params, barriers: Barriers, whole_syst
     let lead = p.leadership;
     let rule = &p.adaptation;
     for (agency, spec) in agencies.iter_mut().zip(&p.agencies) {
-        agency.culture += lead.culture_rate.clamp(0.0, 1.0) * (whole_systems_weight - agency.culture);
+        agency.culture +=
+            lead.culture_rate.clamp(0.0, 1.0) * (whole_systems_weight - agency.culture);
         if spec.role == Role::Crisis {
             continue;
         }
-        let s = signals(agency, spec.wait_target_weeks, &place, barriers.ring_fenced_budgets);
-        let t = pressure(s, barriers.function_bound_targets, agency.culture, p) * lead.learning_rate;
+        let s = signals(
+            agency,
+            spec.wait_target_weeks,
+            &place,
+            barriers.ring_fenced_budgets,
+        );
+        let t =
+            pressure(s, barriers.function_bound_targets, agency.culture, p) * lead.learning_rate;
         let pol = &mut agency.policy;
-        pol.eligibility_threshold =
-            (pol.eligibility_threshold + rule.threshold_step * t).clamp(rule.threshold_range.0, rule.threshold_range.1);
+        pol.eligibility_threshold = (pol.eligibility_threshold + rule.threshold_step * t)
+            .clamp(rule.threshold_range.0, rule.threshold_range.1);
         pol.prevention_capacity_share = (pol.prevention_capacity_share - rule.prevention_step * t)
             .clamp(rule.prevention_range.0, rule.prevention_range.1);
-        pol.intensity = (pol.intensity - rule.intensity_step * t).clamp(rule.intensity_range.0, rule.intensity_range.1);
-        pol.complexity_cap = (pol.complexity_cap - rule.cap_step * t).clamp(rule.cap_range.0, rule.cap_range.1);
-        pol.referral_propensity = (pol.referral_propensity - rule.referral_step * t).clamp(0.0, 1.0);
+        pol.intensity = (pol.intensity - rule.intensity_step * t)
+            .clamp(rule.intensity_range.0, rule.intensity_range.1);
+        pol.complexity_cap =
+            (pol.complexity_cap - rule.cap_step * t).clamp(rule.cap_range.0, rule.cap_range.1);
+        pol.referral_propensity =
+            (pol.referral_propensity - rule.referral_step * t).clamp(0.0, 1.0);
     }
 }

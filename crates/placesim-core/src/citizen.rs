@@ -70,7 +70,9 @@ impl Citizen {
 
     /// Other domains (not `d`) whose need is above `level`.
     pub fn other_needs_above(&self, d: Domain, level: f32, n_domains: usize) -> u32 {
-        (0..n_domains).filter(|&e| e != d.index() && self.needs[e] > level).count() as u32
+        (0..n_domains)
+            .filter(|&e| e != d.index() && self.needs[e] > level)
+            .count() as u32
     }
 
     pub fn wellbeing(&self, n_domains: usize) -> f32 {
@@ -118,7 +120,8 @@ pub fn new_citizen(p: &Params, rng: &mut Stream) -> Citizen {
         blame_tick: [0; MAX_DOMAINS],
         resilience: c.resilience_min + (c.resilience_max - c.resilience_min) * rng.unit_f32(),
         risk: libm::exp(c.risk_sigma as f64 * rng.normal()) as f32,
-        help_threshold: c.help_threshold_min + (c.help_threshold_max - c.help_threshold_min) * rng.unit_f32(),
+        help_threshold: c.help_threshold_min
+            + (c.help_threshold_max - c.help_threshold_min) * rng.unit_f32(),
         spend: 0.0,
         wellbeing_sum: 0.0,
         open_agency: NONE,
@@ -246,7 +249,12 @@ fn observe(c: &mut Citizen, p: &Params, tally: &mut ChunkTally) {
 /// the personal threshold, with no open case, sends the citizen to the agency
 /// it chooses by its learned propensities.
 #[inline]
-fn seek_help(c: &mut Citizen, id: CitizenId, ctx: &WeekContext, rng: &mut Stream) -> Option<Contact> {
+fn seek_help(
+    c: &mut Citizen,
+    id: CitizenId,
+    ctx: &WeekContext,
+    rng: &mut Stream,
+) -> Option<Contact> {
     let p = ctx.params;
     let d_count = p.needs.n_domains();
     let mut worst = 0;
@@ -270,7 +278,13 @@ fn seek_help(c: &mut Citizen, id: CitizenId, ctx: &WeekContext, rng: &mut Stream
     let after_lost = c.lost_referral & (1 << worst) != 0;
     c.last_contact[worst] = stamp;
     c.lost_referral &= !(1 << worst);
-    Some(Contact { citizen: id, agency, domain, kind, failure_demand: repeat || after_lost })
+    Some(Contact {
+        citizen: id,
+        agency,
+        domain,
+        kind,
+        failure_demand: repeat || after_lost,
+    })
 }
 
 /// Choose among the agencies whose remit covers the need, in proportion to

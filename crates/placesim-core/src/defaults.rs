@@ -51,7 +51,11 @@ fn agency(
         remit: DomainSet::of(remit),
         role,
         capacity_per_week,
-        unit_costs: UnitCosts { assessment: costs.0, intervention: costs.1, crisis: costs.2 },
+        unit_costs: UnitCosts {
+            assessment: costs.0,
+            intervention: costs.1,
+            crisis: costs.2,
+        },
         annual_budget,
         efficacy,
         wait_target_weeks,
@@ -67,43 +71,147 @@ fn agency(
 /// The default place, with every barrier fully in place and `w = 0` (silos).
 pub fn default_place() -> Params {
     let domains = vec![
-        DomainSpec { name: "health".into(), base_hazard: 0.006, crisis_agency: ACUTE },
-        DomainSpec { name: "mental_health".into(), base_hazard: 0.004, crisis_agency: ACUTE },
-        DomainSpec { name: "housing".into(), base_hazard: 0.002, crisis_agency: HOUSING_SERVICE },
-        DomainSpec { name: "income".into(), base_hazard: 0.003, crisis_agency: JOB_CENTRE },
-        DomainSpec { name: "social_care".into(), base_hazard: 0.002, crisis_agency: ACUTE },
-        DomainSpec { name: "safety".into(), base_hazard: 0.0015, crisis_agency: POLICE },
+        DomainSpec {
+            name: "health".into(),
+            base_hazard: 0.0045,
+            crisis_agency: ACUTE,
+        },
+        DomainSpec {
+            name: "mental_health".into(),
+            base_hazard: 0.003,
+            crisis_agency: ACUTE,
+        },
+        DomainSpec {
+            name: "housing".into(),
+            base_hazard: 0.0015,
+            crisis_agency: HOUSING_SERVICE,
+        },
+        DomainSpec {
+            name: "income".into(),
+            base_hazard: 0.00225,
+            crisis_agency: JOB_CENTRE,
+        },
+        DomainSpec {
+            name: "social_care".into(),
+            base_hazard: 0.0015,
+            crisis_agency: ACUTE,
+        },
+        DomainSpec {
+            name: "safety".into(),
+            base_hazard: 0.001125,
+            crisis_agency: POLICE,
+        },
     ];
     // coupling[from][to]: unmet need in `from` multiplies shock hazard in `to` (assumption,
     // shaped on the Troubled Families evidence that needs cluster and compound).
     #[rustfmt::skip]
     let coupling = vec![
         //  health  mental  housing income  care   safety      (to)
-        0.0,    0.5,    0.0,    1.5,    1.0,   0.0,   // from health
-        0.5,    0.0,    0.5,    1.5,    0.0,   1.5,   // from mental health
-        1.5,    1.5,    0.0,    1.0,    0.0,   0.0,   // from housing
-        0.0,    1.0,    2.0,    0.0,    0.0,   0.0,   // from income
-        1.5,    0.0,    0.0,    0.0,    0.0,   0.0,   // from social care
-        0.0,    1.0,    0.5,    0.0,    0.0,   0.0,   // from safety
+        0.0,    1.25,   0.0,    3.75,   2.5,   0.0,   // from health
+        1.25,   0.0,    1.25,   3.75,   0.0,   3.75,  // from mental health
+        3.75,   3.75,   0.0,    2.5,    0.0,   0.0,   // from housing
+        0.0,    2.5,    5.0,    0.0,    0.0,   0.0,   // from income
+        3.75,   0.0,    0.0,    0.0,    0.0,   0.0,   // from social care
+        0.0,    2.5,    1.25,   0.0,    0.0,   0.0,   // from safety
     ];
     use Role::*;
     let agencies = vec![
-        agency("acute", "Acute hospital and A&E", &[HEALTH, MENTAL_HEALTH, SOCIAL_CARE], Crisis,
-            1_000.0, (0.0, 0.0, 1_570.0), 60.0e6, 0.30, 4.0, policy(0.0, 6.0, 0.0, 0.4)),
-        agency("gp", "General practice", &[HEALTH, MENTAL_HEALTH], Universal,
-            3_000.0, (42.0, 126.0, 0.0), 20.0e6, 0.20, 2.0, policy(0.35, 5.0, 0.15, 0.5)),
-        agency("mental_health", "Community mental health", &[MENTAL_HEALTH], Specialist,
-            300.0, (150.0, 1_200.0, 0.0), 20.0e6, 0.35, 6.0, policy(0.50, 3.0, 0.10, 0.4)),
-        agency("social_care", "Adult social care", &[SOCIAL_CARE], Specialist,
-            200.0, (350.0, 3_000.0, 0.0), 30.0e6, 0.40, 4.0, policy(0.55, 3.0, 0.10, 0.4)),
-        agency("housing", "Council housing and homelessness", &[HOUSING], Specialist,
-            200.0, (300.0, 1_800.0, 4_500.0), 20.0e6, 0.40, 6.0, policy(0.50, 3.0, 0.10, 0.4)),
-        agency("job_centre", "Job centre", &[INCOME], Specialist,
-            400.0, (120.0, 700.0, 400.0), 15.0e6, 0.30, 4.0, policy(0.45, 3.0, 0.10, 0.3)),
-        agency("police", "Police", &[SAFETY, MENTAL_HEALTH], Crisis,
-            500.0, (0.0, 0.0, 650.0), 15.0e6, 0.20, 1.0, policy(0.0, 6.0, 0.0, 0.4)),
-        agency("voluntary", "Voluntary and community sector", &[HOUSING, INCOME, MENTAL_HEALTH, SOCIAL_CARE, SAFETY], Universal,
-            300.0, (40.0, 350.0, 0.0), 5.0e6, 0.25, 3.0, policy(0.30, 4.0, 0.30, 0.5)),
+        agency(
+            "acute",
+            "Acute hospital and A&E",
+            &[HEALTH, MENTAL_HEALTH, SOCIAL_CARE],
+            Crisis,
+            1_000.0,
+            (0.0, 0.0, 1_570.0),
+            36.0e6,
+            0.30,
+            4.0,
+            policy(0.0, 6.0, 0.0, 0.4),
+        ),
+        agency(
+            "gp",
+            "General practice",
+            &[HEALTH, MENTAL_HEALTH],
+            Universal,
+            1_800.0,
+            (42.0, 126.0, 0.0),
+            10.0e6,
+            0.20,
+            2.0,
+            policy(0.35, 5.0, 0.15, 0.5),
+        ),
+        agency(
+            "mental_health",
+            "Community mental health",
+            &[MENTAL_HEALTH],
+            Specialist,
+            170.0,
+            (150.0, 1_200.0, 0.0),
+            8.0e6,
+            0.35,
+            6.0,
+            policy(0.50, 3.0, 0.10, 0.4),
+        ),
+        agency(
+            "social_care",
+            "Adult social care",
+            &[SOCIAL_CARE],
+            Specialist,
+            130.0,
+            (350.0, 3_000.0, 0.0),
+            15.0e6,
+            0.40,
+            4.0,
+            policy(0.55, 3.0, 0.10, 0.4),
+        ),
+        agency(
+            "housing",
+            "Council housing and homelessness",
+            &[HOUSING],
+            Specialist,
+            150.0,
+            (300.0, 1_800.0, 4_500.0),
+            16.0e6,
+            0.40,
+            6.0,
+            policy(0.50, 3.0, 0.10, 0.4),
+        ),
+        agency(
+            "job_centre",
+            "Job centre",
+            &[INCOME],
+            Specialist,
+            300.0,
+            (120.0, 700.0, 400.0),
+            10.0e6,
+            0.30,
+            4.0,
+            policy(0.45, 3.0, 0.10, 0.3),
+        ),
+        agency(
+            "police",
+            "Police",
+            &[SAFETY, MENTAL_HEALTH],
+            Crisis,
+            500.0,
+            (0.0, 0.0, 650.0),
+            3.5e6,
+            0.20,
+            1.0,
+            policy(0.0, 6.0, 0.0, 0.4),
+        ),
+        agency(
+            "voluntary",
+            "Voluntary and community sector",
+            &[HOUSING, INCOME, MENTAL_HEALTH, SOCIAL_CARE, SAFETY],
+            Universal,
+            300.0,
+            (40.0, 350.0, 0.0),
+            4.5e6,
+            0.25,
+            3.0,
+            policy(0.30, 4.0, 0.30, 0.5),
+        ),
     ];
     Params {
         place: Place {

@@ -282,8 +282,14 @@ impl Params {
             (1..=MAX_POPULATION).contains(&pl.population),
             "place.population: must be between 1 and 20,000,000 (about 150 bytes a citizen)",
         );
-        need(pl.ticks >= 1 && pl.ticks <= 5_200, "place.ticks: must be between 1 and 5,200 weeks");
-        need(pl.warmup_ticks <= 5_200, "place.warmup_ticks: must be between 0 and 5,200 weeks");
+        need(
+            pl.ticks >= 1 && pl.ticks <= 5_200,
+            "place.ticks: must be between 1 and 5,200 weeks",
+        );
+        need(
+            pl.warmup_ticks <= 5_200,
+            "place.warmup_ticks: must be between 0 and 5,200 weeks",
+        );
         need(
             pl.total_ticks() < u16::MAX as u32,
             "place.ticks: warm-up plus ticks must be below 65,535 weeks",
@@ -293,48 +299,101 @@ impl Params {
             "place.discount_rate: must be between 0 and 0.5",
         );
         let d = self.needs.n_domains();
-        need((1..=MAX_DOMAINS).contains(&d), "needs.domains: between 1 and 8 domains");
-        need(self.needs.coupling.len() == d * d, "needs.coupling: must be a D x D matrix");
         need(
-            self.needs.coupling.iter().all(|c| c.is_finite() && (0.0..=20.0).contains(c)),
+            (1..=MAX_DOMAINS).contains(&d),
+            "needs.domains: between 1 and 8 domains",
+        );
+        need(
+            self.needs.coupling.len() == d * d,
+            "needs.coupling: must be a D x D matrix",
+        );
+        need(
+            self.needs
+                .coupling
+                .iter()
+                .all(|c| c.is_finite() && (0.0..=20.0).contains(c)),
             "needs.coupling: entries must be between 0 and 20",
         );
         let a = self.n_agencies();
-        need((1..=MAX_AGENCIES).contains(&a), "agencies: between 1 and 12 agencies");
         need(
-            self.needs.domains.iter().all(|s| s.crisis_agency.index() < a),
+            (1..=MAX_AGENCIES).contains(&a),
+            "agencies: between 1 and 12 agencies",
+        );
+        need(
+            self.needs
+                .domains
+                .iter()
+                .all(|s| s.crisis_agency.index() < a),
             "needs.domains.crisis_agency: must name an agency of the place",
         );
         need(
-            self.needs.domains.iter().all(|s| (0.0..=1.0).contains(&s.base_hazard)),
+            self.needs
+                .domains
+                .iter()
+                .all(|s| (0.0..=1.0).contains(&s.base_hazard)),
             "needs.domains.base_hazard: must be between 0 and 1",
         );
-        let levels = [self.needs.need_threshold, self.needs.high_need, self.needs.crisis_level];
+        let levels = [
+            self.needs.need_threshold,
+            self.needs.high_need,
+            self.needs.crisis_level,
+        ];
         need(
-            levels.iter().all(|l| (0.0..1.0).contains(l)) && levels[0] <= levels[1] && levels[1] <= levels[2],
+            levels.iter().all(|l| (0.0..1.0).contains(l))
+                && levels[0] <= levels[1]
+                && levels[1] <= levels[2],
             "needs: need_threshold <= high_need <= crisis_level, all in [0, 1)",
         );
         need(
-            0.0 <= self.needs.shock_min && self.needs.shock_min <= self.needs.shock_max && self.needs.shock_max <= 1.0,
+            0.0 <= self.needs.shock_min
+                && self.needs.shock_min <= self.needs.shock_max
+                && self.needs.shock_max <= 1.0,
             "needs: 0 <= shock_min <= shock_max <= 1",
         );
-        need((0.0..=1.0).contains(&self.needs.recovery_rate), "needs.recovery_rate: must be between 0 and 1");
+        need(
+            (0.0..=1.0).contains(&self.needs.recovery_rate),
+            "needs.recovery_rate: must be between 0 and 1",
+        );
         for s in &self.agencies {
-            need(s.capacity_per_week >= 0.0 && s.capacity_per_week.is_finite(), "agencies.capacity_per_week: must be >= 0");
-            need(s.annual_budget >= 0.0 && s.annual_budget.is_finite(), "agencies.annual_budget: must be >= 0");
-            need((0.0..=1.0).contains(&s.efficacy), "agencies.efficacy: must be between 0 and 1");
+            need(
+                s.capacity_per_week >= 0.0 && s.capacity_per_week.is_finite(),
+                "agencies.capacity_per_week: must be >= 0",
+            );
+            need(
+                s.annual_budget >= 0.0 && s.annual_budget.is_finite(),
+                "agencies.annual_budget: must be >= 0",
+            );
+            need(
+                (0.0..=1.0).contains(&s.efficacy),
+                "agencies.efficacy: must be between 0 and 1",
+            );
         }
         let b = self.barriers;
         need(
-            [b.ring_fenced_budgets, b.function_bound_targets, b.professional_boundaries, b.organisational_frameworks, b.frontline_burden]
-                .iter()
-                .all(|s| (0.0..=1.0).contains(s)),
+            [
+                b.ring_fenced_budgets,
+                b.function_bound_targets,
+                b.professional_boundaries,
+                b.organisational_frameworks,
+                b.frontline_burden,
+            ]
+            .iter()
+            .all(|s| (0.0..=1.0).contains(s)),
             "barriers: every strength must be between 0 and 1",
         );
         let l = self.leadership;
-        need((0.0..=1.0).contains(&l.whole_systems_weight), "leadership.whole_systems_weight: must be between 0 and 1");
-        need((0.0..=10.0).contains(&l.learning_rate), "leadership.learning_rate: must be between 0 and 10");
-        need((1..=20).contains(&l.kpi_window_quarters), "leadership.kpi_window_quarters: must be between 1 and 20");
+        need(
+            (0.0..=1.0).contains(&l.whole_systems_weight),
+            "leadership.whole_systems_weight: must be between 0 and 1",
+        );
+        need(
+            (0.0..=10.0).contains(&l.learning_rate),
+            "leadership.learning_rate: must be between 0 and 10",
+        );
+        need(
+            (1..=20).contains(&l.kpi_window_quarters),
+            "leadership.kpi_window_quarters: must be between 1 and 20",
+        );
         p
     }
 }

@@ -63,7 +63,9 @@ mod tests {
 
     #[test]
     fn streams_differ_by_key_and_repeat_by_key() {
-        let a: Vec<u32> = (0..4).map(|_| Stream::new(7, Purpose::LifeEvents, 3, 1).0.next_u32()).collect();
+        let a: Vec<u32> = (0..4)
+            .map(|_| Stream::new(7, Purpose::LifeEvents, 3, 1).0.next_u32())
+            .collect();
         assert!(a.windows(2).all(|w| w[0] == w[1]));
         let mut x = Stream::new(7, Purpose::LifeEvents, 3, 1);
         let mut y = Stream::new(7, Purpose::LifeEvents, 3, 2);

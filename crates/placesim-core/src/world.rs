@@ -117,18 +117,31 @@ impl World {
         debug_assert!(params.problems().is_empty(), "{:?}", params.problems());
         let n = params.place.population as usize;
         let mut citizens = vec![Citizen::EMPTY; n];
-        citizens.par_chunks_mut(CHUNK).enumerate().for_each(|(k, chunk)| {
-            let mut rng = Stream::new(params.place.seed, Purpose::Initialise, 0, k as u32);
-            for c in chunk.iter_mut() {
-                *c = citizen::new_citizen(&params, &mut rng);
-            }
-        });
+        citizens
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(k, chunk)| {
+                let mut rng = Stream::new(params.place.seed, Purpose::Initialise, 0, k as u32);
+                for c in chunk.iter_mut() {
+                    *c = citizen::new_citizen(&params, &mut rng);
+                }
+            });
         let total_budget: f64 = params.agencies.iter().map(|a| a.annual_budget).sum();
         let w = params.leadership.whole_systems_weight;
         let agencies = params
             .agencies
             .iter()
-            .map(|s| Agency::new(s, w, if total_budget > 0.0 { s.annual_budget / total_budget } else { 0.0 }))
+            .map(|s| {
+                Agency::new(
+                    s,
+                    w,
+                    if total_budget > 0.0 {
+                        s.annual_budget / total_budget
+                    } else {
+                        0.0
+                    },
+                )
+            })
             .collect();
         let n_chunks = n.div_ceil(CHUNK);
         let a = params.n_agencies();
@@ -142,7 +155,10 @@ impl World {
             referred: Vec::new(),
             chunk_contacts: vec![Vec::new(); n_chunks],
             chunk_tallies: vec![ChunkTally::default(); n_chunks],
-            board: Board { setup_floor: 1.0, ..Board::default() },
+            board: Board {
+                setup_floor: 1.0,
+                ..Board::default()
+            },
             run: RunTotals {
                 spend_by_agency: vec![0.0; a],
                 crisis_events: vec![0; a],
@@ -222,7 +238,12 @@ impl World {
         self.refer();
         self.finance();
         if self.tick % WEEKS_PER_QUARTER == WEEKS_PER_QUARTER - 1 {
-            adapt::adapt(&mut self.agencies, &self.params, self.barriers, self.whole_systems_weight);
+            adapt::adapt(
+                &mut self.agencies,
+                &self.params,
+                self.barriers,
+                self.whole_systems_weight,
+            );
         }
         self.record();
         self.tick += 1;
@@ -242,7 +263,8 @@ impl World {
             }
             self.set_allowances();
         }
-        let years = (self.tick.saturating_sub(self.params.place.warmup_ticks)) as f64 / WEEKS_PER_YEAR as f64;
+        let years = (self.tick.saturating_sub(self.params.place.warmup_ticks)) as f64
+            / WEEKS_PER_YEAR as f64;
         self.discount = libm::pow(1.0 + self.params.place.discount_rate, -years);
     }
 
@@ -251,7 +273,8 @@ impl World {
     fn set_allowances(&mut self) {
         let ring = self.barriers.ring_fenced_budgets as f64;
         let total: f64 = self.params.agencies.iter().map(|a| a.annual_budget).sum();
-        let pool = ((1.0 - ring) * total + self.board.pool_carry - self.board_annual_cost()).max(0.0);
+        let pool =
+            ((1.0 - ring) * total + self.board.pool_carry - self.board_annual_cost()).max(0.0);
         for (a, spec) in self.agencies.iter_mut().zip(&self.params.agencies) {
             a.year.allowance = ring * spec.annual_budget + a.pool_share * pool;
         }
@@ -267,7 +290,11 @@ impl World {
 
     /// `life_events` and `seek_help`, in parallel over fixed chunks.
     fn citizens_week(&mut self) {
-        let ctx = WeekContext { params: &self.params, tick: self.tick, counting: self.counting() };
+        let ctx = WeekContext {
+            params: &self.params,
+            tick: self.tick,
+            counting: self.counting(),
+        };
         let seed = self.params.place.seed;
         let tick = self.tick;
         self.citizens
@@ -278,7 +305,8 @@ impl World {
             .for_each(|(k, ((chunk, contacts), tally))| {
                 contacts.clear();
                 let mut rng = Stream::new(seed, Purpose::LifeEvents, tick, k as u32);
-                *tally = citizen::citizens_week(&ctx, (k * CHUNK) as u32, chunk, &mut rng, contacts);
+                *tally =
+                    citizen::citizens_week(&ctx, (k * CHUNK) as u32, chunk, &mut rng, contacts);
             });
         let mut week = ChunkTally::default();
         for t in &self.chunk_tallies {
@@ -326,18 +354,36 @@ impl World {
         let spec = &self.params.agencies[a];
         let policy = self.agencies[a].policy;
         // A shared assessment spares the receiving agency its own, as far as frameworks are lifted.
-        let repeat_share = if x.via_referral { self.barriers.organisational_frameworks as f64 } else { 1.0 };
+        let repeat_share = if x.via_referral {
+            self.barriers.organisational_frameworks as f64
+        } else {
+            1.0
+        };
         let assessment = spec.unit_costs.assessment * repeat_share;
         if !self.can_spend(x.agency, assessment) {
             self.agencies[a].week.refused += 1;
             self.turn_away(x, rng);
             return;
         }
-        self.charge(x.agency, x.citizen, x.domain, assessment, SpendKind::Assessment);
+        self.charge(
+            x.agency,
+            x.citizen,
+            x.domain,
+            assessment,
+            SpendKind::Assessment,
+        );
         let c = &self.citizens[x.citizen.index()];
         let need = c.needs[x.domain.index()];
-        let complexity = c.other_needs_above(x.domain, self.params.needs.high_need, self.params.needs.n_domains());
-        let case = Case { citizen: x.citizen, domain: x.domain, since: self.tick };
+        let complexity = c.other_needs_above(
+            x.domain,
+            self.params.needs.high_need,
+            self.params.needs.n_domains(),
+        );
+        let case = Case {
+            citizen: x.citizen,
+            domain: x.domain,
+            since: self.tick,
+        };
         if complexity as f32 > policy.complexity_cap {
             self.agencies[a].week.parked += 1;
             self.turn_away(x, rng);
@@ -363,15 +409,19 @@ impl World {
     fn prevention_has_room(&self, a: AgencyId) -> bool {
         let agency = &self.agencies[a.index()];
         let reserve = agency.policy.prevention_capacity_share as f64 * self.frontline_capacity(a);
-        (agency.prevention_queue.len() as f64 + 1.0) * agency.policy.intensity as f64 <= reserve.max(0.0) + agency.carry
+        (agency.prevention_queue.len() as f64 + 1.0) * agency.policy.intensity as f64
+            <= reserve.max(0.0) + agency.carry
     }
 
     /// Weekly case capacity of the agency for the simulated population, after reporting burden.
     fn frontline_capacity(&self, a: AgencyId) -> f64 {
         let b = self.barriers;
         let p = &self.params.prices;
-        let burden = p.reporting_share * b.frontline_burden + p.target_reporting_share * b.function_bound_targets;
-        self.params.agencies[a.index()].capacity_per_week * self.params.place.scale() * (1.0 - burden.min(0.95)) as f64
+        let burden = p.reporting_share * b.frontline_burden
+            + p.target_reporting_share * b.function_bound_targets;
+        self.params.agencies[a.index()].capacity_per_week
+            * self.params.place.scale()
+            * (1.0 - burden.min(0.95)) as f64
     }
 
     /// Refused or parked: the citizen is blamed on this agency, learns it did not help, and may be signposted on.
@@ -435,13 +485,27 @@ impl World {
 
     /// Send a referral. Under organisational frameworks it takes weeks and may
     /// be lost; lifted, it is a warm hand-off that costs the sender time.
-    fn make_referral(&mut self, from: AgencyId, to: AgencyId, citizen: CitizenId, domain: Domain, rng: &mut Stream) {
+    fn make_referral(
+        &mut self,
+        from: AgencyId,
+        to: AgencyId,
+        citizen: CitizenId,
+        domain: Domain,
+        rng: &mut Stream,
+    ) {
         let frameworks = self.barriers.organisational_frameworks;
         let p = &self.params.prices;
         let delay = libm::roundf(p.referral_delay_weeks * frameworks) as u32;
         let lost = rng.chance(p.referral_loss * frameworks);
         let handoff = p.handoff_work as f64 * (1.0 - frameworks) as f64;
-        self.referrals.push(Referral { citizen, from, to, domain, due: self.tick + delay, lost });
+        self.referrals.push(Referral {
+            citizen,
+            from,
+            to,
+            domain,
+            due: self.tick + delay,
+            lost,
+        });
         self.citizens[citizen.index()].open_case(to, domain);
         let sender = &mut self.agencies[from.index()];
         sender.week.referrals_made += 1;
@@ -468,7 +532,11 @@ impl World {
             for prevention in [true, false] {
                 loop {
                     let agency = &self.agencies[a];
-                    let queue = if prevention { &agency.prevention_queue } else { &agency.queue };
+                    let queue = if prevention {
+                        &agency.prevention_queue
+                    } else {
+                        &agency.queue
+                    };
                     let Some(&case) = queue.front() else { break };
                     let (work, cost) = self.case_effort(id, case);
                     if work > left || (prevention && prevention_left <= 0.0) {
@@ -489,12 +557,22 @@ impl World {
                     left -= work;
                     agency.week.work_done += work;
                     self.depart(id, case);
-                    let kind = if prevention { SpendKind::Prevention } else { SpendKind::Intervention };
+                    // Prevention spend is spend from the reserved prevention capacity:
+                    // cases taken on below the eligibility threshold.
+                    let kind = if prevention {
+                        SpendKind::Prevention
+                    } else {
+                        SpendKind::Intervention
+                    };
                     self.charge(id, case.citizen, case.domain, cost, kind);
                     self.help(id, case, rng);
                 }
             }
-            self.agencies[a].carry = if blocked_by_work { left.max(0.0) } else { left.clamp(0.0, 1.0) };
+            self.agencies[a].carry = if blocked_by_work {
+                left.max(0.0)
+            } else {
+                left.clamp(0.0, 1.0)
+            };
         }
     }
 
@@ -515,7 +593,11 @@ impl World {
 
     fn other_needs(&self, case: Case) -> u32 {
         let c = &self.citizens[case.citizen.index()];
-        c.other_needs_above(case.domain, self.params.needs.need_threshold, self.params.needs.n_domains())
+        c.other_needs_above(
+            case.domain,
+            self.params.needs.need_threshold,
+            self.params.needs.n_domains(),
+        )
     }
 
     fn depart(&mut self, a: AgencyId, case: Case) {
@@ -543,7 +625,8 @@ impl World {
         let d = case.domain.index();
         for e in 0..n_domains {
             if e != d && c.needs[e] > threshold {
-                c.needs[e] = (c.needs[e] - effect * p.prices.lead_professional_efficacy * lead).max(0.0);
+                c.needs[e] =
+                    (c.needs[e] - effect * p.prices.lead_professional_efficacy * lead).max(0.0);
             }
         }
         c.needs[d] = (c.needs[d] - effect).max(0.0);
@@ -574,7 +657,11 @@ impl World {
         for prevention in [true, false] {
             loop {
                 let agency = &mut self.agencies[a.index()];
-                let queue = if prevention { &mut agency.prevention_queue } else { &mut agency.queue };
+                let queue = if prevention {
+                    &mut agency.prevention_queue
+                } else {
+                    &mut agency.queue
+                };
                 match queue.front() {
                     Some(case) if self.tick - case.since >= max_wait => {
                         let case = *case;
@@ -642,7 +729,14 @@ impl World {
 
     /// Book spend by agency `a` on a citizen's need, attribute it to the agency
     /// whose failure caused it (cost shifting), and add it to the citizen's cost.
-    fn charge(&mut self, a: AgencyId, citizen: CitizenId, d: Domain, unit_cost: f64, kind: SpendKind) {
+    fn charge(
+        &mut self,
+        a: AgencyId,
+        citizen: CitizenId,
+        d: Domain,
+        unit_cost: f64,
+        kind: SpendKind,
+    ) {
         let weight = self.params.place.weight();
         let amount = unit_cost * weight;
         let agency = &mut self.agencies[a.index()];
@@ -686,7 +780,8 @@ impl World {
         let c = &self.citizens[citizen.index()];
         let n = &self.params.needs;
         let recent = |e: usize| {
-            c.blame[e] != NONE && (self.tick as u16).wrapping_sub(c.blame_tick[e]) <= n.attribution_window
+            c.blame[e] != NONE
+                && (self.tick as u16).wrapping_sub(c.blame_tick[e]) <= n.attribution_window
         };
         if recent(d.index()) {
             return Some(AgencyId(c.blame[d.index()]));
@@ -694,7 +789,12 @@ impl World {
         let mut best: Option<(f32, usize)> = None;
         for e in 0..n.n_domains() {
             let pull = n.coupling(e, d.index()) * c.needs[e];
-            if e != d.index() && pull > 0.0 && c.needs[e] > n.need_threshold && recent(e) && best.is_none_or(|(b, _)| pull > b) {
+            if e != d.index()
+                && pull > 0.0
+                && c.needs[e] > n.need_threshold
+                && recent(e)
+                && best.is_none_or(|(b, _)| pull > b)
+            {
                 best = Some((pull, e));
             }
         }
@@ -707,7 +807,8 @@ impl World {
         let counting = self.counting();
         let frameworks = self.barriers.organisational_frameworks;
         if frameworks < self.board.setup_floor {
-            self.board.pending_setup += self.params.prices.shared_assessment_setup * (self.board.setup_floor - frameworks) as f64;
+            self.board.pending_setup += self.params.prices.shared_assessment_setup
+                * (self.board.setup_floor - frameworks) as f64;
             self.board.setup_floor = frameworks;
         }
         self.board.week_spend = self.board_annual_cost() / WEEKS_PER_YEAR as f64;
@@ -721,7 +822,8 @@ impl World {
         for (agency, spec) in self.agencies.iter_mut().zip(&self.params.agencies) {
             let w = agency.week;
             agency.quarter.add_week(&w);
-            agency.year.unmet_value += (w.refused + w.parked + w.reneged) as f64 * spec.unit_costs.intervention * weight;
+            agency.year.unmet_value +=
+                (w.refused + w.parked + w.reneged) as f64 * spec.unit_costs.intervention * weight;
         }
         let week_of_year = self.tick % WEEKS_PER_YEAR;
         if week_of_year % WEEKS_PER_QUARTER == WEEKS_PER_QUARTER - 1 {
@@ -744,14 +846,26 @@ impl World {
 
     fn close_year(&mut self, counting: bool) {
         if counting {
-            self.run.overspend += self.agencies.iter().map(|a| (a.year.spend - a.year.allowance).max(0.0)).sum::<f64>();
+            self.run.overspend += self
+                .agencies
+                .iter()
+                .map(|a| (a.year.spend - a.year.allowance).max(0.0))
+                .sum::<f64>();
         }
         let ring = self.barriers.ring_fenced_budgets as f64;
-        let underspend: f64 = self.agencies.iter().map(|a| a.year.allowance - a.year.spend).sum();
+        let underspend: f64 = self
+            .agencies
+            .iter()
+            .map(|a| a.year.allowance - a.year.spend)
+            .sum();
         self.board.pool_carry = (1.0 - ring) * underspend.max(0.0);
         // The board reallocates the pool in proportion to last year's demand:
         // what each agency spent plus what it turned away, valued at its unit cost.
-        let demand: Vec<f64> = self.agencies.iter().map(|a| a.year.spend + a.year.unmet_value).collect();
+        let demand: Vec<f64> = self
+            .agencies
+            .iter()
+            .map(|a| a.year.spend + a.year.unmet_value)
+            .collect();
         let total: f64 = demand.iter().sum();
         if total > 0.0 {
             for (a, d) in self.agencies.iter_mut().zip(&demand) {
@@ -814,7 +928,11 @@ impl World {
                 gave_up: w.reneged as f64 * weight,
                 crisis_events: w.crisis_events as f64 * weight,
                 queue_len: agency.queue_len() as f64 * weight,
-                mean_wait: if w.departures > 0 { w.wait_sum as f64 / w.departures as f64 } else { 0.0 },
+                mean_wait: if w.departures > 0 {
+                    w.wait_sum as f64 / w.departures as f64
+                } else {
+                    0.0
+                },
                 referrals_made: w.referrals_made as f64 * weight,
                 referrals_lost: w.referrals_lost as f64 * weight,
                 spend: w.spend,
@@ -827,7 +945,11 @@ impl World {
                 prevention_capacity_share: agency.policy.prevention_capacity_share,
                 intensity: agency.policy.intensity,
                 referral_propensity: agency.policy.referral_propensity,
-                utilisation: if w.capacity > 0.0 { w.work_done / w.capacity } else { 0.0 },
+                utilisation: if w.capacity > 0.0 {
+                    w.work_done / w.capacity
+                } else {
+                    0.0
+                },
                 culture: agency.culture,
             });
         }
@@ -836,7 +958,11 @@ impl World {
         row.crisis_events = crises as f64 * weight;
         row.contacts = contacts as f64 * weight;
         row.failure_demand = failure as f64 * weight;
-        row.failure_demand_share = if contacts > 0 { failure as f64 / contacts as f64 } else { 0.0 };
+        row.failure_demand_share = if contacts > 0 {
+            failure as f64 / contacts as f64
+        } else {
+            0.0
+        };
         row.referrals_made = made as f64 * weight;
         row.referrals_lost = lost as f64 * weight;
         row.queue_len = queued as f64 * weight;
@@ -862,7 +988,11 @@ impl World {
         let agency_spend: f64 = self.run.spend_by_agency.iter().sum();
         let total = agency_spend + self.run.board;
         let share = |x: f64| if total > 0.0 { x / total } else { 0.0 };
-        let mut wellbeing: Vec<f32> = self.citizens.iter().map(|c| c.wellbeing_sum / weeks as f32).collect();
+        let mut wellbeing: Vec<f32> = self
+            .citizens
+            .iter()
+            .map(|c| c.wellbeing_sum / weeks as f32)
+            .collect();
         let low_decile = metrics::low_decile_mean(&mut wellbeing);
         let gini = metrics::gini_sorted(&wellbeing);
         let mut spend: Vec<f32> = self.citizens.iter().map(|c| c.spend).collect();
@@ -875,7 +1005,12 @@ impl World {
             ticks: p.place.ticks,
             warmup_ticks: p.place.warmup_ticks,
             total_spend: total,
-            spend_by_agency: p.agencies.iter().zip(&self.run.spend_by_agency).map(|(a, s)| (a.id.clone(), *s)).collect(),
+            spend_by_agency: p
+                .agencies
+                .iter()
+                .zip(&self.run.spend_by_agency)
+                .map(|(a, s)| (a.id.clone(), *s))
+                .collect(),
             board_spend: self.run.board,
             crisis_spend_share: share(self.run.crisis),
             prevention_spend_share: share(self.run.prevention),
@@ -883,7 +1018,11 @@ impl World {
             mean_wellbeing: self.run.wellbeing / (weeks * p.place.residents as f64),
             low_decile_wellbeing: low_decile,
             wellbeing_gini: gini,
-            wellbeing_weeks_per_million: if total > 0.0 { self.run.wellbeing / (total / 1e6) } else { 0.0 },
+            wellbeing_weeks_per_million: if total > 0.0 {
+                self.run.wellbeing / (total / 1e6)
+            } else {
+                0.0
+            },
             crisis_events,
             crisis_events_by_agency: p
                 .agencies
@@ -901,7 +1040,11 @@ impl World {
             unmet_need_weeks: self.run.unmet_need_weeks as f64 * weight,
             multiple_needs: self.run.multiple_needs as f64 * weight / weeks,
             top5_cost_share: metrics::top_share(&mut spend, 0.05),
-            mean_wait: if self.run.departures > 0 { self.run.wait_sum as f64 / self.run.departures as f64 } else { 0.0 },
+            mean_wait: if self.run.departures > 0 {
+                self.run.wait_sum as f64 / self.run.departures as f64
+            } else {
+                0.0
+            },
             referrals_made: self.run.referrals_made as f64 * weight,
             referrals_lost: self.run.referrals_lost as f64 * weight,
         }
@@ -912,7 +1055,12 @@ impl World {
     /// each spender's rows sum to its spend.
     pub fn cost_shifting(&self) -> Vec<CostShiftRow> {
         let n = self.agencies.len();
-        let name = |i: usize, none: &str| self.params.agencies.get(i).map_or(none.to_string(), |a| a.id.clone());
+        let name = |i: usize, none: &str| {
+            self.params
+                .agencies
+                .get(i)
+                .map_or(none.to_string(), |a| a.id.clone())
+        };
         let mut rows = Vec::with_capacity((n + 1) * (n + 1));
         for spender in 0..=n {
             for cause in 0..=n {

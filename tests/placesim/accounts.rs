@@ -1,0 +1,151 @@
+//! Money adds up, and queues obey Little's law and queueing theory.
+
+use placesim_core::defaults::{default_place, total_place, GP};
+use placesim_core::params::Role;
+use placesim_core::{AgencyRow, Params, World};
+
+fn small(mut p: Params, seed: u64) -> Params {
+    p.place.population = 5_000;
+    p.place.seed = seed;
+    p
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// Spend by agency plus the board sums to total spend; cost-shifting rows plus
+/// `unattributed` sum to each spender's spend and to the total; ring-fenced
+/// agencies' discretionary spend stays within allowance in every week.
+#[test]
+fn money_adds_up() {
+    for p in [small(default_place(), 1), small(total_place(), 1)] {
+        let ring_fenced = p.barriers.ring_fenced_budgets == 1.0;
+        let mut w = World::new(p);
+        while !w.is_finished() {
+            w.step();
+            if ring_fenced {
+                for a in w.agencies() {
+                    assert!(
+                        a.year.discretionary <= a.year.allowance * (1.0 + 1e-12),
+                        "tick {}",
+                        w.tick()
+                    );
+                }
+            }
+        }
+        let s = w.summary();
+        let by_agency: f64 = s.spend_by_agency.iter().map(|(_, x)| x).sum();
+        assert!(close(by_agency + s.board_spend, s.total_spend));
+        let shifts = w.cost_shifting();
+        assert!(close(shifts.iter().map(|r| r.spend).sum(), s.total_spend));
+        for (id, spend) in s
+            .spend_by_agency
+            .iter()
+            .chain([&("place_board".to_string(), s.board_spend)])
+        {
+            let rows: f64 = shifts
+                .iter()
+                .filter(|r| &r.spender == id)
+                .map(|r| r.spend)
+                .sum();
+            assert!(close(rows, *spend), "{id}: rows {rows} vs spend {spend}");
+        }
+        assert!(s.total_spend > 0.0);
+        let attributed: f64 = shifts
+            .iter()
+            .filter(|r| r.caused_by != "unattributed" && r.spender != r.caused_by)
+            .map(|r| r.spend)
+            .sum();
+        assert!(
+            attributed > 0.0,
+            "some spend must be shifted between agencies"
+        );
+    }
+}
+
+/// L, λ, W of one agency over a whole run, from its weekly rows.
+fn little(rows: &[AgencyRow]) -> (f64, f64, f64) {
+    let n = rows.len() as f64;
+    let l = rows.iter().map(|r| r.queue_len).sum::<f64>() / n;
+    let lambda = rows.iter().map(|r| r.accepted).sum::<f64>() / n;
+    let departures: f64 = rows.iter().map(|r| r.served + r.gave_up).sum();
+    let waits: f64 = rows
+        .iter()
+        .map(|r| r.mean_wait * (r.served + r.gave_up))
+        .sum();
+    (l, lambda, waits / departures.max(1e-9))
+}
+
+fn run_rows(p: Params) -> Vec<Vec<AgencyRow>> {
+    let n = p.agencies.len();
+    let mut per_agency = vec![Vec::new(); n];
+    let mut w = World::new(p);
+    while !w.is_finished() {
+        w.step();
+        for (i, r) in w.agency_rows().iter().enumerate() {
+            per_agency[i].push(r.clone());
+        }
+    }
+    per_agency
+}
+
+/// Every queue of the default place (seed 4) obeys L = λW within 10 %.
+#[test]
+fn every_queue_obeys_littles_law() {
+    let p = small(default_place(), 4);
+    let roles: Vec<Role> = p.agencies.iter().map(|a| a.role).collect();
+    for (rows, role) in run_rows(p).iter().zip(roles) {
+        if role == Role::Crisis {
+            continue;
+        }
+        let (l, lambda, w) = little(rows);
+        assert!(l > 0.0, "{}: no queue to check", rows[0].agency);
+        assert!(
+            (l - lambda * w).abs() <= 0.10 * l,
+            "{}: L {l} vs λW {}",
+            rows[0].agency,
+            lambda * w
+        );
+    }
+}
+
+/// GP utilisation and mean wait with adaptation frozen, budgets no object, and
+/// shock hazards scaled by `k`.
+fn gp_at_demand(k: f32) -> (f64, f64) {
+    let mut p = small(default_place(), 2);
+    p.place.population = 10_000;
+    p.leadership.learning_rate = 0.0;
+    p.agencies.iter_mut().for_each(|a| a.annual_budget *= 100.0);
+    p.needs.domains.iter_mut().for_each(|d| d.base_hazard *= k);
+    let warmup = p.place.warmup_ticks as usize;
+    let rows = &run_rows(p)[GP.index()][warmup..];
+    let util = rows.iter().map(|r| r.utilisation).sum::<f64>() / rows.len() as f64;
+    (util, little(rows).2)
+}
+
+/// Demand multiplier giving the target GP utilisation (bisection, 12 steps).
+fn demand_for(target: f64) -> f32 {
+    let (mut lo, mut hi) = (0.05f32, 3.0f32);
+    for _ in 0..12 {
+        let mid = 0.5 * (lo + hi);
+        if gp_at_demand(mid).0 < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// With adaptation frozen and demand scaled up, the GP's mean wait at 95 %
+/// utilisation is at least 3× that at 80 % (utilisation within ±0.02 of target).
+#[test]
+fn waits_explode_near_full_utilisation() {
+    let (u80, w80) = gp_at_demand(demand_for(0.80));
+    let (u95, w95) = gp_at_demand(demand_for(0.95));
+    assert!((u80 - 0.80).abs() < 0.02, "utilisation {u80}");
+    assert!((u95 - 0.95).abs() < 0.02, "utilisation {u95}");
+    assert!(w95 >= 3.0 * w80, "wait at 95 %: {w95}, at 80 %: {w80}");
+    assert!(w95 > 0.0);
+}

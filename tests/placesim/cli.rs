@@ -1,0 +1,118 @@
+//! The command line as a user meets it: help, default output folder, and bad
+//! input (exit code 2, one clear message, nothing written).
+
+use crate::determinism::{bin, scratch};
+use std::path::Path;
+
+fn fails_cleanly(args: &[&str], out: &Path, fragment: &str) {
+    let o = bin().args(args).arg("--out").arg(out).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(fragment), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+}
+
+#[test]
+fn bad_input_exits_2_and_writes_nothing() {
+    let out = scratch("bad-input");
+    let cases: [(&[&str], &str); 8] = [
+        (&["run", "--preset", "nowhere"], "invalid value 'nowhere'"),
+        (&["run", "--population", "0"], "--population"),
+        (&["run", "--population", "-5"], "--population"),
+        (&["run", "--population", "99999999999"], "--population"),
+        (&["run", "--ticks", "0"], "--ticks"),
+        (&["run", "--seed", "twelve"], "--seed"),
+        (&["run", "--threads", "0"], "--threads"),
+        (&["run", "--frobnicate"], "unexpected argument"),
+    ];
+    for (args, fragment) in cases {
+        fails_cleanly(args, &out, fragment);
+        assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    }
+    let file = scratch("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    fails_cleanly(&["run", "--ticks", "2"], &file, "is a file");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn a_non_empty_folder_needs_force() {
+    let out = scratch("force");
+    let args = [
+        "run",
+        "--population",
+        "200",
+        "--ticks",
+        "3",
+        "--warmup",
+        "0",
+    ];
+    assert!(bin()
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap()
+        .success());
+    let before = std::fs::read(out.join("summary.json")).unwrap();
+    fails_cleanly(&args, &out, "--force");
+    assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), before);
+    assert!(bin()
+        .args(args)
+        .arg("--force")
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap()
+        .success());
+    let no_temp = std::fs::read_dir(&out)
+        .unwrap()
+        .all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp"));
+    assert!(no_temp, "temporary files left behind");
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn default_output_folder_is_named_after_preset_and_seed() {
+    let cwd = scratch("cwd");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let o = bin()
+        .current_dir(&cwd)
+        .args([
+            "run",
+            "--preset",
+            "total-place",
+            "--seed",
+            "9",
+            "--population",
+            "200",
+            "--ticks",
+            "2",
+            "--warmup",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    for f in [
+        "summary.json",
+        "timeseries.csv",
+        "agencies.csv",
+        "cost_shifting.csv",
+    ] {
+        assert!(cwd.join("out/total-place-seed9").join(f).is_file(), "{f}");
+    }
+    let summary = std::fs::read_to_string(cwd.join("out/total-place-seed9/summary.json")).unwrap();
+    assert!(summary.contains("\"failure_demand_share\""));
+    let _ = std::fs::remove_dir_all(cwd);
+}
+
+#[test]
+fn help_shows_examples() {
+    let o = bin().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("Examples:") && text.contains("placesim run"));
+    let o = bin().args(["bench", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("--population"));
+}

@@ -1,0 +1,270 @@
+//! The behaviours `../shared/MODEL.md` says the model must be able to show,
+//! each on paired replicates (common random numbers) with fixed seeds and a
+//! stated tolerance.
+
+use crate::stats::{diffs, mean_ci, mean_of, replicates};
+use placesim_core::defaults::{default_place, total_place};
+use placesim_core::params::Role;
+use placesim_core::{Barriers, Params, World};
+
+const POPULATION: u32 = 10_000;
+
+fn place(mut p: Params) -> Params {
+    p.place.population = POPULATION;
+    p
+}
+
+fn zero_coupling(mut p: Params) -> Params {
+    p.needs.coupling.iter_mut().for_each(|c| *c = 0.0);
+    p
+}
+
+/// Mean eligibility threshold and prevention share over the non-crisis agencies.
+fn policy_means(w: &World) -> (f32, f32) {
+    let (mut thr, mut prev, mut n) = (0.0, 0.0, 0.0);
+    for (a, spec) in w.agencies().iter().zip(&w.params().agencies) {
+        if spec.role != Role::Crisis {
+            thr += a.policy.eligibility_threshold;
+            prev += a.policy.prevention_capacity_share;
+            n += 1.0;
+        }
+    }
+    (thr / n, prev / n)
+}
+
+/// Silos, w = 0: over the run thresholds rise and prevention falls (5 seeds,
+/// each seed on its own, by at least 0.02); with learning rate 0 they stay
+/// exactly where they started.
+#[test]
+fn adaptation_under_silos_raises_thresholds_and_cuts_prevention() {
+    for seed in 1..=5 {
+        let mut p = place(default_place());
+        p.place.seed = seed;
+        let mut w = World::new(p.clone());
+        let start = policy_means(&w);
+        w.run();
+        let end = policy_means(&w);
+        assert!(
+            end.0 > start.0 + 0.02,
+            "seed {seed}: threshold {start:?} -> {end:?}"
+        );
+        assert!(
+            end.1 < start.1 - 0.02,
+            "seed {seed}: prevention {start:?} -> {end:?}"
+        );
+
+        p.leadership.learning_rate = 0.0;
+        let mut frozen = World::new(p);
+        let before: Vec<_> = frozen.agencies().iter().map(|a| a.policy).collect();
+        frozen.run();
+        let after: Vec<_> = frozen.agencies().iter().map(|a| a.policy).collect();
+        assert_eq!(
+            before, after,
+            "seed {seed}: learning rate 0 must freeze policy"
+        );
+    }
+}
+
+/// Total place (every barrier off, w = 1) against silos on seeds 1–10: fewer
+/// crises, lower failure-demand share, more wellbeing-weeks per £m, each
+/// paired difference's 95 % CI excluding 0. With the coupling matrix at zero
+/// the advantage on crises at least halves.
+#[test]
+fn total_place_beats_silos_and_coupling_drives_the_advantage() {
+    let seeds = 1..=10;
+    let silos = replicates(&place(default_place()), seeds.clone());
+    let tp = replicates(&place(total_place()), seeds.clone());
+    let crises = mean_ci(&diffs(&silos, &tp, |s| s.crisis_events));
+    let fd = mean_ci(&diffs(&silos, &tp, |s| s.failure_demand_share));
+    let eff = mean_ci(&diffs(&tp, &silos, |s| s.wellbeing_weeks_per_million));
+    assert!(
+        crises.0 - crises.1 > 0.0,
+        "crises silos - total place: {crises:?}"
+    );
+    assert!(
+        fd.0 - fd.1 > 0.0,
+        "failure demand share silos - total place: {fd:?}"
+    );
+    assert!(
+        eff.0 - eff.1 > 0.0,
+        "wellbeing-weeks per £m total place - silos: {eff:?}"
+    );
+
+    let silos0 = replicates(&zero_coupling(place(default_place())), seeds.clone());
+    let tp0 = replicates(&zero_coupling(place(total_place())), seeds);
+    let crises0 = mean_ci(&diffs(&silos0, &tp0, |s| s.crisis_events));
+    assert!(
+        crises0.0 <= 0.5 * crises.0,
+        "advantage on crises with coupling {:.0}, without {:.0}: must at least halve",
+        crises.0,
+        crises0.0
+    );
+}
+
+fn with_barriers(ring: f32, targets: f32) -> Params {
+    let mut p = place(default_place());
+    p.barriers.ring_fenced_budgets = ring;
+    p.barriers.function_bound_targets = targets;
+    p
+}
+
+/// The 2 × 2 of {ring-fence on/off} × {targets on/off}, other barriers on,
+/// w = 0, seeds 1–10: pooling cuts crises less while targets stay
+/// function-bound than when they are lifted; the paired interaction's 95 % CI
+/// excludes 0.
+#[test]
+fn pooling_budgets_works_better_once_targets_are_lifted() {
+    let seeds = 1..=10;
+    let r1t1 = replicates(&with_barriers(1.0, 1.0), seeds.clone());
+    let r0t1 = replicates(&with_barriers(0.0, 1.0), seeds.clone());
+    let r1t0 = replicates(&with_barriers(1.0, 0.0), seeds.clone());
+    let r0t0 = replicates(&with_barriers(0.0, 0.0), seeds);
+    let cut_with_targets = diffs(&r1t1, &r0t1, |s| s.crisis_events);
+    let cut_without_targets = diffs(&r1t0, &r0t0, |s| s.crisis_events);
+    let interaction: Vec<f64> = cut_without_targets
+        .iter()
+        .zip(&cut_with_targets)
+        .map(|(a, b)| a - b)
+        .collect();
+    let (m, h) = mean_ci(&interaction);
+    assert!(
+        m - h > 0.0,
+        "pooling cut crises by {:?} under targets and {:?} without; interaction {m:.0} ± {h:.0}",
+        mean_ci(&cut_with_targets),
+        mean_ci(&cut_without_targets)
+    );
+}
+
+fn boundaries_lifted(coordination_cost: f32) -> Params {
+    let mut p = place(default_place());
+    p.barriers.professional_boundaries = 0.0;
+    p.prices.coordination_cost = coordination_cost;
+    p
+}
+
+/// Lifting professional boundaries alone pays (more wellbeing-weeks per £m
+/// than silos, seeds 1–8) at the default coordination cost, and stops paying
+/// when coordination costs 3 case-works per extra need.
+#[test]
+fn lifting_boundaries_stops_paying_above_a_coordination_cost() {
+    let seeds = 1..=8;
+    let silos = replicates(&place(default_place()), seeds.clone());
+    let cheap = replicates(
+        &boundaries_lifted(default_place().prices.coordination_cost),
+        seeds.clone(),
+    );
+    let dear = replicates(&boundaries_lifted(3.0), seeds);
+    let gain_cheap = mean_ci(&diffs(&cheap, &silos, |s| s.wellbeing_weeks_per_million));
+    let gain_dear = mean_ci(&diffs(&dear, &silos, |s| s.wellbeing_weeks_per_million));
+    assert!(
+        gain_cheap.0 - gain_cheap.1 > 0.0,
+        "cheap coordination: {gain_cheap:?}"
+    );
+    assert!(gain_dear.0 < 0.0, "dear coordination: {gain_dear:?}");
+}
+
+/// The costliest 5 % of citizens take over a third of spend, and more with
+/// coupling than without (paired, seeds 1–8, CI excluding 0).
+#[test]
+fn cost_concentrates_and_more_so_with_coupling() {
+    let seeds = 1..=8;
+    let coupled = replicates(&place(default_place()), seeds.clone());
+    let uncoupled = replicates(&zero_coupling(place(default_place())), seeds);
+    assert!(mean_of(&coupled, |s| s.top5_cost_share) > 1.0 / 3.0);
+    let more = mean_ci(&diffs(&coupled, &uncoupled, |s| s.top5_cost_share));
+    assert!(
+        more.0 - more.1 > 0.0,
+        "top-5 % share coupled - uncoupled: {more:?}"
+    );
+}
+
+/// The default place under silos (seeds 1–5): failure demand 30–80 % of
+/// contacts and prevention under 10 % of spend, in every replicate.
+#[test]
+fn silos_calibration_matches_published_ranges() {
+    for s in replicates(&place(default_place()), 1..=5) {
+        assert!(
+            (0.30..=0.80).contains(&s.failure_demand_share),
+            "failure demand share {}",
+            s.failure_demand_share
+        );
+        assert!(
+            s.prevention_spend_share < 0.10,
+            "prevention share {}",
+            s.prevention_spend_share
+        );
+    }
+}
+
+/// Means of the main outcomes at 10^4 and 10^5 citizens agree within their
+/// 95 % confidence intervals (8 and 3 replicates).
+#[test]
+fn resolution_changes_precision_not_the_place() {
+    let mut small = default_place();
+    small.place.population = 10_000;
+    let mut large = default_place();
+    large.place.population = 100_000;
+    let a = replicates(&small, 1..=8);
+    let b = replicates(&large, 101..=103);
+    type Outcome = fn(&placesim_core::Summary) -> f64;
+    let outcomes: [(&str, Outcome); 4] = [
+        ("crisis_events", |s| s.crisis_events),
+        ("failure_demand_share", |s| s.failure_demand_share),
+        ("total_spend", |s| s.total_spend),
+        ("mean_wellbeing", |s| s.mean_wellbeing),
+    ];
+    for (name, f) in outcomes {
+        let xa: Vec<f64> = a.iter().map(f).collect();
+        let xb: Vec<f64> = b.iter().map(f).collect();
+        let (ma, ha) = mean_ci(&xa);
+        let (mb, hb) = mean_ci(&xb);
+        assert!(
+            (ma - mb).abs() <= ha + hb,
+            "{name}: 10^4 {ma} ± {ha}, 10^5 {mb} ± {hb}"
+        );
+    }
+}
+
+/// A barrier changed at tick 100 acts from that tick: rows before it are
+/// identical to an unchanged run, the board's shared-assessment cost appears
+/// at tick 100, and no referral sent after it is lost.
+#[test]
+fn a_barrier_lifted_mid_run_acts_from_that_tick() {
+    let p = place(default_place());
+    let mut plain = World::new(p.clone());
+    let mut changed = World::new(p);
+    let mut lost_after = (0.0, 0.0);
+    while !plain.is_finished() {
+        if changed.tick() == 100 {
+            changed.set_barriers(Barriers {
+                organisational_frameworks: 0.0,
+                ..changed.barriers()
+            });
+        }
+        let t = plain.tick();
+        plain.step();
+        changed.step();
+        let (a, b) = (plain.tick_row(), changed.tick_row());
+        if t < 100 {
+            assert_eq!(a, b, "tick {t} differs before the change");
+        }
+        if t == 100 {
+            assert_eq!(a.board_spend, 0.0);
+            assert!(b.board_spend > 0.0, "shared assessment costs from tick 100");
+            assert_eq!(b.organisational_frameworks, 0.0);
+        }
+        if t > 100 + p_delay() {
+            lost_after.0 += a.referrals_lost;
+            lost_after.1 += b.referrals_lost;
+        }
+    }
+    assert!(lost_after.0 > 0.0);
+    assert_eq!(
+        lost_after.1, 0.0,
+        "referrals lost after frameworks were lifted"
+    );
+}
+
+fn p_delay() -> u32 {
+    default_place().prices.referral_delay_weeks.ceil() as u32
+}

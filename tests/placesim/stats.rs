@@ -1,0 +1,43 @@
+//! Replicate runs and paired statistics shared by the model tests.
+
+use placesim_core::{Params, Summary, World};
+
+/// Run `params` once per seed and return the summaries (seed order).
+pub fn replicates(params: &Params, seeds: std::ops::RangeInclusive<u64>) -> Vec<Summary> {
+    seeds
+        .map(|seed| {
+            let mut p = params.clone();
+            p.place.seed = seed;
+            let mut w = World::new(p);
+            w.run();
+            w.summary()
+        })
+        .collect()
+}
+
+/// Two-sided 95 % Student t quantile for `df` degrees of freedom.
+pub fn t95(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    T.get(df.max(1) - 1).copied().unwrap_or(1.96)
+}
+
+/// Mean and 95 % half-width of a sample.
+pub fn mean_ci(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, t95(x.len() - 1) * (var / n).sqrt())
+}
+
+/// Paired differences `a − b` of an outcome.
+pub fn diffs(a: &[Summary], b: &[Summary], f: impl Fn(&Summary) -> f64) -> Vec<f64> {
+    a.iter().zip(b).map(|(x, y)| f(x) - f(y)).collect()
+}
+
+pub fn mean_of(s: &[Summary], f: impl Fn(&Summary) -> f64) -> f64 {
+    s.iter().map(f).sum::<f64>() / s.len() as f64
+}
