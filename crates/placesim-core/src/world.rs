@@ -97,6 +97,8 @@ pub struct World {
     citizens: Vec<Citizen>,
     agencies: Vec<Agency>,
     referrals: Vec<Referral>,
+    /// Scratch buffer of referrals falling due this week (kept to avoid allocating each tick).
+    due: Vec<Referral>,
     /// Referrals delivered last week, triaged this week.
     referred: Vec<Arrival>,
     chunk_contacts: Vec<Vec<Contact>>,
@@ -152,6 +154,7 @@ impl World {
             citizens,
             agencies,
             referrals: Vec::new(),
+            due: Vec::new(),
             referred: Vec::new(),
             chunk_contacts: vec![Vec::new(); n_chunks],
             chunk_tallies: vec![ChunkTally::default(); n_chunks],
@@ -686,14 +689,16 @@ impl World {
     /// lost, leave the citizen with nothing: its next contact is failure demand.
     fn refer(&mut self) {
         let tick = self.tick;
-        let mut i = 0;
-        while i < self.referrals.len() {
-            let r = self.referrals[i];
-            if r.due > tick {
-                i += 1;
-                continue;
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
+        self.referrals.retain(|r| {
+            let arrived = r.due <= tick;
+            if arrived {
+                due.push(*r);
             }
-            self.referrals.remove(i);
+            !arrived
+        });
+        for r in &due {
             if r.lost {
                 self.agencies[r.from.index()].week.referrals_lost += 1;
                 let c = &mut self.citizens[r.citizen.index()];
@@ -713,6 +718,7 @@ impl World {
                 });
             }
         }
+        self.due = due;
     }
 
     /// Could agency `a` spend `unit_cost` per simulated citizen now? Under a

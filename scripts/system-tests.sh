@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# System tests: checks that need pieces from outside the Rust toolchain.
+# Each suite installs what it needs (a Python venv from PyPI). Outside CI a
+# suite whose pieces cannot be installed is skipped LOUDLY; under CI=true a
+# missing piece is a failure.
+#
+# Suites:
+#   pandas  - a real run's CSV and JSON outputs load in pandas with exactly the
+#             columns docs/OUTPUTS.md lists, and the money in them adds up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+skipped=()
+passed=0
+failed=0
+
+missing() { # suite, reason
+  if [ "${CI:-}" = "true" ]; then
+    echo "FAIL: suite '$1' cannot run under CI: $2" >&2
+    failed=$((failed + 1))
+  else
+    echo "!!!!! SKIPPED suite '$1': $2 !!!!!" >&2
+    skipped+=("$1")
+  fi
+}
+
+venv=target/system-tests/venv
+python_ready() {
+  [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import pandas' 2>/dev/null && return 0
+  command -v python3 >/dev/null || return 1
+  python3 -m venv "$venv" >/dev/null 2>&1 || return 1
+  "$venv/bin/pip" install --quiet --disable-pip-version-check pandas >/dev/null 2>&1 || return 1
+  "$venv/bin/python" -c 'import pandas' 2>/dev/null
+}
+
+echo "== suite pandas"
+if python_ready; then
+  cargo build --release --quiet
+  out=target/system-tests/run
+  rm -rf "$out"
+  ./target/release/placesim run --population 4000 --ticks 104 --seed 11 --out "$out" >/dev/null
+  if "$venv/bin/python" scripts/check_outputs.py "$out" docs/OUTPUTS.md; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+else
+  missing pandas "python3 with venv and pip, or PyPI, is not available to install pandas"
+fi
+
+echo "system tests: ${passed} passed, ${failed} failed, ${#skipped[@]} skipped"
+if ((${#skipped[@]})); then
+  echo "!!!!! skipped suites: ${skipped[*]} !!!!!" >&2
+fi
+[ "$failed" -eq 0 ]
