@@ -95,8 +95,6 @@ pub struct Agency {
     pub year: AgencyYear,
     /// Share of the pooled budget the board gives this agency.
     pub pool_share: f64,
-    /// Quarters in which spend ran ahead of the allowance, so discretionary work stopped.
-    pub rationing: bool,
 }
 
 impl Agency {
@@ -113,7 +111,6 @@ impl Agency {
             history: VecDeque::new(),
             year: AgencyYear::default(),
             pool_share,
-            rationing: false,
         }
     }
 

@@ -318,3 +318,19 @@ fn choose_agency(c: &Citizen, d: Domain, p: &Params, rng: &mut Stream) -> Option
 pub fn is_crisis(p: &Params, a: AgencyId) -> bool {
     p.agencies[a.index()].role == Role::Crisis
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The citizen table is the model's memory: keep a citizen within 144 bytes
+    /// so that 10^6 citizens fit in well under 300 MB.
+    #[test]
+    fn a_citizen_is_compact_plain_data() {
+        assert!(
+            std::mem::size_of::<Citizen>() <= 144,
+            "{}",
+            std::mem::size_of::<Citizen>()
+        );
+    }
+}

@@ -547,7 +547,6 @@ impl World {
                         break;
                     }
                     if !self.can_spend(id, cost) {
-                        self.agencies[a].rationing = true;
                         break;
                     }
                     let agency = &mut self.agencies[a];
@@ -807,7 +806,7 @@ impl World {
         best.map(|(_, e)| AgencyId(c.blame[e]))
     }
 
-    /// Board costs; quarter ends (KPI history, rationing); year ends
+    /// Board costs; quarter ends (KPI history); year ends
     /// (overspend, pooled reallocation from last year's demand).
     fn finance(&mut self) {
         let counting = self.counting();
@@ -834,11 +833,9 @@ impl World {
         let week_of_year = self.tick % WEEKS_PER_YEAR;
         if week_of_year % WEEKS_PER_QUARTER == WEEKS_PER_QUARTER - 1 {
             let window = self.params.leadership.kpi_window_quarters as usize;
-            let pace = (week_of_year / WEEKS_PER_QUARTER + 1) as f64 / 4.0;
             for agency in &mut self.agencies {
                 let mut q = std::mem::take(&mut agency.quarter);
                 q.allowance = agency.year.allowance / 4.0;
-                agency.rationing = agency.year.spend > agency.year.allowance * pace;
                 agency.history.push_back(q);
                 while agency.history.len() > window {
                     agency.history.pop_front();
