@@ -131,7 +131,10 @@ enum Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let result = match cli.command {
         Command::Run { world, out, force } => run(&world, out, force),
         Command::Bench { world } => bench(&world),
@@ -155,8 +158,12 @@ fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Failur
         .unwrap_or_else(|| PathBuf::from(format!("out/{}-seed{}", args.preset.name(), args.seed)));
     check_output_folder(&out, force)?;
     let pool = args.pool()?;
-    fs::create_dir_all(&out)
-        .map_err(|e| Failure::Failed(format!("cannot create {}: {e}", out.display())))?;
+    fs::create_dir_all(&out).map_err(|e| {
+        Failure::BadInput(format!(
+            "cannot create output folder {}: {e}",
+            out.display()
+        ))
+    })?;
     let total = params.place.total_ticks() as u64;
     let bar = progress(total, "weeks");
     let mut world = pool.install(|| World::new(params));
@@ -175,6 +182,30 @@ fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Failur
         .map_err(|e| Failure::Failed(e.to_string()))?;
     print_summary(&summary, &out);
     Ok(())
+}
+
+/// Help and version go to stdout as clap renders them; a usage error becomes
+/// one line on stderr (clap's message and its hints, without the usage block)
+/// and exit code 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        return ExitCode::from(2);
+    }
+    let text = e.render().to_string();
+    let line: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:"))
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect();
+    eprintln!("{}; see 'placesim --help'", line.join(" "));
+    ExitCode::from(2)
 }
 
 /// Refuse an output path that is a file, or a non-empty folder without --force.

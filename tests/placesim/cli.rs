@@ -10,6 +10,11 @@ fn fails_cleanly(args: &[&str], out: &Path, fragment: &str) {
     assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
     assert!(stderr.contains(fragment), "{args:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: one line, got {stderr}"
+    );
 }
 
 #[test]
@@ -32,6 +37,11 @@ fn bad_input_exits_2_and_writes_nothing() {
     let file = scratch("a-file");
     std::fs::write(&file, "not a folder").unwrap();
     fails_cleanly(&["run", "--ticks", "2"], &file, "is a file");
+    fails_cleanly(
+        &["run", "--ticks", "2"],
+        &file.join("below-a-file"),
+        "cannot create output folder",
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
     let _ = std::fs::remove_file(file);
 }
