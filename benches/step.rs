@@ -3,7 +3,7 @@
 //! `cargo bench --bench step`; results go in results/BENCHMARKS.md.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use placesim_core::{default_place, World};
+use placesim_core::World;
 use std::time::Duration;
 
 fn step(c: &mut Criterion) {
@@ -12,7 +12,9 @@ fn step(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(10));
     for population in [10_000u32, 100_000, 1_000_000] {
-        let mut p = default_place();
+        let mut p = placesim_scenario::preset("default-place", &[])
+            .expect("the built-in place is valid")
+            .params;
         p.place.population = population;
         p.place.warmup_ticks = 5_200;
         p.place.ticks = 5_200;

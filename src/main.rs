@@ -4,7 +4,8 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use placesim_core::params::MAX_POPULATION;
-use placesim_core::{defaults, Params, World};
+use placesim_core::World;
+use placesim_scenario::{Problems, Scenario};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ mod output;
     name = "placesim",
     version,
     about = "Simulate the whole public service system of one place, with the Total Place barriers on or off.",
-    after_help = "Examples:\n  placesim run                          # the default place (silos), 10,000 citizens, 5 years\n  placesim run --preset total-place --seed 7 --out out/tp7\n  placesim bench --population 1000000 --ticks 260 --threads 2"
+    after_help = "Examples:\n  placesim run                                  # the default place (silos), 10,000 citizens, 5 years\n  placesim run --preset total-place --seed 7 --out out/tp7\n  placesim run my-place.toml --set barriers.ring_fenced_budgets.strength=0\n  placesim check scenarios/total-place.sweep.toml\n  placesim scenarios\n  placesim bench --population 1000000 --ticks 260 --threads 2"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -29,19 +30,41 @@ struct Cli {
 enum Command {
     /// Run one place and write summary.json, timeseries.csv, agencies.csv and cost_shifting.csv.
     #[command(
-        after_help = "Examples:\n  placesim run\n  placesim run --preset total-place --population 100000 --out out/tp --force"
+        after_help = "Examples:\n  placesim run\n  placesim run --preset total-place --population 100000 --out out/tp --force\n  placesim run scenarios/leadership-only.toml --set leadership.whole_systems_weight=0.5"
     )]
     Run {
         #[command(flatten)]
         world: WorldArgs,
-        /// Output folder [default: out/<preset>-seed<N>/]. Must be empty or new unless --force.
+        /// Output folder [default: out/<scenario name>-seed<N>/]. Must be empty or new unless --force.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Overwrite the outputs of an earlier run in the output folder.
         #[arg(long)]
         force: bool,
     },
-    /// Run the default place without writing outputs; print citizen-steps per second, wall time and peak memory.
+    /// Validate a scenario or sweep file and print it fully resolved (extends, overrides, variants).
+    #[command(
+        after_help = "Examples:\n  placesim check scenarios/total-place.toml\n  placesim check scenarios/barrier-factorial.sweep.toml"
+    )]
+    Check {
+        /// A scenario (.toml/.json) or sweep (.sweep.toml/.sweep.json) file.
+        file: PathBuf,
+        /// Override a value by dotted key (scenarios only), e.g. --set place.population=50000.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// List the built-in scenarios and sweeps, one line each.
+    Scenarios,
+    /// Print the JSON Schema of scenario files (or of sweep files).
+    #[command(
+        after_help = "Examples:\n  placesim schema > scenario.schema.json\n  placesim schema sweep"
+    )]
+    Schema {
+        /// Which format.
+        #[arg(value_enum, default_value = "scenario")]
+        format: SchemaFormat,
+    },
+    /// Run a place without writing outputs; print citizen-steps per second, wall time and peak memory.
     #[command(
         after_help = "Example:\n  placesim bench --population 1000000 --ticks 260 --threads 2"
     )]
@@ -52,62 +75,61 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Preset {
-    /// Every barrier in place, leadership weight w = 0 (the default place).
-    Silos,
-    /// Every barrier lifted, leadership weight w = 1.
-    TotalPlace,
-}
-
-impl Preset {
-    fn name(self) -> &'static str {
-        match self {
-            Preset::Silos => "silos",
-            Preset::TotalPlace => "total-place",
-        }
-    }
-    fn params(self) -> Params {
-        match self {
-            Preset::Silos => defaults::default_place(),
-            Preset::TotalPlace => defaults::total_place(),
-        }
-    }
+enum SchemaFormat {
+    Scenario,
+    Sweep,
 }
 
 #[derive(clap::Args)]
 struct WorldArgs {
-    /// Built-in scenario.
-    #[arg(long, value_enum, default_value = "silos")]
-    preset: Preset,
-    /// Random seed of the run.
-    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
-    seed: u64,
-    /// Weeks counted after warm-up (1 to 5200).
-    #[arg(long, default_value_t = 260, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=5200))]
-    ticks: u32,
-    /// Weeks of warm-up, excluded from outcomes (0 to 5200).
-    #[arg(long, default_value_t = 52, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(0..=5200))]
-    warmup: u32,
-    /// Simulated citizens (1 to 20,000,000); each stands for residents/population people.
-    #[arg(long, default_value_t = 10_000, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
-    population: u32,
+    /// A scenario file (.toml or .json) [default: the built-in default place].
+    scenario: Option<PathBuf>,
+    /// A built-in scenario by name (see `placesim scenarios`); not with a SCENARIO file.
+    #[arg(long)]
+    preset: Option<String>,
+    /// Override a value by dotted key, e.g. --set barriers.ring_fenced_budgets.strength=0 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Random seed of the run [default: the scenario's].
+    #[arg(long, allow_negative_numbers = true)]
+    seed: Option<u64>,
+    /// Weeks counted after warm-up, 1 to 5200 [default: the scenario's].
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=5200))]
+    ticks: Option<u32>,
+    /// Weeks of warm-up, excluded from outcomes, 0 to 5200 [default: the scenario's].
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(0..=5200))]
+    warmup: Option<u32>,
+    /// Simulated citizens, 1 to 20,000,000 [default: the scenario's]; each stands for residents/population people.
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
+    population: Option<u32>,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: Option<u32>,
 }
 
 impl WorldArgs {
-    fn params(&self) -> Result<Params, Failure> {
-        let mut p = self.preset.params();
-        p.place.seed = self.seed;
-        p.place.ticks = self.ticks;
-        p.place.warmup_ticks = self.warmup;
-        p.place.population = self.population;
-        let problems = p.problems();
-        if problems.is_empty() {
-            Ok(p)
-        } else {
-            Err(Failure::BadInput(problems.join("; ")))
+    /// The scenario to run: a file, a preset or the default place, with every override applied.
+    fn scenario(&self) -> Result<Scenario, Failure> {
+        let mut settings = self.set.clone();
+        let mut flag = |key: &str, v: Option<String>| {
+            if let Some(v) = v {
+                settings.push(format!("{key}={v}"));
+            }
+        };
+        flag("place.seed", self.seed.map(|x| x.to_string()));
+        flag("place.weeks", self.ticks.map(|x| x.to_string()));
+        flag("place.warmup_weeks", self.warmup.map(|x| x.to_string()));
+        flag("place.population", self.population.map(|x| x.to_string()));
+        let overrides = placesim_scenario::command_line_overrides(&settings).map_err(bad)?;
+        match (&self.scenario, &self.preset) {
+            (Some(_), Some(_)) => Err(Failure::BadInput(
+                "give either a SCENARIO file or --preset, not both".to_string(),
+            )),
+            (Some(file), None) => placesim_scenario::load_scenario(file, &overrides).map_err(bad),
+            (None, preset) => {
+                placesim_scenario::preset(preset.as_deref().unwrap_or("default-place"), &overrides)
+                    .map_err(bad)
+            }
         }
     }
 
@@ -119,6 +141,10 @@ impl WorldArgs {
         b.build()
             .map_err(|e| Failure::Failed(format!("cannot start worker threads: {e}")))
     }
+}
+
+fn bad(p: Problems) -> Failure {
+    Failure::BadInput(p.to_string())
 }
 
 /// How a command failed: bad input exits 2, anything else 1.
@@ -137,6 +163,15 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run { world, out, force } => run(&world, out, force),
+        Command::Check { file, set } => check(&file, &set),
+        Command::Scenarios => {
+            scenarios();
+            Ok(())
+        }
+        Command::Schema { format } => {
+            schema(format);
+            Ok(())
+        }
         Command::Bench { world } => bench(&world),
     };
     match result {
@@ -153,9 +188,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Failure> {
-    let params = args.params()?;
-    let out = out
-        .unwrap_or_else(|| PathBuf::from(format!("out/{}-seed{}", args.preset.name(), args.seed)));
+    let scenario = args.scenario()?;
+    let params = scenario.params;
+    let out = out.unwrap_or_else(|| {
+        PathBuf::from(format!("out/{}-seed{}", scenario.name, params.place.seed))
+    });
     check_output_folder(&out, force)?;
     let pool = args.pool()?;
     fs::create_dir_all(&out).map_err(|e| {
@@ -167,7 +204,8 @@ fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Failur
     let total = params.place.total_ticks() as u64;
     let bar = progress(total, "weeks");
     let mut world = pool.install(|| World::new(params));
-    let mut writer = output::RunWriter::create(&out).map_err(|e| Failure::Failed(e.to_string()))?;
+    let mut writer = output::RunWriter::create(&out, scenario.output.every_weeks)
+        .map_err(|e| Failure::Failed(e.to_string()))?;
     while !world.is_finished() {
         pool.install(|| world.step());
         writer
@@ -182,6 +220,73 @@ fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Failur
         .map_err(|e| Failure::Failed(e.to_string()))?;
     print_summary(&summary, &out);
     Ok(())
+}
+
+/// Validate a scenario or sweep and print it fully resolved, as TOML.
+fn check(file: &Path, set: &[String]) -> Result<(), Failure> {
+    use placesim_scenario::source::to_toml;
+    let mut o = std::io::stdout().lock();
+    if placesim_scenario::is_sweep(file) {
+        if !set.is_empty() {
+            return Err(Failure::BadInput(
+                "--set applies to scenarios, not sweeps; put overrides in the sweep's [set]".into(),
+            ));
+        }
+        let sweep = placesim_scenario::load_sweep(file).map_err(bad)?;
+        let _ = writeln!(
+            o,
+            "# {}: a valid sweep of {} variants x {} replicates (seed {}, baseline `{}`)",
+            file.display(),
+            sweep.variants.len(),
+            sweep.replicates,
+            sweep.seed,
+            sweep.baseline
+        );
+        for v in &sweep.variants {
+            let _ = writeln!(
+                o,
+                "\n# ---- variant `{}`{}",
+                v.name,
+                if v.name == sweep.baseline {
+                    " (baseline)"
+                } else {
+                    ""
+                }
+            );
+            for (k, val) in &v.overrides {
+                let _ = writeln!(o, "# {k} = {val}");
+            }
+            let _ = write!(o, "{}", to_toml(&v.scenario.resolved));
+        }
+    } else {
+        let overrides = placesim_scenario::command_line_overrides(set).map_err(bad)?;
+        let scenario = placesim_scenario::load_scenario(file, &overrides).map_err(bad)?;
+        let _ = writeln!(o, "# {}: a valid scenario, fully resolved", file.display());
+        let _ = write!(o, "{}", to_toml(&scenario.resolved));
+    }
+    Ok(())
+}
+
+fn scenarios() {
+    use placesim_scenario::presets::{SCENARIOS, SWEEPS};
+    let mut o = std::io::stdout().lock();
+    for p in SCENARIOS {
+        let _ = writeln!(o, "{:<26} {}", p.stem(), p.summary());
+    }
+    for p in SWEEPS {
+        let _ = writeln!(o, "{:<26} {}", format!("{} (sweep)", p.stem()), p.summary());
+    }
+}
+
+fn schema(format: SchemaFormat) {
+    let value = match format {
+        SchemaFormat::Scenario => placesim_scenario::scenario_schema(),
+        SchemaFormat::Sweep => placesim_scenario::sweep_schema(),
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    );
 }
 
 /// Help and version go to stdout as clap renders them; a usage error becomes
@@ -298,7 +403,7 @@ fn print_summary(s: &placesim_core::Summary, out: &Path) {
 }
 
 fn bench(args: &WorldArgs) -> Result<(), Failure> {
-    let params = args.params()?;
+    let params = args.scenario()?.params;
     let pool = args.pool()?;
     let steps = params.place.population as f64 * params.place.total_ticks() as f64;
     let start = Instant::now();

@@ -12,6 +12,7 @@ pub struct RunWriter {
     dir: PathBuf,
     timeseries: csv::Writer<BufWriter<File>>,
     agencies: csv::Writer<BufWriter<File>>,
+    every_weeks: u32,
 }
 
 fn tmp_path(dir: &Path, name: &str) -> PathBuf {
@@ -38,16 +39,21 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
 }
 
 impl RunWriter {
-    pub fn create(dir: &Path) -> io::Result<Self> {
+    /// Write into `dir`, keeping every `every_weeks`-th week of the time series.
+    pub fn create(dir: &Path, every_weeks: u32) -> io::Result<Self> {
         Ok(RunWriter {
             dir: dir.to_path_buf(),
             timeseries: csv_writer(dir, "timeseries.csv")?,
             agencies: csv_writer(dir, "agencies.csv")?,
+            every_weeks: every_weeks.max(1),
         })
     }
 
-    /// Append the week the world just completed.
+    /// Append the week the world just completed, if it is a sampled week.
     pub fn week(&mut self, world: &World) -> io::Result<()> {
+        if world.tick_row().tick % self.every_weeks != 0 {
+            return Ok(());
+        }
         self.timeseries
             .serialize(world.tick_row())
             .map_err(csv_error)?;

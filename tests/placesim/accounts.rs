@@ -1,6 +1,6 @@
 //! Money adds up, and queues obey Little's law and queueing theory.
 
-use placesim_core::defaults::{default_place, total_place, GP};
+use crate::stats::{agency, default_place, total_place};
 use placesim_core::params::Role;
 use placesim_core::{AgencyRow, Params, World};
 
@@ -119,7 +119,8 @@ fn gp_at_demand(k: f32) -> (f64, f64) {
     p.agencies.iter_mut().for_each(|a| a.annual_budget *= 100.0);
     p.needs.domains.iter_mut().for_each(|d| d.base_hazard *= k);
     let warmup = p.place.warmup_ticks as usize;
-    let rows = &run_rows(p)[GP.index()][warmup..];
+    let gp = agency(&p, "gp").index();
+    let rows = &run_rows(p)[gp][warmup..];
     let util = rows.iter().map(|r| r.utilisation).sum::<f64>() / rows.len() as f64;
     (util, little(rows).2)
 }

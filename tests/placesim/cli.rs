@@ -21,7 +21,7 @@ fn fails_cleanly(args: &[&str], out: &Path, fragment: &str) {
 fn bad_input_exits_2_and_writes_nothing() {
     let out = scratch("bad-input");
     let cases: [(&[&str], &str); 8] = [
-        (&["run", "--preset", "nowhere"], "invalid value 'nowhere'"),
+        (&["run", "--preset", "nowhere"], "no preset `nowhere`"),
         (&["run", "--population", "0"], "--population"),
         (&["run", "--population", "-5"], "--population"),
         (&["run", "--population", "99999999999"], "--population"),

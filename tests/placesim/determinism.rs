@@ -1,7 +1,7 @@
 //! Same scenario and seed → bit-identical outputs, whatever the thread count;
 //! and the committed golden run still comes out byte for byte.
 
-use placesim_core::defaults::default_place;
+use crate::stats::default_place;
 use placesim_core::World;
 use std::path::{Path, PathBuf};
 use std::process::Command;

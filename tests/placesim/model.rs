@@ -2,8 +2,7 @@
 //! each on paired replicates (common random numbers) with fixed seeds and a
 //! stated tolerance.
 
-use crate::stats::{diffs, mean_ci, mean_of, replicates};
-use placesim_core::defaults::{default_place, total_place};
+use crate::stats::{default_place, diffs, mean_ci, mean_of, replicates, total_place};
 use placesim_core::params::Role;
 use placesim_core::{Barriers, Params, World};
 

@@ -1,6 +1,6 @@
 //! Replicate runs and paired statistics shared by the model tests.
 
-use placesim_core::{Params, Summary, World};
+use placesim_core::{AgencyId, Params, Summary, World};
 
 /// Run `params` once per seed and return the summaries (seed order).
 pub fn replicates(params: &Params, seeds: std::ops::RangeInclusive<u64>) -> Vec<Summary> {
@@ -40,4 +40,29 @@ pub fn diffs(a: &[Summary], b: &[Summary], f: impl Fn(&Summary) -> f64) -> Vec<f
 
 pub fn mean_of(s: &[Summary], f: impl Fn(&Summary) -> f64) -> f64 {
     s.iter().map(f).sum::<f64>() / s.len() as f64
+}
+
+/// A built-in scenario's parameters.
+pub fn preset(name: &str) -> Params {
+    placesim_scenario::preset(name, &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .params
+}
+
+pub fn default_place() -> Params {
+    preset("default-place")
+}
+
+pub fn total_place() -> Params {
+    preset("total-place")
+}
+
+/// The index of the agency with this id.
+pub fn agency(p: &Params, id: &str) -> AgencyId {
+    AgencyId(
+        p.agencies
+            .iter()
+            .position(|a| a.id == id)
+            .unwrap_or_else(|| panic!("no agency {id}")) as u8,
+    )
 }

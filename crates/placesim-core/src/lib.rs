@@ -4,20 +4,18 @@
 //! serve, refer and spend, and that adapt their policies each quarter to the
 //! KPIs the Total Place barriers give them. [`World::step`] runs one week as a
 //! pipeline of phases; [`metrics`] defines every output row. This crate does
-//! not read files, parse text, print, or know about sweeps: those live in the
-//! edge crates and the CLI. The model is documented in `docs/ODD.md`.
+//! not read files, parse text, print, or know about presets or sweeps: those
+//! live in the edge crates (`placesim-scenario` holds the built-in place) and the CLI. The model is documented in `docs/ODD.md`.
 
 pub mod adapt;
 pub mod agency;
 pub mod citizen;
-pub mod defaults;
 pub mod ids;
 pub mod metrics;
 pub mod params;
 pub mod rng;
 pub mod world;
 
-pub use defaults::default_place;
 pub use ids::{AgencyId, CitizenId, Domain, Tick};
 pub use metrics::{AgencyRow, CostShiftRow, Summary, TickRow};
 pub use params::{Barriers, Params};

@@ -18,6 +18,54 @@ pub struct Params {
     pub prices: LiftPrices,
     pub leadership: Leadership,
     pub adaptation: AdaptationRule,
+    /// Changes to barriers and leadership at given ticks, in tick order.
+    pub schedule: Vec<ScheduledChange>,
+}
+
+/// One of the five barriers, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BarrierKind {
+    RingFencedBudgets,
+    FunctionBoundTargets,
+    ProfessionalBoundaries,
+    OrganisationalFrameworks,
+    FrontlineBurden,
+}
+
+impl BarrierKind {
+    pub const ALL: [BarrierKind; 5] = [
+        BarrierKind::RingFencedBudgets,
+        BarrierKind::FunctionBoundTargets,
+        BarrierKind::ProfessionalBoundaries,
+        BarrierKind::OrganisationalFrameworks,
+        BarrierKind::FrontlineBurden,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BarrierKind::RingFencedBudgets => "ring_fenced_budgets",
+            BarrierKind::FunctionBoundTargets => "function_bound_targets",
+            BarrierKind::ProfessionalBoundaries => "professional_boundaries",
+            BarrierKind::OrganisationalFrameworks => "organisational_frameworks",
+            BarrierKind::FrontlineBurden => "frontline_burden",
+        }
+    }
+}
+
+/// What a scheduled change sets.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    Barrier(BarrierKind, f32),
+    WholeSystemsWeight(f32),
+}
+
+/// A change that takes effect at the start of `tick` (counted from the start of warm-up).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ScheduledChange {
+    pub tick: u32,
+    pub change: Change,
 }
 
 /// The place and the run's clock.
@@ -185,6 +233,27 @@ pub struct Barriers {
 }
 
 impl Barriers {
+    pub fn get(&self, kind: BarrierKind) -> f32 {
+        match kind {
+            BarrierKind::RingFencedBudgets => self.ring_fenced_budgets,
+            BarrierKind::FunctionBoundTargets => self.function_bound_targets,
+            BarrierKind::ProfessionalBoundaries => self.professional_boundaries,
+            BarrierKind::OrganisationalFrameworks => self.organisational_frameworks,
+            BarrierKind::FrontlineBurden => self.frontline_burden,
+        }
+    }
+
+    pub fn set(&mut self, kind: BarrierKind, strength: f32) {
+        let s = match kind {
+            BarrierKind::RingFencedBudgets => &mut self.ring_fenced_budgets,
+            BarrierKind::FunctionBoundTargets => &mut self.function_bound_targets,
+            BarrierKind::ProfessionalBoundaries => &mut self.professional_boundaries,
+            BarrierKind::OrganisationalFrameworks => &mut self.organisational_frameworks,
+            BarrierKind::FrontlineBurden => &mut self.frontline_burden,
+        };
+        *s = strength;
+    }
+
     pub fn all(strength: f32) -> Self {
         Barriers {
             ring_fenced_budgets: strength,

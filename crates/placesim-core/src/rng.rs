@@ -19,6 +19,8 @@ pub enum Purpose {
     LifeEvents = 2,
     /// Triage, service and referral at the agencies (serial, one stream a tick).
     Agencies = 3,
+    /// Sampling a sweep's design (Latin hypercube), keyed by the sweep seed.
+    SweepDesign = 4,
 }
 
 /// A random stream for one purpose, tick and unit of work.
@@ -35,6 +37,17 @@ impl Stream {
     #[inline]
     pub fn unit_f32(&mut self) -> f32 {
         (self.0.next_u32() >> 8) as f32 * (1.0 / 16_777_216.0)
+    }
+
+    /// Uniform integer in [0, n) (n > 0), by rejection so it is unbiased.
+    pub fn below(&mut self, n: u32) -> u32 {
+        let zone = u32::MAX - u32::MAX % n;
+        loop {
+            let x = self.0.next_u32();
+            if x < zone {
+                return x % n;
+            }
+        }
     }
 
     /// Uniform in [0, 1) with 53 bits.

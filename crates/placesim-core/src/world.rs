@@ -11,7 +11,7 @@ use crate::agency::{Agency, AgencyYear, Case};
 use crate::citizen::{self, ChunkTally, Citizen, Contact, ContactKind, WeekContext, NONE};
 use crate::ids::{AgencyId, CitizenId, Domain, Tick};
 use crate::metrics::{self, AgencyRow, CostShiftRow, Summary, TickRow};
-use crate::params::{Barriers, Params, Role};
+use crate::params::{Barriers, Change, Params, Role};
 use crate::rng::{Purpose, Stream};
 use rayon::prelude::*;
 
@@ -233,6 +233,7 @@ impl World {
         if self.is_finished() {
             return;
         }
+        self.apply_schedule();
         self.begin_week();
         self.citizens_week();
         let mut rng = Stream::new(self.params.place.seed, Purpose::Agencies, self.tick, 0);
@@ -250,6 +251,27 @@ impl World {
         }
         self.record();
         self.tick += 1;
+    }
+
+    /// Scheduled changes due this tick take effect before anything else happens in it.
+    fn apply_schedule(&mut self) {
+        let due: Vec<Change> = self
+            .params
+            .schedule
+            .iter()
+            .filter(|c| c.tick == self.tick)
+            .map(|c| c.change)
+            .collect();
+        for change in due {
+            match change {
+                Change::Barrier(kind, strength) => {
+                    let mut b = self.barriers;
+                    b.set(kind, strength);
+                    self.set_barriers(b);
+                }
+                Change::WholeSystemsWeight(w) => self.set_whole_systems_weight(w),
+            }
+        }
     }
 
     fn counting(&self) -> bool {

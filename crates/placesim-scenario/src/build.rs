@@ -1,0 +1,759 @@
+//! From a merged, shape-checked scenario value to the core's typed
+//! parameters: every missing value and every value out of range is reported,
+//! with its file, line and the range allowed.
+
+use crate::merge::Merged;
+use crate::problem::{suggestion, Problem, Problems};
+use crate::raw::*;
+use placesim_core::ids::{AgencyId, Domain, DomainSet, MAX_AGENCIES, MAX_DOMAINS};
+use placesim_core::params::*;
+use serde_json::Value;
+
+/// How a run's outputs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct OutputOptions {
+    /// Write time-series rows every this many weeks.
+    pub every_weeks: u32,
+}
+
+/// A validated scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub params: Params,
+    pub output: OutputOptions,
+    /// The merged file contents after `extends` and overrides (what `placesim check` prints).
+    pub resolved: Value,
+}
+
+struct Builder<'a> {
+    merged: &'a Merged,
+    problems: Vec<Problem>,
+    /// Paths whose values were removed for a shape problem already reported.
+    removed: &'a [String],
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.abs() >= 1e6 && x.fract() == 0.0 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+impl Builder<'_> {
+    fn problem(&mut self, path: &str, message: impl Into<String>) {
+        self.problems
+            .push(Problem::at(&self.merged.locate(path), path, message));
+    }
+
+    fn missing(&mut self, path: &str) {
+        if !self
+            .removed
+            .iter()
+            .any(|r| r == path || path.starts_with(&format!("{r}.")))
+        {
+            self.problem(
+                path,
+                "is missing; set it in this file or in the file it extends",
+            );
+        }
+    }
+
+    fn num(&mut self, path: &str, v: Option<f64>, lo: f64, hi: f64) -> f64 {
+        match v {
+            None => {
+                self.missing(path);
+                lo
+            }
+            Some(x) if !(lo..=hi).contains(&x) => {
+                self.problem(
+                    path,
+                    format!(
+                        "{} is out of range; allowed {} to {}",
+                        fmt_num(x),
+                        fmt_num(lo),
+                        fmt_num(hi)
+                    ),
+                );
+                lo
+            }
+            Some(x) => x,
+        }
+    }
+
+    fn int(&mut self, path: &str, v: Option<u64>, lo: u64, hi: u64) -> u64 {
+        match v {
+            None => {
+                self.missing(path);
+                lo
+            }
+            Some(x) if !(lo..=hi).contains(&x) => {
+                self.problem(path, format!("{x} is out of range; allowed {lo} to {hi}"));
+                lo
+            }
+            Some(x) => x,
+        }
+    }
+
+    fn pair(&mut self, path: &str, v: Option<[f64; 2]>, lo: f64, hi: f64) -> (f64, f64) {
+        match v {
+            None => {
+                self.missing(path);
+                (lo, hi)
+            }
+            Some([a, b]) if !(lo <= a && a <= b && b <= hi) => {
+                self.problem(
+                    path,
+                    format!("[{a}, {b}] is not a range [min, max] with {lo} <= min <= max <= {hi}"),
+                );
+                (lo, hi)
+            }
+            Some([a, b]) => (a, b),
+        }
+    }
+
+    fn section<T: Default>(&mut self, path: &str, v: Option<T>) -> T {
+        v.unwrap_or_else(|| {
+            self.missing(path);
+            T::default()
+        })
+    }
+
+    fn table<T: serde::de::DeserializeOwned + Default>(&mut self, path: &str, v: &Value) -> T {
+        serde_json::from_value(v.clone()).unwrap_or_else(|e| {
+            self.problem(path, format!("cannot be read: {e}"));
+            T::default()
+        })
+    }
+}
+
+/// Build a scenario from a merged value whose shape problems (`removed`) were taken out.
+pub fn build(merged: &Merged, removed: &[String]) -> Result<Scenario, Problems> {
+    let raw: RawScenario = serde_json::from_value(merged.value.clone()).map_err(|e| {
+        Problems(vec![Problem::in_file(
+            &merged.file,
+            format!("cannot be read: {e}"),
+        )])
+    })?;
+    let mut b = Builder {
+        merged,
+        problems: Vec::new(),
+        removed,
+    };
+    let name = raw.name.clone().unwrap_or_else(|| {
+        b.missing("name");
+        String::new()
+    });
+    if !name.is_empty()
+        && !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        b.problem(
+            "name",
+            "may use only letters, digits, `-` and `_` (it names output folders)",
+        );
+    }
+    let description = raw.description.clone().unwrap_or_default();
+    let place = place(&mut b, raw.place.clone());
+    let (domain_names, domain_specs) = domains(&mut b, &raw);
+    let agency_ids: Vec<String> = raw
+        .agencies
+        .as_ref()
+        .map(|a| a.keys().cloned().collect())
+        .unwrap_or_default();
+    let agencies = agencies(&mut b, &raw, &domain_names);
+    let needs = needs(
+        &mut b,
+        raw.needs.clone(),
+        &domain_names,
+        domain_specs,
+        &agency_ids,
+    );
+    let citizens = citizens(&mut b, raw.citizens.clone());
+    let (barriers, prices) = barriers(&mut b, raw.barriers.clone());
+    let leadership = leadership(&mut b, raw.leadership.clone());
+    let adaptation = adaptation(&mut b, raw.adaptation.clone());
+    let schedule = schedule(&mut b, raw.schedule.clone(), &place);
+    let out = raw.output.clone().unwrap_or_default();
+    let output = OutputOptions {
+        every_weeks: b.int(
+            "output.every_weeks",
+            Some(out.every_weeks.unwrap_or(1)),
+            1,
+            520,
+        ) as u32,
+    };
+    let params = Params {
+        place,
+        needs,
+        citizens,
+        agencies,
+        barriers,
+        prices,
+        leadership,
+        adaptation,
+        schedule,
+    };
+    if b.problems.is_empty() && removed.is_empty() {
+        // The core's own checks are a safety net: everything they test is checked above with a location.
+        for p in params.problems() {
+            let (field, message) = p.split_once(": ").unwrap_or(("", p.as_str()));
+            b.problem(field, message.to_string());
+        }
+    }
+    if b.problems.is_empty() {
+        Ok(Scenario {
+            name,
+            description,
+            params,
+            output,
+            resolved: merged.value.clone(),
+        })
+    } else {
+        Err(Problems(b.problems))
+    }
+}
+
+fn place(b: &mut Builder, raw: Option<RawPlace>) -> Place {
+    let r = b.section("place", raw);
+    if let Some(n) = r.population.filter(|&n| n > MAX_POPULATION as u64) {
+        let gb = n as f64 * std::mem::size_of::<placesim_core::citizen::Citizen>() as f64 / 1e9;
+        b.problem(
+            "place.population",
+            format!(
+                "{n} citizens would need about {gb:.1} GB of memory for citizens alone; allowed 1 to {MAX_POPULATION} (raise residents' weight instead: each citizen can stand for many residents)"
+            ),
+        );
+    }
+    let population = b.int(
+        "place.population",
+        r.population.map(|n| n.min(MAX_POPULATION as u64)),
+        1,
+        MAX_POPULATION as u64,
+    );
+    Place {
+        residents: b.int("place.residents", r.residents, 1, 100_000_000) as u32,
+        population: population as u32,
+        warmup_ticks: b.int("place.warmup_weeks", r.warmup_weeks, 0, 5_200) as u32,
+        ticks: b.int("place.weeks", r.weeks, 1, 5_200) as u32,
+        seed: match r.seed {
+            Some(s) => s,
+            None => {
+                b.missing("place.seed");
+                0
+            }
+        },
+        price_year: b.int("place.price_year", r.price_year, 1900, 2200) as u16,
+        discount_rate: b.num("place.discount_rate", r.discount_rate, 0.0, 0.5),
+    }
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn domains(b: &mut Builder, raw: &RawScenario) -> (Vec<String>, Vec<(String, RawDomain)>) {
+    let table = raw.needs.as_ref().and_then(|n| n.domains.clone());
+    let Some(table) = table else {
+        b.missing("needs.domains");
+        return (Vec::new(), Vec::new());
+    };
+    if !(1..=MAX_DOMAINS).contains(&table.len()) {
+        b.problem(
+            "needs.domains",
+            format!("has {} domains; allowed 1 to {MAX_DOMAINS}", table.len()),
+        );
+    }
+    let mut specs = Vec::new();
+    for (name, v) in &table {
+        let path = format!("needs.domains.{name}");
+        if !is_name(name) {
+            b.problem(&path, "a domain name may use only letters, digits and `_`");
+        }
+        specs.push((name.clone(), b.table::<RawDomain>(&path, v)));
+    }
+    (table.keys().cloned().collect(), specs)
+}
+
+fn needs(
+    b: &mut Builder,
+    raw: Option<RawNeeds>,
+    names: &[String],
+    specs: Vec<(String, RawDomain)>,
+    agency_ids: &[String],
+) -> NeedModel {
+    let r = b.section("needs", raw);
+    let mut domains = Vec::new();
+    for (name, d) in specs {
+        let path = format!("needs.domains.{name}");
+        let base_hazard = b.num(&format!("{path}.base_hazard"), d.base_hazard, 0.0, 1.0) as f32;
+        let crisis_agency = match d.crisis_service {
+            None => {
+                b.missing(&format!("{path}.crisis_service"));
+                AgencyId(0)
+            }
+            Some(id) => match agency_ids.iter().position(|a| *a == id) {
+                Some(i) => AgencyId(i as u8),
+                None => {
+                    let msg = format!(
+                        "no agency `{id}` in [agencies]{}",
+                        suggestion(&id, agency_ids.iter().map(String::as_str))
+                    );
+                    b.problem(&format!("{path}.crisis_service"), msg);
+                    AgencyId(0)
+                }
+            },
+        };
+        domains.push(DomainSpec {
+            name,
+            base_hazard,
+            crisis_agency,
+        });
+    }
+    let coupling = coupling(b, r.coupling.clone(), names);
+    let need_threshold = b.num("needs.need_threshold", r.need_threshold, 0.0, 0.99);
+    let high_need = b.num("needs.high_need", r.high_need, need_threshold, 0.99);
+    let crisis_level = b.num("needs.crisis_level", r.crisis_level, high_need, 0.99);
+    let shock_min = b.num("needs.shock_min", r.shock_min, 0.0, 1.0);
+    let shock_max = b.num("needs.shock_max", r.shock_max, shock_min, 1.0);
+    NeedModel {
+        domains,
+        coupling,
+        need_threshold: need_threshold as f32,
+        high_need: high_need as f32,
+        crisis_level: crisis_level as f32,
+        shock_min: shock_min as f32,
+        shock_max: shock_max as f32,
+        recovery_rate: b.num("needs.recovery_rate", r.recovery_rate, 0.0, 1.0) as f32,
+        failure_window: b.int("needs.failure_window_weeks", r.failure_window_weeks, 1, 520) as u16,
+        attribution_window: b.int(
+            "needs.attribution_window_weeks",
+            r.attribution_window_weeks,
+            1,
+            520,
+        ) as u16,
+    }
+}
+
+fn coupling(b: &mut Builder, raw: Option<Table>, names: &[String]) -> Vec<f32> {
+    let d = names.len();
+    let mut m = vec![0.0f32; d * d];
+    let Some(rows) = raw else {
+        b.missing("needs.coupling");
+        return m;
+    };
+    for row in rows.keys() {
+        if !names.contains(row) {
+            let msg = format!(
+                "`{row}` is not a need domain; rows are named after [needs.domains]{}",
+                suggestion(row, names.iter().map(String::as_str))
+            );
+            b.problem(&format!("needs.coupling.{row}"), msg);
+        }
+    }
+    for (i, from) in names.iter().enumerate() {
+        let path = format!("needs.coupling.{from}");
+        match rows.get(from).and_then(Value::as_array) {
+            None => b.problem(
+                &path,
+                format!(
+                    "row missing: the coupling matrix needs one row per domain ({})",
+                    names.join(", ")
+                ),
+            ),
+            Some(row) if row.len() != d => b.problem(
+                &path,
+                format!(
+                    "has {} entries; the coupling matrix is {d} x {d}, one entry per domain ({})",
+                    row.len(),
+                    names.join(", ")
+                ),
+            ),
+            Some(row) => {
+                for (j, x) in row.iter().enumerate() {
+                    m[i * d + j] = b.num(&format!("{path}.{j}"), x.as_f64(), 0.0, 20.0) as f32;
+                }
+            }
+        }
+    }
+    m
+}
+
+fn agencies(b: &mut Builder, raw: &RawScenario, domains: &[String]) -> Vec<AgencySpec> {
+    let Some(table) = raw.agencies.clone() else {
+        b.missing("agencies");
+        return Vec::new();
+    };
+    if !(1..=MAX_AGENCIES).contains(&table.len()) {
+        b.problem(
+            "agencies",
+            format!("has {} agencies; allowed 1 to {MAX_AGENCIES}", table.len()),
+        );
+    }
+    let mut out = Vec::new();
+    for (id, v) in &table {
+        let path = format!("agencies.{id}");
+        if !is_name(id) {
+            b.problem(&path, "an agency id may use only letters, digits and `_`");
+        }
+        let a: RawAgency = b.table(&path, v);
+        let role = match a.role {
+            Some(RawRole::Universal) => Role::Universal,
+            Some(RawRole::Specialist) => Role::Specialist,
+            Some(RawRole::Crisis) => Role::Crisis,
+            None => {
+                b.missing(&format!("{path}.role"));
+                Role::Universal
+            }
+        };
+        let mut remit = Vec::new();
+        match &a.remit {
+            None => b.missing(&format!("{path}.remit")),
+            Some(names) => {
+                for (k, n) in names.iter().enumerate() {
+                    match domains.iter().position(|d| d == n) {
+                        Some(i) => remit.push(Domain(i as u8)),
+                        None => {
+                            let msg = format!(
+                                "`{n}` is not a need domain (domains: {}){}",
+                                domains.join(", "),
+                                suggestion(n, domains.iter().map(String::as_str))
+                            );
+                            b.problem(&format!("{path}.remit.{k}"), msg);
+                        }
+                    }
+                }
+            }
+        }
+        let costs = b.section(&format!("{path}.unit_costs"), a.unit_costs.clone());
+        let policy = b.section(&format!("{path}.policy"), a.policy.clone());
+        let pp = format!("{path}.policy");
+        out.push(AgencySpec {
+            id: id.clone(),
+            name: a.name.clone().unwrap_or_else(|| id.clone()),
+            remit: DomainSet::of(&remit),
+            role,
+            capacity_per_week: b.num(
+                &format!("{path}.capacity_per_week"),
+                a.capacity_per_week,
+                0.0,
+                1e7,
+            ),
+            unit_costs: UnitCosts {
+                assessment: b.num(
+                    &format!("{path}.unit_costs.assessment"),
+                    costs.assessment,
+                    0.0,
+                    1e7,
+                ),
+                intervention: b.num(
+                    &format!("{path}.unit_costs.intervention"),
+                    costs.intervention,
+                    0.0,
+                    1e7,
+                ),
+                crisis: b.num(&format!("{path}.unit_costs.crisis"), costs.crisis, 0.0, 1e7),
+            },
+            annual_budget: b.num(
+                &format!("{path}.budget_per_year"),
+                a.budget_per_year,
+                0.0,
+                1e12,
+            ),
+            efficacy: b.num(&format!("{path}.efficacy"), a.efficacy, 0.0, 1.0) as f32,
+            wait_target_weeks: b.num(
+                &format!("{path}.wait_target_weeks"),
+                a.wait_target_weeks,
+                0.1,
+                520.0,
+            ) as f32,
+            initial_propensity: b.num(
+                &format!("{path}.initial_propensity"),
+                a.initial_propensity,
+                0.0,
+                100.0,
+            ) as f32,
+            initial_policy: Policy {
+                eligibility_threshold: b.num(
+                    &format!("{pp}.eligibility_threshold"),
+                    policy.eligibility_threshold,
+                    0.0,
+                    1.0,
+                ) as f32,
+                complexity_cap: b.num(
+                    &format!("{pp}.complexity_cap"),
+                    policy.complexity_cap,
+                    0.0,
+                    8.0,
+                ) as f32,
+                prevention_capacity_share: b.num(
+                    &format!("{pp}.prevention_capacity_share"),
+                    policy.prevention_capacity_share,
+                    0.0,
+                    1.0,
+                ) as f32,
+                intensity: b.num(&format!("{pp}.intensity"), policy.intensity, 0.1, 3.0) as f32,
+                referral_propensity: b.num(
+                    &format!("{pp}.referral_propensity"),
+                    policy.referral_propensity,
+                    0.0,
+                    1.0,
+                ) as f32,
+            },
+        });
+    }
+    out
+}
+
+fn citizens(b: &mut Builder, raw: Option<RawCitizens>) -> CitizenTraits {
+    let r = b.section("citizens", raw);
+    let l = b.section("citizens.learning", r.learning.clone());
+    let resilience = b.pair("citizens.resilience", r.resilience, 0.0, 10.0);
+    let help = b.pair("citizens.help_threshold", r.help_threshold, 0.0, 1.0);
+    CitizenTraits {
+        risk_sigma: b.num("citizens.risk_sigma", r.risk_sigma, 0.0, 3.0) as f32,
+        resilience_min: resilience.0 as f32,
+        resilience_max: resilience.1 as f32,
+        help_threshold_min: help.0 as f32,
+        help_threshold_max: help.1 as f32,
+        initial_need: b.num("citizens.initial_need", r.initial_need, 0.0, 2.0) as f32,
+        forgetting: b.num("citizens.learning.forgetting", l.forgetting, 0.0, 1.0) as f32,
+        reward_resolved: b.num(
+            "citizens.learning.reward_resolved",
+            l.reward_resolved,
+            0.0,
+            100.0,
+        ) as f32,
+        reward_partial: b.num(
+            "citizens.learning.reward_partial",
+            l.reward_partial,
+            0.0,
+            100.0,
+        ) as f32,
+        propensity_floor: b.num(
+            "citizens.learning.propensity_floor",
+            l.propensity_floor,
+            0.0,
+            1.0,
+        ) as f32,
+    }
+}
+
+fn barriers(b: &mut Builder, raw: Option<RawBarriers>) -> (Barriers, LiftPrices) {
+    let r = b.section("barriers", raw);
+    let ring = b.section("barriers.ring_fenced_budgets", r.ring_fenced_budgets);
+    let targets = b.section("barriers.function_bound_targets", r.function_bound_targets);
+    let bounds = b.section(
+        "barriers.professional_boundaries",
+        r.professional_boundaries,
+    );
+    let frames = b.section(
+        "barriers.organisational_frameworks",
+        r.organisational_frameworks,
+    );
+    let burden = b.section("barriers.frontline_burden", r.frontline_burden);
+    let s = |b: &mut Builder, name: &str, v: Option<f64>| {
+        b.num(&format!("barriers.{name}.strength"), v, 0.0, 1.0) as f32
+    };
+    let barriers = Barriers {
+        ring_fenced_budgets: s(b, "ring_fenced_budgets", ring.strength),
+        function_bound_targets: s(b, "function_bound_targets", targets.strength),
+        professional_boundaries: s(b, "professional_boundaries", bounds.strength),
+        organisational_frameworks: s(b, "organisational_frameworks", frames.strength),
+        frontline_burden: s(b, "frontline_burden", burden.strength),
+    };
+    let prices = LiftPrices {
+        board_running_cost: b.num(
+            "barriers.ring_fenced_budgets.board_running_cost_per_year",
+            ring.board_running_cost_per_year,
+            0.0,
+            1e10,
+        ),
+        shared_outcomes_cost: b.num(
+            "barriers.function_bound_targets.shared_outcomes_cost_per_year",
+            targets.shared_outcomes_cost_per_year,
+            0.0,
+            1e10,
+        ),
+        target_reporting_share: b.num(
+            "barriers.function_bound_targets.target_reporting_share",
+            targets.target_reporting_share,
+            0.0,
+            0.9,
+        ) as f32,
+        coordination_cost: b.num(
+            "barriers.professional_boundaries.coordination_cost",
+            bounds.coordination_cost,
+            0.0,
+            100.0,
+        ) as f32,
+        lead_professional_efficacy: b.num(
+            "barriers.professional_boundaries.lead_professional_efficacy",
+            bounds.lead_professional_efficacy,
+            0.0,
+            1.0,
+        ) as f32,
+        referral_delay_weeks: b.num(
+            "barriers.organisational_frameworks.referral_delay_weeks",
+            frames.referral_delay_weeks,
+            0.0,
+            52.0,
+        ) as f32,
+        referral_loss: b.num(
+            "barriers.organisational_frameworks.referral_loss",
+            frames.referral_loss,
+            0.0,
+            1.0,
+        ) as f32,
+        handoff_work: b.num(
+            "barriers.organisational_frameworks.handoff_work",
+            frames.handoff_work,
+            0.0,
+            10.0,
+        ) as f32,
+        shared_assessment_setup: b.num(
+            "barriers.organisational_frameworks.shared_assessment_setup",
+            frames.shared_assessment_setup,
+            0.0,
+            1e10,
+        ),
+        shared_assessment_running: b.num(
+            "barriers.organisational_frameworks.shared_assessment_running_per_year",
+            frames.shared_assessment_running_per_year,
+            0.0,
+            1e10,
+        ),
+        reporting_share: b.num(
+            "barriers.frontline_burden.reporting_share",
+            burden.reporting_share,
+            0.0,
+            0.9,
+        ) as f32,
+        light_assurance_cost: b.num(
+            "barriers.frontline_burden.light_assurance_cost_per_year",
+            burden.light_assurance_cost_per_year,
+            0.0,
+            1e10,
+        ),
+    };
+    (barriers, prices)
+}
+
+fn leadership(b: &mut Builder, raw: Option<RawLeadership>) -> Leadership {
+    let r = b.section("leadership", raw);
+    Leadership {
+        whole_systems_weight: b.num(
+            "leadership.whole_systems_weight",
+            r.whole_systems_weight,
+            0.0,
+            1.0,
+        ) as f32,
+        culture_rate: b.num("leadership.culture_rate", r.culture_rate, 0.0, 1.0) as f32,
+        learning_rate: b.num("leadership.learning_rate", r.learning_rate, 0.0, 10.0) as f32,
+        kpi_window_quarters: b.int(
+            "leadership.kpi_window_quarters",
+            r.kpi_window_quarters,
+            1,
+            20,
+        ) as u32,
+    }
+}
+
+fn adaptation(b: &mut Builder, raw: Option<RawAdaptation>) -> AdaptationRule {
+    let r = b.section("adaptation", raw);
+    let range = |b: &mut Builder, k: &str, v, lo, hi| {
+        let (x, y) = b.pair(&format!("adaptation.{k}"), v, lo, hi);
+        (x as f32, y as f32)
+    };
+    AdaptationRule {
+        threshold_step: b.num("adaptation.threshold_step", r.threshold_step, 0.0, 1.0) as f32,
+        prevention_step: b.num("adaptation.prevention_step", r.prevention_step, 0.0, 1.0) as f32,
+        intensity_step: b.num("adaptation.intensity_step", r.intensity_step, 0.0, 1.0) as f32,
+        cap_step: b.num(
+            "adaptation.complexity_cap_step",
+            r.complexity_cap_step,
+            0.0,
+            8.0,
+        ) as f32,
+        referral_step: b.num("adaptation.referral_step", r.referral_step, 0.0, 1.0) as f32,
+        throughput_pull: b.num("adaptation.throughput_pull", r.throughput_pull, 0.0, 1.0) as f32,
+        harm_gain: b.num("adaptation.harm_gain", r.harm_gain, 0.0, 100.0) as f32,
+        threshold_range: range(b, "threshold_range", r.threshold_range, 0.0, 1.0),
+        prevention_range: range(b, "prevention_range", r.prevention_range, 0.0, 1.0),
+        intensity_range: range(b, "intensity_range", r.intensity_range, 0.1, 3.0),
+        cap_range: range(b, "complexity_cap_range", r.complexity_cap_range, 0.0, 8.0),
+        max_wait_weeks: b.int("adaptation.max_wait_weeks", r.max_wait_weeks, 1, 520) as u16,
+    }
+}
+
+/// The keys a schedule may set: barrier strengths and the leadership weight.
+pub fn schedulable(key: &str) -> Option<fn(f32) -> Change> {
+    if key == "leadership.whole_systems_weight" {
+        return Some(Change::WholeSystemsWeight);
+    }
+    let name = key.strip_prefix("barriers.")?.strip_suffix(".strength")?;
+    Some(match BarrierKind::ALL.iter().find(|k| k.name() == name)? {
+        BarrierKind::RingFencedBudgets => |s| Change::Barrier(BarrierKind::RingFencedBudgets, s),
+        BarrierKind::FunctionBoundTargets => {
+            |s| Change::Barrier(BarrierKind::FunctionBoundTargets, s)
+        }
+        BarrierKind::ProfessionalBoundaries => {
+            |s| Change::Barrier(BarrierKind::ProfessionalBoundaries, s)
+        }
+        BarrierKind::OrganisationalFrameworks => {
+            |s| Change::Barrier(BarrierKind::OrganisationalFrameworks, s)
+        }
+        BarrierKind::FrontlineBurden => |s| Change::Barrier(BarrierKind::FrontlineBurden, s),
+    })
+}
+
+fn schedule(
+    b: &mut Builder,
+    raw: Option<Vec<RawScheduled>>,
+    place: &Place,
+) -> Vec<ScheduledChange> {
+    let mut out = Vec::new();
+    let allowed: Vec<String> = BarrierKind::ALL
+        .iter()
+        .map(|k| format!("barriers.{}.strength", k.name()))
+        .chain(["leadership.whole_systems_weight".to_string()])
+        .collect();
+    for (i, s) in raw.unwrap_or_default().into_iter().enumerate() {
+        let path = format!("schedule.{i}");
+        let week = b.int(
+            &format!("{path}.week"),
+            s.week,
+            0,
+            place.ticks.saturating_sub(1) as u64,
+        );
+        let Some(set) = s.set else {
+            b.missing(&format!("{path}.set"));
+            continue;
+        };
+        for (key, v) in set {
+            let kp = format!("{path}.set.{key}");
+            match schedulable(&key) {
+                Some(make) => {
+                    let x = b.num(&kp, v.as_f64(), 0.0, 1.0) as f32;
+                    out.push(ScheduledChange {
+                        tick: place.warmup_ticks + week as u32,
+                        change: make(x),
+                    });
+                }
+                None => {
+                    let msg = format!(
+                        "a schedule can set only {}{}",
+                        allowed.join(", "),
+                        suggestion(&key, allowed.iter().map(String::as_str))
+                    );
+                    b.problem(&kp, msg);
+                }
+            }
+        }
+    }
+    out.sort_by_key(|c| c.tick);
+    out
+}

@@ -1,0 +1,74 @@
+//! The built-in presets: the files in `scenarios/`, embedded in the binary so
+//! that no file is needed to run them.
+
+/// A built-in scenario or sweep file.
+#[derive(Clone, Copy, Debug)]
+pub struct Preset {
+    /// File name, e.g. `silos.toml`.
+    pub file: &'static str,
+    pub text: &'static str,
+}
+
+macro_rules! preset {
+    ($file:literal) => {
+        Preset {
+            file: $file,
+            text: include_str!(concat!("../../../scenarios/", $file)),
+        }
+    };
+}
+
+/// Every built-in scenario, in the order `placesim scenarios` lists them.
+pub const SCENARIOS: &[Preset] = &[
+    preset!("default-place.toml"),
+    preset!("silos.toml"),
+    preset!("total-place.toml"),
+    preset!("pooled-budgets-only.toml"),
+    preset!("shared-outcomes-only.toml"),
+    preset!("multi-agency-teams-only.toml"),
+    preset!("joined-up-referrals-only.toml"),
+    preset!("lighter-burden-only.toml"),
+    preset!("leadership-only.toml"),
+];
+
+/// Every built-in sweep.
+pub const SWEEPS: &[Preset] = &[
+    preset!("total-place.sweep.toml"),
+    preset!("barrier-factorial.sweep.toml"),
+];
+
+impl Preset {
+    /// The preset's name: its file name without `.toml` (or `.sweep.toml`).
+    pub fn stem(&self) -> &'static str {
+        self.file
+            .trim_end_matches(".toml")
+            .trim_end_matches(".sweep")
+    }
+
+    /// The first line of the file's comment header, without `# `.
+    pub fn summary(&self) -> &'static str {
+        self.text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('#')
+            .trim()
+    }
+}
+
+/// A built-in scenario by stem (`silos`) or file name (`silos.toml`).
+pub fn scenario(name: &str) -> Option<&'static Preset> {
+    SCENARIOS
+        .iter()
+        .find(|p| p.stem() == name || p.file == name)
+}
+
+/// A built-in sweep by stem (`total-place`) or file name (`total-place.sweep.toml`).
+pub fn sweep(name: &str) -> Option<&'static Preset> {
+    SWEEPS.iter().find(|p| p.stem() == name || p.file == name)
+}
+
+/// A built-in file of either kind by file name.
+pub fn by_file(file: &str) -> Option<&'static Preset> {
+    SCENARIOS.iter().chain(SWEEPS).find(|p| p.file == file)
+}

@@ -1,0 +1,354 @@
+//! The file formats as serde structs. Every field is optional here because a
+//! file may set only what differs from the file it `extends`; `build` checks
+//! that the resolved scenario sets everything. Doc comments become the JSON
+//! Schema's descriptions, so each says its unit and allowed range.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// An insertion-ordered table of names to values (domain and agency order is file order).
+pub type Table = serde_json::Map<String, Value>;
+
+/// A scenario: one place, its barriers and its run.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Path of a scenario this one inherits from (relative to this file), or a built-in preset's file name.
+    pub extends: Option<String>,
+    /// Short name, used in output folder names.
+    pub name: Option<String>,
+    /// What the scenario shows, in a sentence or two.
+    pub description: Option<String>,
+    pub place: Option<RawPlace>,
+    pub needs: Option<RawNeeds>,
+    pub citizens: Option<RawCitizens>,
+    /// The agencies, by short id (letters, digits, `_`), in the order outputs list them.
+    #[schemars(with = "std::collections::BTreeMap<String, RawAgency>")]
+    pub agencies: Option<Table>,
+    pub barriers: Option<RawBarriers>,
+    pub leadership: Option<RawLeadership>,
+    pub adaptation: Option<RawAdaptation>,
+    /// Changes during the run.
+    pub schedule: Option<Vec<RawScheduled>>,
+    pub output: Option<RawOutput>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlace {
+    /// Real people living in the place (1 to 100,000,000).
+    pub residents: Option<u64>,
+    /// Simulated citizens (1 to 20,000,000); each stands for residents / population people.
+    pub population: Option<u64>,
+    /// Weeks of warm-up, excluded from outcomes (0 to 5,200).
+    pub warmup_weeks: Option<u64>,
+    /// Weeks counted after warm-up (1 to 5,200).
+    pub weeks: Option<u64>,
+    /// Random seed (0 to 2^64 − 1).
+    pub seed: Option<u64>,
+    /// Price year of every money value (1900 to 2200).
+    pub price_year: Option<u64>,
+    /// Annual discount rate for present values (0 to 0.5; Green Book 0.035).
+    pub discount_rate: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNeeds {
+    /// Need level above which a need counts as unmet (0 to 1).
+    pub need_threshold: Option<f64>,
+    /// Need level above which a need is high (complexity, multiple needs; need_threshold to 1).
+    pub high_need: Option<f64>,
+    /// Need level above which a crisis contact is forced (high_need to 1).
+    pub crisis_level: Option<f64>,
+    /// Smallest shock to a need (0 to 1).
+    pub shock_min: Option<f64>,
+    /// Largest shock to a need (shock_min to 1).
+    pub shock_max: Option<f64>,
+    /// Weekly share of a need that recovers on its own at resilience 1 (0 to 1).
+    pub recovery_rate: Option<f64>,
+    /// A contact about the same need within this many weeks is failure demand (1 to 520).
+    pub failure_window_weeks: Option<u64>,
+    /// Spend is attributed to an agency's failure for this many weeks after it (1 to 520).
+    pub attribution_window_weeks: Option<u64>,
+    /// The need domains, by name, in order (1 to 8).
+    #[schemars(with = "std::collections::BTreeMap<String, RawDomain>")]
+    pub domains: Option<Table>,
+    /// Coupling matrix: one row per domain (`from`), each a list with one entry per domain (`to`, in
+    /// domain order), 0 to 20: how much unmet need in `from` multiplies shocks in `to`. Diagonal ignored.
+    #[schemars(with = "std::collections::BTreeMap<String, Vec<f64>>")]
+    pub coupling: Option<Table>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDomain {
+    /// Weekly shock hazard for a citizen of risk 1 with no other unmet need (0 to 1).
+    pub base_hazard: Option<f64>,
+    /// Id of the agency where a crisis in this domain lands.
+    pub crisis_service: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCitizens {
+    /// Standard deviation of log risk (0 to 3).
+    pub risk_sigma: Option<f64>,
+    /// Range [min, max] of resilience (0 to 10).
+    pub resilience: Option<[f64; 2]>,
+    /// Range [min, max] of the personal help-seeking threshold (0 to 1).
+    pub help_threshold: Option<[f64; 2]>,
+    /// Mean initial need as a share of need_threshold (0 to 2).
+    pub initial_need: Option<f64>,
+    pub learning: Option<RawLearning>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLearning {
+    /// Roth–Erev forgetting per contact (0 to 1).
+    pub forgetting: Option<f64>,
+    /// Reinforcement when a contact resolves the need (0 to 100).
+    pub reward_resolved: Option<f64>,
+    /// Reinforcement when a contact helps without resolving (0 to 100).
+    pub reward_partial: Option<f64>,
+    /// Smallest propensity (0 to 1).
+    pub propensity_floor: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRole {
+    Universal,
+    Specialist,
+    Crisis,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgency {
+    /// Full name.
+    pub name: Option<String>,
+    /// universal (open to all, preventive), specialist (assessed) or crisis (statutory, never refuses).
+    pub role: Option<RawRole>,
+    /// Names of the need domains it may treat.
+    pub remit: Option<Vec<String>>,
+    /// Cases the real agency can take on per week for the modelled needs (0 to 10,000,000).
+    pub capacity_per_week: Option<f64>,
+    /// Annual budget for the modelled needs, £ of the price year (0 to 10^12).
+    pub budget_per_year: Option<f64>,
+    /// Need reduction of one case at intensity 1 (0 to 1).
+    pub efficacy: Option<f64>,
+    /// Waiting-time target, weeks (0.1 to 520).
+    pub wait_target_weeks: Option<f64>,
+    /// Citizens' initial propensity to contact it first (0 to 100).
+    pub initial_propensity: Option<f64>,
+    pub unit_costs: Option<RawUnitCosts>,
+    pub policy: Option<RawPolicy>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnitCosts {
+    /// £ per assessment (0 to 10^7).
+    pub assessment: Option<f64>,
+    /// £ per intervention at intensity 1 (0 to 10^7).
+    pub intervention: Option<f64>,
+    /// £ per statutory crisis episode (0 to 10^7).
+    pub crisis: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    /// Need at or above which a case is eligible (0 to 1).
+    pub eligibility_threshold: Option<f64>,
+    /// Cases with more other high needs than this are parked (0 to 8).
+    pub complexity_cap: Option<f64>,
+    /// Share of capacity reserved for below-threshold cases (0 to 1).
+    pub prevention_capacity_share: Option<f64>,
+    /// Work, cost and effect of a case scale with it (0.1 to 3).
+    pub intensity: Option<f64>,
+    /// Chance an out-of-remit or refused need is referred on (0 to 1).
+    pub referral_propensity: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBarriers {
+    pub ring_fenced_budgets: Option<RawRingFence>,
+    pub function_bound_targets: Option<RawTargets>,
+    pub professional_boundaries: Option<RawBoundaries>,
+    pub organisational_frameworks: Option<RawFrameworks>,
+    pub frontline_burden: Option<RawBurden>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRingFence {
+    /// 1 = every agency holds its own budget; 0 = one pooled budget (0 to 1).
+    pub strength: Option<f64>,
+    /// Place board running cost, £ a year, times (1 − strength) (0 to 10^10).
+    pub board_running_cost_per_year: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTargets {
+    /// 1 = throughput KPIs; 0 = own clients' outcomes (0 to 1).
+    pub strength: Option<f64>,
+    /// Extra share of frontline capacity on reporting that targets add, times strength (0 to 0.9).
+    pub target_reporting_share: Option<f64>,
+    /// Cost of measuring shared outcomes, £ a year, times (1 − strength) (0 to 10^10).
+    pub shared_outcomes_cost_per_year: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBoundaries {
+    /// 1 = a worker addresses only the agency's remit; 0 = lead professionals (0 to 1).
+    pub strength: Option<f64>,
+    /// Extra work per other need a lead professional addresses, share of a case (0 to 100).
+    pub coordination_cost: Option<f64>,
+    /// Effect on another need relative to a specialist's (0 to 1).
+    pub lead_professional_efficacy: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFrameworks {
+    /// 1 = slow, lossy referrals and repeated assessments; 0 = warm hand-offs, shared assessment (0 to 1).
+    pub strength: Option<f64>,
+    /// Weeks a referral takes, times strength (0 to 52).
+    pub referral_delay_weeks: Option<f64>,
+    /// Chance a referral is lost, times strength (0 to 1).
+    pub referral_loss: Option<f64>,
+    /// Work of a warm hand-off, share of a case, times (1 − strength) (0 to 10).
+    pub handoff_work: Option<f64>,
+    /// Shared-assessment set-up cost, £, as frameworks are lifted (0 to 10^10).
+    pub shared_assessment_setup: Option<f64>,
+    /// Shared-assessment running cost, £ a year, times (1 − strength) (0 to 10^10).
+    pub shared_assessment_running_per_year: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBurden {
+    /// 1 = full reporting and compliance burden; 0 = light-touch assurance (0 to 1).
+    pub strength: Option<f64>,
+    /// Share of frontline capacity on reporting, times strength (0 to 0.9).
+    pub reporting_share: Option<f64>,
+    /// Running cost of light-touch assurance, £ a year, times (1 − strength) (0 to 10^10).
+    pub light_assurance_cost_per_year: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLeadership {
+    /// Weight w agencies give the place outcome against their own KPI (0 to 1).
+    pub whole_systems_weight: Option<f64>,
+    /// Quarterly rate at which agencies' culture moves toward w (0 to 1).
+    pub culture_rate: Option<f64>,
+    /// Multiplies every policy step; 0 freezes adaptation (0 to 10).
+    pub learning_rate: Option<f64>,
+    /// Quarters over which KPIs are judged (1 to 20).
+    pub kpi_window_quarters: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdaptation {
+    /// Threshold change per quarter at full pressure (0 to 1).
+    pub threshold_step: Option<f64>,
+    /// Prevention share change per quarter at full pressure (0 to 1).
+    pub prevention_step: Option<f64>,
+    /// Intensity change per quarter at full pressure (0 to 1).
+    pub intensity_step: Option<f64>,
+    /// Complexity cap change per quarter at full pressure (0 to 8).
+    pub complexity_cap_step: Option<f64>,
+    /// Referral propensity change per quarter at full pressure (0 to 1).
+    pub referral_step: Option<f64>,
+    /// Throughput targets' constant pull toward short, simple cases (0 to 1).
+    pub throughput_pull: Option<f64>,
+    /// Response to costs shifted elsewhere, per unit of culture (0 to 100).
+    pub harm_gain: Option<f64>,
+    /// [min, max] of the eligibility threshold (0 to 1).
+    pub threshold_range: Option<[f64; 2]>,
+    /// [min, max] of the prevention share (0 to 1).
+    pub prevention_range: Option<[f64; 2]>,
+    /// [min, max] of intensity (0.1 to 3).
+    pub intensity_range: Option<[f64; 2]>,
+    /// [min, max] of the complexity cap (0 to 8).
+    pub complexity_cap_range: Option<[f64; 2]>,
+    /// Queued cases give up after this many weeks (1 to 520).
+    pub max_wait_weeks: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheduled {
+    /// Week, counted from the end of warm-up (0 = first counted week), at whose start the change acts.
+    pub week: Option<u64>,
+    /// Values to set: `barriers.<barrier>.strength` or `leadership.whole_systems_weight`, 0 to 1.
+    #[schemars(with = "std::collections::BTreeMap<String, f64>")]
+    pub set: Option<Table>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    /// Write a time-series row every this many weeks (1 to 520).
+    pub every_weeks: Option<u64>,
+}
+
+/// A sweep: variants of a base scenario, each run for several replicates.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    /// Short name, used for the output folder.
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// The base scenario: a path relative to this file, or a built-in preset's file name.
+    pub base: Option<String>,
+    /// Replicates per variant (1 to 100,000).
+    pub replicates: Option<u64>,
+    /// Sweep seed; replicate r of every variant uses the same seed derived from it.
+    pub seed: Option<u64>,
+    /// Name of the variant the others are compared with.
+    pub baseline: Option<String>,
+    /// Overrides by dotted key applied to every variant.
+    #[schemars(with = "std::collections::BTreeMap<String, Value>")]
+    pub set: Option<Table>,
+    /// Named variants.
+    pub variants: Option<Vec<RawVariant>>,
+    /// Factorial design: each dotted key with a list of values; every combination is a variant.
+    #[schemars(with = "std::collections::BTreeMap<String, Vec<Value>>")]
+    pub grid: Option<Table>,
+    /// Zipped design: each dotted key with a list of values, all the same length; the i-th values form a variant.
+    #[schemars(with = "std::collections::BTreeMap<String, Vec<Value>>")]
+    pub zip: Option<Table>,
+    /// Latin hypercube design over ranges of dotted keys.
+    pub latin_hypercube: Option<RawLatinHypercube>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawVariant {
+    pub name: Option<String>,
+    /// A scenario to start from instead of the base (path relative to the sweep file, or a preset's file name).
+    pub scenario: Option<String>,
+    /// Overrides by dotted key.
+    #[schemars(with = "std::collections::BTreeMap<String, Value>")]
+    pub set: Option<Table>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatinHypercube {
+    /// Number of samples (1 to 10,000).
+    pub samples: Option<u64>,
+    /// Each dotted key with its [min, max].
+    #[schemars(with = "std::collections::BTreeMap<String, [f64; 2]>")]
+    pub ranges: Option<Table>,
+}

@@ -1,0 +1,509 @@
+//! Sweep files: a base scenario, named variants, factorial grids, zipped
+//! lists and Latin hypercube designs, expanded into resolved scenarios.
+
+use crate::build::{build, Scenario};
+use crate::check::check_shape;
+use crate::merge::{resolve, set_dotted, Merged, Source};
+use crate::problem::{suggestion, Location, Problem, Problems};
+use crate::raw::{RawSweep, Table};
+use placesim_core::rng::{Purpose, Stream};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A value set by dotted key, and where it was written.
+#[derive(Clone, Debug)]
+pub struct Override {
+    pub key: String,
+    pub value: Value,
+    pub at: Location,
+}
+
+/// One variant of a sweep, resolved and validated.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub name: String,
+    /// The sweep's and the variant's overrides, in the order applied.
+    pub overrides: Vec<(String, Value)>,
+    pub scenario: Scenario,
+}
+
+/// A validated sweep: variants × replicates.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    pub name: String,
+    pub description: String,
+    pub replicates: u32,
+    pub seed: u64,
+    pub baseline: String,
+    pub variants: Vec<Variant>,
+}
+
+impl Sweep {
+    /// The seed of replicate `r`, shared by every variant (common random
+    /// numbers): SplitMix64 of the sweep seed and `r`.
+    pub fn replicate_seed(&self, r: u32) -> u64 {
+        let mut z = self
+            .seed
+            .wrapping_add((r as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Resolve a scenario, apply overrides, check its shape and build it.
+pub fn scenario_with(src: &Source, overrides: &[Override]) -> Result<Scenario, Problems> {
+    let merged = resolve(src)?;
+    apply(merged, overrides)
+}
+
+fn apply(mut merged: Merged, overrides: &[Override]) -> Result<Scenario, Problems> {
+    let mut problems = Vec::new();
+    for o in overrides {
+        match set_dotted(&mut merged.value, &o.key, o.value.clone()) {
+            Ok(()) => {
+                merged
+                    .spans
+                    .retain(|k, _| !(k == &o.key || k.starts_with(&format!("{}.", o.key))));
+                merged.spans.insert(o.key.clone(), o.at.clone());
+            }
+            Err(msg) => problems.push(Problem::at(&o.at, &o.key, msg)),
+        }
+    }
+    let shape = check_shape(&merged, &crate::scenario_schema());
+    let removed = crate::check::remove_bad(&mut merged.value, &shape);
+    problems.extend(shape);
+    match build(&merged, &removed) {
+        Ok(s) if problems.is_empty() => Ok(s),
+        Ok(_) => Err(in_order(problems)),
+        Err(e) => {
+            problems.extend(e.0);
+            Err(in_order(problems))
+        }
+    }
+}
+
+/// Problems by file, then line.
+fn in_order(mut problems: Vec<Problem>) -> Problems {
+    problems.sort_by(|a, b| (&a.file, a.at).cmp(&(&b.file, b.at)));
+    Problems(problems)
+}
+
+/// Load and expand a sweep file.
+pub fn load(src: &Source) -> Result<Sweep, Problems> {
+    let doc = src.load()?;
+    let merged = Merged {
+        file: doc.file.clone(),
+        value: doc.value.clone(),
+        spans: doc.spans.clone(),
+    };
+    let shape = check_shape(&merged, &crate::sweep_schema());
+    if !shape.is_empty() {
+        return Err(Problems(shape));
+    }
+    let raw: RawSweep = serde_json::from_value(doc.value.clone()).map_err(|e| {
+        Problems(vec![Problem::in_file(
+            &doc.file,
+            format!("cannot be read: {e}"),
+        )])
+    })?;
+    let mut problems = Vec::new();
+    let mut need = |key: &str, present: bool| {
+        if !present {
+            problems.push(Problem::at(&doc.locate(key), key, "is missing"));
+        }
+    };
+    need("name", raw.name.is_some());
+    need("base", raw.base.is_some());
+    need("replicates", raw.replicates.is_some());
+    need("seed", raw.seed.is_some());
+    need("baseline", raw.baseline.is_some());
+    let replicates = raw.replicates.unwrap_or(1);
+    if !(1..=100_000).contains(&replicates) {
+        problems.push(Problem::at(
+            &doc.locate("replicates"),
+            "replicates",
+            format!("{replicates} is out of range; allowed 1 to 100000"),
+        ));
+    }
+    let overrides_of = |table: &Option<Table>, path: &str| -> Vec<Override> {
+        table
+            .iter()
+            .flatten()
+            .map(|(k, v)| Override {
+                key: k.clone(),
+                value: v.clone(),
+                at: doc.locate(&format!("{path}.{k}")),
+            })
+            .collect()
+    };
+    let common = overrides_of(&raw.set, "set");
+    let mut designs: Vec<Design> = Vec::new();
+    for (i, v) in raw.variants.iter().flatten().enumerate() {
+        let path = format!("variants.{i}");
+        let name = v.name.clone().unwrap_or_else(|| {
+            problems.push(Problem::at(
+                &doc.locate(&path),
+                &format!("{path}.name"),
+                "is missing",
+            ));
+            format!("variant-{i}")
+        });
+        let scenario = v
+            .scenario
+            .clone()
+            .map(|s| (s, doc.locate(&format!("{path}.scenario"))));
+        designs.push((name, scenario, overrides_of(&v.set, &format!("{path}.set"))));
+    }
+    designs.extend(grid(&doc, raw.grid.as_ref(), &mut problems));
+    designs.extend(zip(&doc, raw.zip.as_ref(), &mut problems));
+    designs.extend(latin_hypercube(&doc, &raw, &mut problems));
+    if designs.is_empty() {
+        problems.push(Problem::in_file(
+            &doc.file,
+            "the sweep is empty: give [[variants]], [grid], [zip] or [latin_hypercube]",
+        ));
+    }
+    let mut seen = BTreeMap::new();
+    for (name, _, _) in &designs {
+        *seen.entry(name.clone()).or_insert(0) += 1;
+    }
+    for (name, n) in &seen {
+        if *n > 1 {
+            problems.push(Problem::in_file(
+                &doc.file,
+                format!("variant name `{name}` is used {n} times"),
+            ));
+        }
+    }
+    if let Some(b) = &raw.baseline {
+        if !seen.contains_key(b) {
+            let names: Vec<&str> = seen.keys().map(String::as_str).collect();
+            problems.push(Problem::at(
+                &doc.locate("baseline"),
+                "baseline",
+                format!(
+                    "no variant is named `{b}`{}",
+                    suggestion(b, names.iter().copied())
+                ),
+            ));
+        }
+    }
+    let base = raw.base.as_ref().and_then(|b| {
+        let found = src.reference(b);
+        if found.is_none() {
+            problems.push(Problem::at(
+                &doc.locate("base"),
+                "base",
+                format!("no scenario file or built-in preset `{b}`"),
+            ));
+        }
+        found
+    });
+    let mut variants = Vec::new();
+    let mut cache: BTreeMap<String, Merged> = BTreeMap::new();
+    for (name, scenario, own) in designs {
+        let src_v = match &scenario {
+            Some((s, at)) => match src.reference(s) {
+                Some(x) => x,
+                None => {
+                    problems.push(Problem::at(
+                        at,
+                        "scenario",
+                        format!("no scenario file or built-in preset `{s}`"),
+                    ));
+                    continue;
+                }
+            },
+            None => match &base {
+                Some(b) => b.clone(),
+                None => continue,
+            },
+        };
+        let merged = match cache.get(&src_v.name()) {
+            Some(m) => m.clone(),
+            None => match resolve(&src_v) {
+                Ok(m) => {
+                    cache.insert(src_v.name(), m.clone());
+                    m
+                }
+                Err(e) => {
+                    problems.extend(e.0);
+                    continue;
+                }
+            },
+        };
+        let all: Vec<Override> = common.iter().chain(&own).cloned().collect();
+        match apply(merged, &all) {
+            Ok(scenario) => variants.push(Variant {
+                name,
+                overrides: all.into_iter().map(|o| (o.key, o.value)).collect(),
+                scenario,
+            }),
+            Err(e) => {
+                for mut p in e.0 {
+                    p.message = format!("{} (variant `{name}`)", p.message);
+                    problems.push(p);
+                }
+            }
+        }
+    }
+    dedupe(&mut problems);
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    Ok(Sweep {
+        name: raw.name.unwrap_or_default(),
+        description: raw.description.unwrap_or_default(),
+        replicates: replicates as u32,
+        seed: raw.seed.unwrap_or_default(),
+        baseline: raw.baseline.unwrap_or_default(),
+        variants,
+    })
+}
+
+/// The same problem reported for many variants is shown once.
+fn dedupe(problems: &mut Vec<Problem>) {
+    let mut seen = std::collections::BTreeSet::new();
+    problems.retain(|p| {
+        let key = format!(
+            "{}|{:?}|{}|{}",
+            p.file,
+            p.at,
+            p.field,
+            p.message.split(" (variant `").next().unwrap_or("")
+        );
+        seen.insert(key)
+    });
+}
+
+type Design = (String, Option<(String, Location)>, Vec<Override>);
+
+/// Short names for design keys: the keys without their shared leading and trailing segments.
+fn short_names(keys: &[&String]) -> Vec<String> {
+    let parts: Vec<Vec<&str>> = keys.iter().map(|k| k.split('.').collect()).collect();
+    let min = parts.iter().map(Vec::len).min().unwrap_or(0);
+    let same_at = |pick: &dyn Fn(&[&str]) -> usize| {
+        parts
+            .iter()
+            .all(|p| p[pick(p)] == parts[0][pick(&parts[0])])
+    };
+    let mut lead = 0;
+    while keys.len() > 1 && lead + 1 < min && same_at(&|_| lead) {
+        lead += 1;
+    }
+    let mut trail = 0;
+    while keys.len() > 1 && lead + trail + 1 < min && same_at(&|p| p.len() - 1 - trail) {
+        trail += 1;
+    }
+    parts
+        .iter()
+        .map(|p| p[lead..p.len() - trail].join("."))
+        .collect()
+}
+
+fn label(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn lists<'a>(
+    doc: &crate::source::Doc,
+    table: &'a Table,
+    path: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<(&'a String, &'a Vec<Value>)> {
+    let mut out = Vec::new();
+    for (k, v) in table {
+        match v.as_array() {
+            Some(a) if !a.is_empty() => out.push((k, a)),
+            _ => problems.push(Problem::at(
+                &doc.locate(&format!("{path}.{k}")),
+                &format!("{path}.{k}"),
+                "must be a non-empty list of values",
+            )),
+        }
+    }
+    out
+}
+
+fn grid(
+    doc: &crate::source::Doc,
+    table: Option<&Table>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Design> {
+    let Some(table) = table else {
+        return Vec::new();
+    };
+    let axes = lists(doc, table, "grid", problems);
+    if axes.is_empty() {
+        return Vec::new();
+    }
+    let names = short_names(&axes.iter().map(|(k, _)| *k).collect::<Vec<_>>());
+    let total: usize = axes.iter().map(|(_, a)| a.len()).product();
+    if total > 100_000 {
+        problems.push(Problem::at(
+            &doc.locate("grid"),
+            "grid",
+            format!("has {total} combinations; at most 100000"),
+        ));
+        return Vec::new();
+    }
+    (0..total)
+        .map(|mut i| {
+            let mut picks = vec![0; axes.len()];
+            for (d, (_, a)) in axes.iter().enumerate().rev() {
+                picks[d] = i % a.len();
+                i /= a.len();
+            }
+            let overrides: Vec<Override> = axes
+                .iter()
+                .zip(&picks)
+                .map(|((k, a), &j)| Override {
+                    key: (*k).clone(),
+                    value: a[j].clone(),
+                    at: doc.locate(&format!("grid.{k}.{j}")),
+                })
+                .collect();
+            let name = names
+                .iter()
+                .zip(&overrides)
+                .map(|(n, o)| format!("{n}={}", label(&o.value)))
+                .collect::<Vec<_>>()
+                .join(",");
+            (name, None, overrides)
+        })
+        .collect()
+}
+
+fn zip(
+    doc: &crate::source::Doc,
+    table: Option<&Table>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Design> {
+    let Some(table) = table else {
+        return Vec::new();
+    };
+    let axes = lists(doc, table, "zip", problems);
+    let Some(n) = axes.first().map(|(_, a)| a.len()) else {
+        return Vec::new();
+    };
+    if let Some((k, a)) = axes.iter().find(|(_, a)| a.len() != n) {
+        problems.push(Problem::at(
+            &doc.locate(&format!("zip.{k}")),
+            &format!("zip.{k}"),
+            format!(
+                "has {} values but the first list has {n}; zipped lists must be the same length",
+                a.len()
+            ),
+        ));
+        return Vec::new();
+    }
+    let names = short_names(&axes.iter().map(|(k, _)| *k).collect::<Vec<_>>());
+    (0..n)
+        .map(|j| {
+            let overrides: Vec<Override> = axes
+                .iter()
+                .map(|(k, a)| Override {
+                    key: (*k).clone(),
+                    value: a[j].clone(),
+                    at: doc.locate(&format!("zip.{k}.{j}")),
+                })
+                .collect();
+            let name = names
+                .iter()
+                .zip(&overrides)
+                .map(|(n, o)| format!("{n}={}", label(&o.value)))
+                .collect::<Vec<_>>()
+                .join(",");
+            (name, None, overrides)
+        })
+        .collect()
+}
+
+/// Latin hypercube: each range cut into `samples` equal strata; each sample
+/// takes one stratum per key (a random permutation per key) and a uniform
+/// point inside it. Deterministic from the sweep seed.
+fn latin_hypercube(
+    doc: &crate::source::Doc,
+    raw: &RawSweep,
+    problems: &mut Vec<Problem>,
+) -> Vec<Design> {
+    let Some(lhs) = &raw.latin_hypercube else {
+        return Vec::new();
+    };
+    let n = match lhs.samples {
+        Some(n) if (1..=10_000).contains(&n) => n as u32,
+        Some(n) => {
+            problems.push(Problem::at(
+                &doc.locate("latin_hypercube.samples"),
+                "latin_hypercube.samples",
+                format!("{n} is out of range; allowed 1 to 10000"),
+            ));
+            return Vec::new();
+        }
+        None => {
+            problems.push(Problem::at(
+                &doc.locate("latin_hypercube"),
+                "latin_hypercube.samples",
+                "is missing",
+            ));
+            return Vec::new();
+        }
+    };
+    let mut ranges = Vec::new();
+    for (k, v) in lhs.ranges.iter().flatten() {
+        let path = format!("latin_hypercube.ranges.{k}");
+        match v
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<_>>())
+        {
+            Some(r) if r.len() == 2 && r[0] <= r[1] => ranges.push((k.clone(), r[0], r[1])),
+            _ => problems.push(Problem::at(
+                &doc.locate(&path),
+                &path,
+                "must be [min, max] with min <= max",
+            )),
+        }
+    }
+    if ranges.is_empty() {
+        problems.push(Problem::at(
+            &doc.locate("latin_hypercube"),
+            "latin_hypercube.ranges",
+            "needs at least one dotted key with [min, max]",
+        ));
+        return Vec::new();
+    }
+    let seed = raw.seed.unwrap_or_default();
+    let columns: Vec<Vec<f64>> = ranges
+        .iter()
+        .enumerate()
+        .map(|(d, (_, lo, hi))| {
+            let mut rng = Stream::new(seed, Purpose::SweepDesign, 0, d as u32);
+            let mut strata: Vec<u32> = (0..n).collect();
+            for i in (1..n as usize).rev() {
+                strata.swap(i, rng.below(i as u32 + 1) as usize);
+            }
+            strata
+                .iter()
+                .map(|&s| lo + (hi - lo) * (s as f64 + rng.unit_f64()) / n as f64)
+                .collect()
+        })
+        .collect();
+    (0..n as usize)
+        .map(|i| {
+            let overrides = ranges
+                .iter()
+                .zip(&columns)
+                .map(|((k, _, _), col)| Override {
+                    key: k.clone(),
+                    value: serde_json::Number::from_f64(col[i]).map_or(Value::Null, Value::Number),
+                    at: doc.locate(&format!("latin_hypercube.ranges.{k}")),
+                })
+                .collect();
+            (format!("lhs-{:04}", i + 1), None, overrides)
+        })
+        .collect()
+}
