@@ -1,9 +1,11 @@
 //! The integration tests of placesim, by concern: the behaviours the model
 //! brief asks for (`model`), money and queue accounting (`accounts`),
-//! determinism and the golden run (`determinism`), and the command line (`cli`).
+//! determinism and the golden run (`determinism`), scenario and sweep files
+//! (`scenarios`), and the command line (`cli`).
 
 mod accounts;
 mod cli;
 mod determinism;
 mod model;
+mod scenarios;
 mod stats;

@@ -24,7 +24,7 @@ pub struct RawScenario {
     pub needs: Option<RawNeeds>,
     pub citizens: Option<RawCitizens>,
     /// The agencies, by short id (letters, digits, `_`), in the order outputs list them.
-    #[schemars(with = "std::collections::BTreeMap<String, RawAgency>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, RawAgency>>")]
     pub agencies: Option<Table>,
     pub barriers: Option<RawBarriers>,
     pub leadership: Option<RawLeadership>,
@@ -73,11 +73,11 @@ pub struct RawNeeds {
     /// Spend is attributed to an agency's failure for this many weeks after it (1 to 520).
     pub attribution_window_weeks: Option<u64>,
     /// The need domains, by name, in order (1 to 8).
-    #[schemars(with = "std::collections::BTreeMap<String, RawDomain>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, RawDomain>>")]
     pub domains: Option<Table>,
     /// Coupling matrix: one row per domain (`from`), each a list with one entry per domain (`to`, in
     /// domain order), 0 to 20: how much unmet need in `from` multiplies shocks in `to`. Diagonal ignored.
-    #[schemars(with = "std::collections::BTreeMap<String, Vec<f64>>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, Vec<f64>>>")]
     pub coupling: Option<Table>,
 }
 
@@ -291,7 +291,7 @@ pub struct RawScheduled {
     /// Week, counted from the end of warm-up (0 = first counted week), at whose start the change acts.
     pub week: Option<u64>,
     /// Values to set: `barriers.<barrier>.strength` or `leadership.whole_systems_weight`, 0 to 1.
-    #[schemars(with = "std::collections::BTreeMap<String, f64>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, f64>>")]
     pub set: Option<Table>,
 }
 
@@ -318,15 +318,15 @@ pub struct RawSweep {
     /// Name of the variant the others are compared with.
     pub baseline: Option<String>,
     /// Overrides by dotted key applied to every variant.
-    #[schemars(with = "std::collections::BTreeMap<String, Value>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, Value>>")]
     pub set: Option<Table>,
     /// Named variants.
     pub variants: Option<Vec<RawVariant>>,
     /// Factorial design: each dotted key with a list of values; every combination is a variant.
-    #[schemars(with = "std::collections::BTreeMap<String, Vec<Value>>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, Vec<Value>>>")]
     pub grid: Option<Table>,
     /// Zipped design: each dotted key with a list of values, all the same length; the i-th values form a variant.
-    #[schemars(with = "std::collections::BTreeMap<String, Vec<Value>>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, Vec<Value>>>")]
     pub zip: Option<Table>,
     /// Latin hypercube design over ranges of dotted keys.
     pub latin_hypercube: Option<RawLatinHypercube>,
@@ -339,7 +339,7 @@ pub struct RawVariant {
     /// A scenario to start from instead of the base (path relative to the sweep file, or a preset's file name).
     pub scenario: Option<String>,
     /// Overrides by dotted key.
-    #[schemars(with = "std::collections::BTreeMap<String, Value>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, Value>>")]
     pub set: Option<Table>,
 }
 
@@ -349,6 +349,6 @@ pub struct RawLatinHypercube {
     /// Number of samples (1 to 10,000).
     pub samples: Option<u64>,
     /// Each dotted key with its [min, max].
-    #[schemars(with = "std::collections::BTreeMap<String, [f64; 2]>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, [f64; 2]>>")]
     pub ranges: Option<Table>,
 }
