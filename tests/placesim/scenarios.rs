@@ -341,3 +341,134 @@ mod never_panics {
         }
     }
 }
+
+/// Named variants, a 2 × 3 grid, a zip of 2 and a Latin hypercube of 10
+/// expand to 2 + 6 + 2 + 10 variants; the hypercube puts exactly one sample
+/// in each tenth of each range, and expansion is deterministic.
+#[test]
+fn every_design_mode_expands() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/designs.sweep.toml");
+    let s = load_sweep(&file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.variants.len(), 20);
+    assert!(s
+        .variants
+        .iter()
+        .all(|v| v.scenario.params.place.population == 500));
+    let pooled = &s.variants[1].scenario.params;
+    assert_eq!(
+        (
+            pooled.barriers.ring_fenced_budgets,
+            pooled.leadership.whole_systems_weight
+        ),
+        (0.0, 0.5)
+    );
+    let grid: Vec<&str> = s.variants[2..8].iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(grid[0], "ring_fenced_budgets=1,function_bound_targets=1");
+    assert_eq!(grid[5], "ring_fenced_budgets=0,function_bound_targets=0");
+    assert_eq!(
+        s.variants[4]
+            .scenario
+            .params
+            .barriers
+            .function_bound_targets,
+        0.0
+    );
+    let zip = &s.variants[9].scenario.params;
+    assert_eq!((zip.place.seed, zip.leadership.learning_rate), (6, 2.0));
+    let lhs = &s.variants[10..];
+    assert!(lhs.iter().all(|v| v.name.starts_with("lhs-")));
+    for (get, hi) in [
+        (
+            Box::new(|p: &placesim_core::Params| p.leadership.whole_systems_weight as f64)
+                as Box<dyn Fn(&_) -> f64>,
+            1.0,
+        ),
+        (
+            Box::new(|p: &placesim_core::Params| p.prices.coordination_cost as f64),
+            2.0,
+        ),
+    ] {
+        let mut strata: Vec<usize> = lhs
+            .iter()
+            .map(|v| (get(&v.scenario.params) / hi * 10.0) as usize)
+            .collect();
+        strata.sort();
+        assert_eq!(strata, (0..10).collect::<Vec<_>>());
+    }
+    let again = load_sweep(&file).unwrap();
+    let names = |s: &placesim_scenario::Sweep| {
+        s.variants
+            .iter()
+            .map(|v| format!("{:?}", v.overrides))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&s), names(&again));
+    assert_ne!(s.replicate_seed(0), s.replicate_seed(1));
+}
+
+/// docs/SCENARIOS.md names every key of both schemas (regenerate its
+/// reference with scripts/scenario_reference.py when the format changes).
+#[test]
+fn the_scenario_docs_name_every_key() {
+    fn keys(root: &serde_json::Value, node: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+        let node = resolve(root, node);
+        if let Some(props) = node.get("properties").and_then(|p| p.as_object()) {
+            for (k, v) in props {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                let sub = resolve(root, v);
+                let extra_table = sub
+                    .get("additionalProperties")
+                    .is_some_and(|e| resolve(root, e).get("properties").is_some());
+                if sub.get("properties").is_none() && !extra_table {
+                    out.push(p.clone());
+                }
+                if let Some(items) = sub.get("items").filter(|_| sub.get("properties").is_none()) {
+                    if resolve(root, items).get("properties").is_some() {
+                        keys(root, items, &format!("{p}[]"), out);
+                        continue;
+                    }
+                }
+                keys(root, sub, &p, out);
+            }
+        }
+        if let Some(extra) = node.get("additionalProperties").filter(|e| e.is_object()) {
+            if resolve(root, extra).get("properties").is_some() {
+                keys(root, extra, &format!("{path}.<id>"), out);
+            }
+        }
+    }
+    fn resolve<'a>(root: &'a serde_json::Value, n: &'a serde_json::Value) -> &'a serde_json::Value {
+        if let Some(r) = n.get("$ref").and_then(|r| r.as_str()) {
+            return resolve(root, &root["$defs"][r.rsplit('/').next().unwrap_or("")]);
+        }
+        if let Some(b) = n
+            .get("anyOf")
+            .and_then(|a| a.as_array())
+            .and_then(|a| a.iter().find(|b| b["type"] != "null"))
+        {
+            return resolve(root, b);
+        }
+        n
+    }
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/SCENARIOS.md"))
+            .unwrap();
+    for schema in [
+        placesim_scenario::scenario_schema(),
+        placesim_scenario::sweep_schema(),
+    ] {
+        let mut out = Vec::new();
+        keys(&schema, &schema, "", &mut out);
+        assert!(out.len() > 10);
+        for k in out {
+            assert!(
+                docs.contains(&format!("`{k}`")),
+                "docs/SCENARIOS.md does not list `{k}`"
+            );
+        }
+    }
+}

@@ -56,11 +56,11 @@ pub struct RawPlace {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNeeds {
-    /// Need level above which a need counts as unmet (0 to 1).
+    /// Need level above which a need counts as unmet (0 to 0.99).
     pub need_threshold: Option<f64>,
-    /// Need level above which a need is high (complexity, multiple needs; need_threshold to 1).
+    /// Need level above which a need is high (complexity, multiple needs; need_threshold to 0.99).
     pub high_need: Option<f64>,
-    /// Need level above which a crisis contact is forced (high_need to 1).
+    /// Need level above which a crisis contact is forced (high_need to 0.99).
     pub crisis_level: Option<f64>,
     /// Smallest shock to a need (0 to 1).
     pub shock_min: Option<f64>,
@@ -308,6 +308,7 @@ pub struct RawOutput {
 pub struct RawSweep {
     /// Short name, used for the output folder.
     pub name: Option<String>,
+    /// What the sweep compares, in a sentence or two.
     pub description: Option<String>,
     /// The base scenario: a path relative to this file, or a built-in preset's file name.
     pub base: Option<String>,
@@ -335,6 +336,7 @@ pub struct RawSweep {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVariant {
+    /// The variant's name (unique in the sweep).
     pub name: Option<String>,
     /// A scenario to start from instead of the base (path relative to the sweep file, or a preset's file name).
     pub scenario: Option<String>,
