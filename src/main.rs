@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-mod output;
+use placesim_batch::output;
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +39,52 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Overwrite the outputs of an earlier run in the output folder.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run a sweep: variants x replicates in parallel on common random numbers, into tidy CSV files.
+    #[command(
+        after_help = "Examples:\n  placesim sweep                                   # the flagship: 8 variants x 100 replicates\n  placesim sweep scenarios/barrier-factorial.sweep.toml --replicates 10\n  placesim sweep --resume                          # finish an interrupted sweep\n  placesim sweep --resume --replicates 200         # add replicates to a finished one\n\nOutputs in DIR: runs.csv (one row per run), comparison.csv (each variant against the\nbaseline, paired 95 % CIs), timeseries.csv, agencies.csv, cost_shifting.csv,\nmanifest.json (how to reproduce it), provenance.json (timing), runs/ (one folder per run)."
+    )]
+    Sweep {
+        /// A sweep file (.sweep.toml or .sweep.json) [default: the built-in flagship, total-place].
+        file: Option<PathBuf>,
+        /// Results folder [default: out/<sweep name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replicates per variant, 1 to 100000 [default: the sweep's].
+        #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        replicates: Option<u32>,
+        /// Sweep seed [default: the sweep's].
+        #[arg(long, allow_negative_numbers = true)]
+        seed: Option<u64>,
+        /// Keep every N-th week in timeseries.csv and agencies.csv, 1 to 520 [default: the scenario's output.every_weeks].
+        #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=520))]
+        every: Option<u32>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        threads: Option<u32>,
+        /// Finish the missing runs of the sweep in the folder (or add replicates to it).
+        #[arg(long)]
+        resume: bool,
+        /// Delete the previous results in the folder and start again.
+        #[arg(long)]
+        force: bool,
+        /// Print nothing but errors.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Rerun one run of a sweep with its full weekly outputs (the same rows the sweep has for it).
+    #[command(after_help = "Example:\n  placesim rerun out/total-place 17 --out out/run17")]
+    Rerun {
+        /// The sweep's results folder.
+        dir: PathBuf,
+        /// The run's run_id (first column of runs.csv).
+        run_id: u64,
+        /// Output folder [default: DIR/rerun-<RUN_ID>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Overwrite an earlier rerun in the output folder.
         #[arg(long)]
         force: bool,
     },
@@ -163,6 +209,33 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run { world, out, force } => run(&world, out, force),
+        Command::Sweep {
+            file,
+            out,
+            replicates,
+            seed,
+            every,
+            threads,
+            resume,
+            force,
+            quiet,
+        } => sweep(SweepArgs {
+            file,
+            out,
+            replicates,
+            seed,
+            every,
+            threads,
+            resume,
+            force,
+            quiet,
+        }),
+        Command::Rerun {
+            dir,
+            run_id,
+            out,
+            force,
+        } => rerun(&dir, run_id, out, force),
         Command::Check { file, set } => check(&file, &set),
         Command::Scenarios => {
             scenarios();
@@ -218,6 +291,193 @@ fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Failur
     writer
         .finish(&world, &summary)
         .map_err(|e| Failure::Failed(e.to_string()))?;
+    print_summary(&summary, &out);
+    Ok(())
+}
+
+struct SweepArgs {
+    file: Option<PathBuf>,
+    out: Option<PathBuf>,
+    replicates: Option<u32>,
+    seed: Option<u64>,
+    every: Option<u32>,
+    threads: Option<u32>,
+    resume: bool,
+    force: bool,
+    quiet: bool,
+}
+
+fn batch_failure(e: placesim_batch::BatchError) -> Failure {
+    match e {
+        placesim_batch::BatchError::BadInput(m) => Failure::BadInput(m),
+        other => Failure::Failed(other.to_string()),
+    }
+}
+
+fn sweep(a: SweepArgs) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    let sweep = match &a.file {
+        Some(f) => placesim_scenario::load_sweep(f).map_err(bad)?,
+        None => placesim_scenario::sweep_preset("total-place").map_err(bad)?,
+    };
+    let every = a.every.unwrap_or_else(|| {
+        sweep
+            .variants
+            .first()
+            .map_or(1, |v| v.scenario.output.every_weeks)
+    });
+    let opts = placesim_batch::SweepOptions {
+        out: a
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("out/{}", sweep.name))),
+        replicates: a.replicates,
+        seed: a.seed,
+        resume: a.resume,
+        force: a.force,
+        every_weeks: every,
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = a.threads {
+        pool = pool.num_threads(n as usize);
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| Failure::Failed(format!("cannot start worker threads: {e}")))?;
+    let replicates = a.replicates.unwrap_or(sweep.replicates);
+    let total = sweep.variants.len() as u64 * replicates as u64;
+    if !a.quiet {
+        eprintln!(
+            "sweep `{}`: {} variants x {} replicates = {} runs, {} threads, into {}",
+            sweep.name,
+            sweep.variants.len(),
+            replicates,
+            total,
+            pool.current_num_threads(),
+            opts.out.display()
+        );
+    }
+    let terminal = std::io::stderr().is_terminal();
+    let bar = (!a.quiet && terminal).then(|| {
+        let bar = ProgressBar::new(total);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} runs (eta {eta}) {msg}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    });
+    let last_line = std::sync::Mutex::new(0.0f64);
+    let progress = |p: placesim_batch::Progress| {
+        let rate = if p.elapsed_secs > 0.0 {
+            p.citizen_steps as f64 / p.elapsed_secs
+        } else {
+            0.0
+        };
+        if let Some(bar) = &bar {
+            bar.set_position(p.done);
+            bar.set_message(format!("{:.1} M citizen-steps/s", rate / 1e6));
+        } else if !a.quiet {
+            if let Ok(mut last) = last_line.lock() {
+                if p.elapsed_secs - *last >= 10.0 || p.done == p.total {
+                    *last = p.elapsed_secs;
+                    eprintln!(
+                        "{}/{} runs, {:.0} s, {:.1} M citizen-steps/s",
+                        p.done,
+                        p.total,
+                        p.elapsed_secs,
+                        rate / 1e6
+                    );
+                }
+            }
+        }
+    };
+    let report = pool
+        .install(|| placesim_batch::run_sweep(&sweep, &opts, &progress))
+        .map_err(batch_failure)?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    if !a.quiet {
+        println!(
+            "{} runs ({} run now) in {:.1} s, {:.1} million citizen-steps per second",
+            report.runs,
+            report.ran_now,
+            report.wall_secs,
+            report.citizen_steps_per_sec / 1e6
+        );
+        print_comparison(&opts.out.join("comparison.csv"));
+        println!("results in {}", opts.out.display());
+    }
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        for f in &report.failed {
+            eprintln!(
+                "run {} ({} replicate {}) failed: {}",
+                f.run_id, f.variant, f.replicate, f.error
+            );
+        }
+        Err(Failure::Failed(format!(
+            "{} of {} runs failed; they are listed in manifest.json",
+            report.failed.len(),
+            report.runs
+        )))
+    }
+}
+
+/// A few headline rows of comparison.csv: each variant's paired difference from the baseline.
+fn print_comparison(path: &Path) {
+    let Ok(mut r) = csv::Reader::from_path(path) else {
+        return;
+    };
+    let wanted = [
+        "crisis_events",
+        "failure_demand_share",
+        "wellbeing_weeks_per_million",
+        "total_spend",
+    ];
+    println!(
+        "{:<28} {:>24} {:>24} {:>24} {:>24}",
+        "variant - baseline", wanted[0], wanted[1], wanted[2], wanted[3]
+    );
+    let mut rows: Vec<(String, [String; 4])> = Vec::new();
+    for rec in r.records().flatten() {
+        let (variant, outcome) = (rec.get(0).unwrap_or(""), rec.get(2).unwrap_or(""));
+        let Some(col) = wanted.iter().position(|w| *w == outcome) else {
+            continue;
+        };
+        if rows.last().is_none_or(|(v, _)| v != variant) {
+            rows.push((variant.to_string(), Default::default()));
+        }
+        let d: f64 = rec.get(6).and_then(|x| x.parse().ok()).unwrap_or(f64::NAN);
+        let h: f64 = rec.get(9).and_then(|x| x.parse().ok()).unwrap_or(f64::NAN);
+        if let Some((_, cells)) = rows.last_mut() {
+            cells[col] = format!("{} ± {}", short(d), short(h));
+        }
+    }
+    for (variant, cells) in rows {
+        println!(
+            "{:<28} {:>24} {:>24} {:>24} {:>24}",
+            variant, cells[0], cells[1], cells[2], cells[3]
+        );
+    }
+}
+
+fn short(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        format!("{:.2}e6", x / 1e6)
+    } else if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+fn rerun(dir: &Path, run_id: u64, out: Option<PathBuf>, force: bool) -> Result<(), Failure> {
+    let out = out.unwrap_or_else(|| dir.join(format!("rerun-{run_id}")));
+    check_output_folder(&out, force)?;
+    let summary = placesim_batch::rerun(dir, run_id, &out).map_err(batch_failure)?;
     print_summary(&summary, &out);
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! The integration tests of placesim, by concern: the behaviours the model
-//! brief asks for (`model`), money and queue accounting (`accounts`),
+//! brief asks for (`model`), money and queue accounting (`accounts`), sweeps (`batch`),
 //! determinism and the golden run (`determinism`), scenario and sweep files
 //! (`scenarios`), and the command line (`cli`).
 
 mod accounts;
+mod batch;
 mod cli;
 mod determinism;
 mod model;

@@ -1,6 +1,6 @@
 //! Identifier newtypes, so that a citizen index is never confused with an agency index.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Most need domains a place may have. Citizens store their needs in a fixed
 /// array of this length so that a citizen needs no heap allocation.
@@ -9,15 +9,15 @@ pub const MAX_DOMAINS: usize = 8;
 pub const MAX_AGENCIES: usize = 12;
 
 /// Index of a citizen in the world's citizen table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CitizenId(pub u32);
 
 /// Index of an agency in the place's agency list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct AgencyId(pub u8);
 
 /// Index of a need domain (health, housing, ...).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Domain(pub u8);
 
 /// A week of simulated time, counted from 0 at the start of warm-up.
@@ -42,7 +42,7 @@ impl CitizenId {
 }
 
 /// A set of domains as a bit mask (an agency's remit).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainSet(pub u8);
 
 impl DomainSet {

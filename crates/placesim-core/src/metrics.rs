@@ -112,6 +112,37 @@ pub struct Summary {
     pub referrals_lost: f64,
 }
 
+impl Summary {
+    /// The run-level outcomes that sweeps tabulate and compare, by name, in
+    /// a fixed order (the columns of `runs.csv` and the rows of `comparison.csv`).
+    pub fn outcomes(&self) -> [(&'static str, f64); 19] {
+        [
+            ("total_spend", self.total_spend),
+            ("board_spend", self.board_spend),
+            ("crisis_spend_share", self.crisis_spend_share),
+            ("prevention_spend_share", self.prevention_spend_share),
+            ("overspend", self.overspend),
+            ("mean_wellbeing", self.mean_wellbeing),
+            ("low_decile_wellbeing", self.low_decile_wellbeing),
+            ("wellbeing_gini", self.wellbeing_gini),
+            (
+                "wellbeing_weeks_per_million",
+                self.wellbeing_weeks_per_million,
+            ),
+            ("crisis_events", self.crisis_events),
+            ("contacts", self.contacts),
+            ("failure_demand", self.failure_demand),
+            ("failure_demand_share", self.failure_demand_share),
+            ("unmet_need_weeks", self.unmet_need_weeks),
+            ("multiple_needs", self.multiple_needs),
+            ("top5_cost_share", self.top5_cost_share),
+            ("mean_wait", self.mean_wait),
+            ("referrals_made", self.referrals_made),
+            ("referrals_lost", self.referrals_lost),
+        ]
+    }
+}
+
 /// Low-decile mean, Gini and top-5 % share computed from per-citizen values.
 pub fn low_decile_mean(values: &mut [f32]) -> f64 {
     if values.is_empty() {

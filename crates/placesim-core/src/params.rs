@@ -2,13 +2,13 @@
 //! string key: files and flags are turned into them at the edge.
 
 use crate::ids::{AgencyId, Domain, DomainSet, MAX_AGENCIES, MAX_DOMAINS};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Most simulated citizens a run may have: 20 million take about 3 GB.
 pub const MAX_POPULATION: u32 = 20_000_000;
 
 /// Everything a run needs, all in the units `docs/ODD.md` states.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Params {
     pub place: Place,
     pub needs: NeedModel,
@@ -23,7 +23,7 @@ pub struct Params {
 }
 
 /// One of the five barriers, by name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BarrierKind {
     RingFencedBudgets,
@@ -54,7 +54,7 @@ impl BarrierKind {
 }
 
 /// What a scheduled change sets.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Barrier(BarrierKind, f32),
@@ -62,14 +62,14 @@ pub enum Change {
 }
 
 /// A change that takes effect at the start of `tick` (counted from the start of warm-up).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScheduledChange {
     pub tick: u32,
     pub change: Change,
 }
 
 /// The place and the run's clock.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Place {
     /// Real people living in the place.
     pub residents: u32,
@@ -101,7 +101,7 @@ impl Place {
 }
 
 /// One need domain.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DomainSpec {
     pub name: String,
     /// Weekly chance of a shock for a citizen of risk 1 with no other unmet need.
@@ -111,7 +111,7 @@ pub struct DomainSpec {
 }
 
 /// How needs arise, couple and recover. Needs are on [0, 1].
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NeedModel {
     pub domains: Vec<DomainSpec>,
     /// `coupling[from * D + to]`: how much unmet need in `from` multiplies the
@@ -143,7 +143,7 @@ impl NeedModel {
 }
 
 /// Citizens' traits and how they learn about services.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CitizenTraits {
     /// Standard deviation of log risk (risk is lognormal with median 1).
     pub risk_sigma: f32,
@@ -165,7 +165,7 @@ pub struct CitizenTraits {
 }
 
 /// What an agency is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Open to all, preventive (GP, voluntary sector).
@@ -177,7 +177,7 @@ pub enum Role {
 }
 
 /// Money per event, in pounds of the price year.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct UnitCosts {
     pub assessment: f64,
     pub intervention: f64,
@@ -185,7 +185,7 @@ pub struct UnitCosts {
 }
 
 /// The levers an agency adapts.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Policy {
     /// Need level at or above which a case is eligible.
     pub eligibility_threshold: f32,
@@ -200,7 +200,7 @@ pub struct Policy {
 }
 
 /// One agency of the place.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AgencySpec {
     /// Short machine name used in outputs, e.g. `gp`.
     pub id: String,
@@ -223,7 +223,7 @@ pub struct AgencySpec {
 
 /// The five Total Place barriers, each a strength in [0, 1]: 1 = fully in
 /// place (silos), 0 = lifted.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Barriers {
     pub ring_fenced_budgets: f32,
     pub function_bound_targets: f32,
@@ -266,7 +266,7 @@ impl Barriers {
 }
 
 /// What each barrier does when in place, and what lifting it costs.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct LiftPrices {
     /// Running cost of the place board that holds a pooled budget, £ a year, times (1 − ring-fence).
     pub board_running_cost: f64,
@@ -295,7 +295,7 @@ pub struct LiftPrices {
 }
 
 /// Whole-systems leadership and the pace of organisational learning.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Leadership {
     /// Weight `w` an agency gives the place outcome against its own KPI.
     pub whole_systems_weight: f32,
@@ -308,7 +308,7 @@ pub struct Leadership {
 }
 
 /// How an agency's levers respond to the pressure it perceives (`docs/ODD.md`, submodel "adapt").
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct AdaptationRule {
     pub threshold_step: f32,
     pub prevention_step: f32,

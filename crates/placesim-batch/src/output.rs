@@ -1,6 +1,7 @@
-//! Writing a run's outputs. Time series are streamed week by week into
-//! temporary files; every file is renamed into place only when complete, so a
-//! killed run never leaves a truncated output under its final name.
+//! Writing one run's outputs (`placesim run`, `placesim rerun`). Time series
+//! are streamed week by week into temporary files; every file is renamed into
+//! place only when complete, so a killed run never leaves a truncated output
+//! under its final name.
 
 use placesim_core::{Summary, World};
 use std::fs::{self, File};
