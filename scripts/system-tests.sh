@@ -6,7 +6,9 @@
 #
 # Suites:
 #   pandas  - a real run's CSV and JSON outputs load in pandas with exactly the
-#             columns docs/OUTPUTS.md lists, and the money in them adds up.
+#             columns docs/OUTPUTS.md lists, and the money in them adds up; a
+#             sweep's runs.csv and comparison.csv load with the right types
+#             and row counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +41,11 @@ if python_ready; then
   out=target/system-tests/run
   rm -rf "$out"
   ./target/release/placesim run --population 4000 --ticks 104 --seed 11 --out "$out" >/dev/null
-  if "$venv/bin/python" scripts/check_outputs.py "$out" docs/OUTPUTS.md; then
+  sweep_out=target/system-tests/sweep
+  rm -rf "$sweep_out"
+  ./target/release/placesim sweep tests/fixtures/small.sweep.toml --out "$sweep_out" --quiet
+  if "$venv/bin/python" scripts/check_outputs.py "$out" docs/OUTPUTS.md &&
+    "$venv/bin/python" scripts/check_sweep.py "$sweep_out" 3 4; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
