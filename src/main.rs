@@ -44,7 +44,7 @@ enum Command {
     },
     /// Run a sweep: variants x replicates in parallel on common random numbers, into tidy CSV files.
     #[command(
-        after_help = "Examples:\n  placesim sweep                                   # the flagship: 8 variants x 100 replicates\n  placesim sweep scenarios/barrier-factorial.sweep.toml --replicates 10\n  placesim sweep --resume                          # finish an interrupted sweep\n  placesim sweep --resume --replicates 200         # add replicates to a finished one\n\nOutputs in DIR: runs.csv (one row per run), comparison.csv (each variant against the\nbaseline, paired 95 % CIs), timeseries.csv, agencies.csv, cost_shifting.csv,\nmanifest.json (how to reproduce it), provenance.json (timing), runs/ (one folder per run)."
+        after_help = "Examples:\n  placesim sweep                                   # the flagship: 8 variants x 100 replicates\n  placesim sweep scenarios/barrier-factorial.sweep.toml --replicates 10\n  placesim sweep --resume                          # finish an interrupted sweep\n  placesim sweep --resume --replicates 200         # add replicates to a finished one\n\nOutputs in DIR: runs.csv (one row per run), comparison.csv (each variant against the\nbaseline, paired 95 % CIs), timeseries.csv, agencies.csv, cost_shifting.csv,\nmanifest.json (how to reproduce it), provenance.json (timing), runs/ (one folder per run),\nplots/ (SVG and PNG charts) and report.html (everything on one offline page)."
     )]
     Sweep {
         /// A sweep file (.sweep.toml or .sweep.json) [default: the built-in flagship, total-place].
@@ -73,6 +73,12 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long)]
         quiet: bool,
+    },
+    /// Draw a sweep's charts (DIR/plots/, SVG and PNG) and its report (DIR/report.html) again.
+    #[command(after_help = "Example:\n  placesim plot out/total-place")]
+    Plot {
+        /// The sweep's results folder.
+        dir: PathBuf,
     },
     /// Rerun one run of a sweep with its full weekly outputs (the same rows the sweep has for it).
     #[command(after_help = "Example:\n  placesim rerun out/total-place 17 --out out/run17")]
@@ -236,6 +242,7 @@ fn main() -> ExitCode {
             out,
             force,
         } => rerun(&dir, run_id, out, force),
+        Command::Plot { dir } => plot(&dir, false),
         Command::Check { file, set } => check(&file, &set),
         Command::Scenarios => {
             scenarios();
@@ -398,6 +405,9 @@ fn sweep(a: SweepArgs) -> Result<(), Failure> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
+    if report.failed.is_empty() {
+        plot(&opts.out, a.quiet)?;
+    }
     if !a.quiet {
         println!(
             "{} runs ({} run now) in {:.1} s, {:.1} million citizen-steps per second",
@@ -472,6 +482,22 @@ fn short(x: f64) -> String {
     } else {
         format!("{x:.4}")
     }
+}
+
+/// Draw the charts and the report of a results folder.
+fn plot(dir: &Path, quiet: bool) -> Result<(), Failure> {
+    let written = placesim_plot::plot(dir).map_err(|e| match e {
+        placesim_plot::PlotError::BadInput(m) => Failure::BadInput(m),
+        placesim_plot::PlotError::Io(m) => Failure::Failed(m),
+    })?;
+    if !quiet {
+        println!(
+            "{} charts and report.html in {}",
+            written.len().saturating_sub(1) / 2,
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 fn rerun(dir: &Path, run_id: u64, out: Option<PathBuf>, force: bool) -> Result<(), Failure> {

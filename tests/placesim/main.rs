@@ -1,5 +1,5 @@
 //! The integration tests of placesim, by concern: the behaviours the model
-//! brief asks for (`model`), money and queue accounting (`accounts`), sweeps (`batch`),
+//! brief asks for (`model`), money and queue accounting (`accounts`), sweeps (`batch`), charts (`plots`),
 //! determinism and the golden run (`determinism`), scenario and sweep files
 //! (`scenarios`), and the command line (`cli`).
 
@@ -8,5 +8,6 @@ mod batch;
 mod cli;
 mod determinism;
 mod model;
+mod plots;
 mod scenarios;
 mod stats;

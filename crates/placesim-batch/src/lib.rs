@@ -9,7 +9,6 @@
 //! interruption or resumption. This crate does not draw pictures.
 
 pub mod output;
-pub mod stats;
 mod store;
 
 pub use store::{rerun, run_sweep, BatchError, Progress, SweepOptions, SweepReport};

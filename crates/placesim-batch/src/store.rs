@@ -2,7 +2,7 @@
 //! files, and resuming.
 
 use crate::output::write_atomic;
-use crate::stats::Welford;
+use placesim_core::stats::Welford;
 use placesim_core::{AgencyRow, Params, Summary, TickRow, World};
 use placesim_scenario::Sweep;
 use rayon::prelude::*;

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod metrics;
 pub mod params;
 pub mod rng;
+pub mod stats;
 pub mod world;
 
 pub use ids::{AgencyId, CitizenId, Domain, Tick};

@@ -1,4 +1,5 @@
-//! Paired comparisons: Welford accumulators and the Student t quantile.
+//! Summary statistics over replicates, shared by the sweep runner and the
+//! charts: Welford accumulators and the Student t quantile.
 
 /// Running mean and variance (Welford), added to in a fixed order so results are reproducible.
 #[derive(Clone, Copy, Debug, Default)]

@@ -1,0 +1,110 @@
+//! `report.html`: one self-contained page (inline SVG, no network) with the
+//! sweep's description, a table of variant means with 95 % intervals, every
+//! chart with its caption, and the manifest's key facts.
+
+use crate::charts::{Chart, KEY_OUTCOMES};
+use crate::data::{PlotError, Results};
+use placesim_core::stats::Welford;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn num(x: f64) -> String {
+    if !x.is_finite() {
+        "–".into()
+    } else if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+/// Write `DIR/report.html` atomically.
+pub fn write(r: &Results, charts: &[Chart], dir: &Path) -> Result<PathBuf, PlotError> {
+    let mut h = String::new();
+    let title = format!("placesim sweep `{}`", r.sweep);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\nbody{{font-family:DejaVu Sans,Verdana,sans-serif;max-width:1400px;margin:2em auto;padding:0 1em;color:#222}}\ntable{{border-collapse:collapse;margin:1em 0}}th,td{{border:1px solid #bbb;padding:4px 8px;text-align:right}}th:first-child,td:first-child{{text-align:left}}\nfigure{{margin:2em 0}}figcaption{{color:#444;margin-top:.3em}}svg{{max-width:100%;height:auto}}dt{{font-weight:bold;float:left;width:12em}}dd{{margin-left:13em}}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n<p>{}</p>\n",
+        esc(&title),
+        esc(&title),
+        esc(&r.description)
+    );
+    let _ = write!(h, "<h2>Key facts</h2>\n<dl>\n");
+    let facts = [
+        ("placesim version", r.version.clone()),
+        ("sweep hash", r.sweep_hash.clone()),
+        ("sweep seed", r.sweep_seed.to_string()),
+        ("variants", r.variants.join(", ")),
+        ("baseline", r.baseline.clone()),
+        ("replicates", r.replicates.to_string()),
+        ("citizens per run", r.population.to_string()),
+        ("weeks counted", r.weeks.to_string()),
+        ("runs", r.runs.len().to_string()),
+        ("failed runs", r.failed_runs.to_string()),
+    ];
+    for (k, v) in facts {
+        let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
+    }
+    let _ = write!(h, "</dl>\n<h2>Variant means</h2>\n<p>Mean over replicates with the half-width of its 95 % Student t interval.</p>\n<table>\n<tr><th>variant</th>");
+    for m in &KEY_OUTCOMES {
+        let _ = write!(h, "<th>{}</th>", esc(m.label));
+    }
+    h.push_str("</tr>\n");
+    for (v, name) in r.variants.iter().enumerate() {
+        let label = if *name == r.baseline {
+            format!("{name} (baseline)")
+        } else {
+            name.clone()
+        };
+        let _ = write!(h, "<tr><td>{}</td>", esc(&label));
+        for m in &KEY_OUTCOMES {
+            let mut w = Welford::default();
+            r.runs
+                .iter()
+                .filter(|run| run.variant == v)
+                .filter_map(|run| run.outcomes.get(m.key))
+                .for_each(|x| w.add(x * m.scale));
+            let _ = write!(
+                h,
+                "<td>{} ± {}</td>",
+                num(w.mean()),
+                num(w.ci95_half_width())
+            );
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n<h2>Charts</h2>\n");
+    for c in charts {
+        let svg = std::fs::read_to_string(&c.svg)
+            .map_err(|e| PlotError::Io(format!("reading {}: {e}", c.svg.display())))?;
+        let svg = svg.trim_start_matches(|ch| ch != '<');
+        let svg = match svg.strip_prefix("<?xml") {
+            Some(rest) => rest.split_once("?>").map_or(svg, |(_, b)| b.trim_start()),
+            None => svg,
+        };
+        let _ = write!(
+            h,
+            "<figure id=\"{}\">\n{}\n<figcaption><b>{}.</b> {}</figcaption>\n</figure>\n",
+            esc(&c.name),
+            svg,
+            esc(&c.title),
+            esc(&c.caption)
+        );
+    }
+    h.push_str("</body>\n</html>\n");
+    let path = dir.join("report.html");
+    let tmp = dir.join(".report.html.tmp");
+    std::fs::write(&tmp, h.as_bytes())
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(|e| PlotError::Io(format!("writing {}: {e}", path.display())))?;
+    Ok(path)
+}
