@@ -199,14 +199,20 @@ pub fn life_events(c: &mut Citizen, p: &Params, rng: &mut Stream) {
     let d_count = n.n_domains();
     let mut unmet = [0.0f32; MAX_DOMAINS];
     let span = 1.0 - n.need_threshold;
+    let mut any_unmet = false;
     for (u, need) in unmet.iter_mut().zip(&c.needs).take(d_count) {
         *u = ((need - n.need_threshold) / span).max(0.0);
+        any_unmet |= *u > 0.0;
     }
     for d in 0..d_count {
+        // Most citizens have no unmet need: their spill-over is exactly 0, so
+        // the coupling sum is skipped (bit-identical, since every term is 0).
         let mut spill = 0.0;
-        for (e, u) in unmet.iter().enumerate().take(d_count) {
-            if e != d {
-                spill += n.coupling[e * d_count + d] * u;
+        if any_unmet {
+            for (e, u) in unmet.iter().enumerate().take(d_count) {
+                if e != d {
+                    spill += n.coupling[e * d_count + d] * u;
+                }
             }
         }
         let hazard = n.domains[d].base_hazard * c.risk * (1.0 + spill);
