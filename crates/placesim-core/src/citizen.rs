@@ -213,7 +213,7 @@ pub fn life_events(c: &mut Citizen, p: &Params, rng: &mut Stream) {
         any_unmet |= *u > 0.0;
     }
     let mut hazard = [0.0f32; MAX_DOMAINS];
-    for d in 0..d_count {
+    for (d, h) in hazard.iter_mut().enumerate().take(d_count) {
         // Most citizens have no unmet need: their spill-over is exactly 0, so
         // the coupling sum is skipped (every term would be 0).
         let mut spill = 0.0;
@@ -224,7 +224,7 @@ pub fn life_events(c: &mut Citizen, p: &Params, rng: &mut Stream) {
                 }
             }
         }
-        hazard[d] = (n.domains[d].base_hazard * c.risk * (1.0 + spill)).min(1.0);
+        *h = (n.domains[d].base_hazard * c.risk * (1.0 + spill)).min(1.0);
     }
     // none_from[d] = chance of no shock in domains d.. ; none_from[0] = no shock at all.
     let mut none_from = [1.0f32; MAX_DOMAINS + 1];
