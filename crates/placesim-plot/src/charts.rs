@@ -178,6 +178,12 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// The row (0 = top) a y tick of a horizontal categorical chart with `n` rows stands for.
+fn row_at(y: f64, n: usize) -> Option<usize> {
+    let i = (n as f64 - 1.0 - y).round();
+    ((y - y.round()).abs() < 1e-6 && i >= 0.0 && (i as usize) < n).then_some(i as usize)
+}
+
 fn variant_label(r: &Results, i: usize) -> String {
     if i == r.baseline_index() {
         format!("{} (baseline)", r.variants[i])
@@ -221,14 +227,7 @@ fn distribution<DB: DrawingBackend>(
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(n)
-        .y_label_formatter(&|y| {
-            let i = (n as f64 - 1.0 - y).round();
-            if (y - y.round()).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                variant_label(r, i as usize)
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| row_at(*y, n).map_or(String::new(), |i| variant_label(r, i)))
         .x_desc(m.label)
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
@@ -345,12 +344,7 @@ fn forest<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results) -> Dra
             .disable_y_mesh()
             .y_labels(n)
             .y_label_formatter(&|y| {
-                let i = (n as f64 - 1.0 - y).round();
-                if (y - y.round()).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                    r.variants[others[i as usize]].clone()
-                } else {
-                    String::new()
-                }
+                row_at(*y, n).map_or(String::new(), |i| r.variants[others[i]].clone())
             })
             .x_labels(6)
             .label_style((FONT, 13))
@@ -976,14 +970,7 @@ fn factorial_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Factor
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(n)
-        .y_label_formatter(&|y| {
-            let i = (n as f64 - 1.0 - y).round();
-            if (y - y.round()).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                f.names[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| row_at(*y, n).map_or(String::new(), |i| f.names[i].clone()))
         .label_style((FONT, 13))
         .draw()
         .map_err(e)?;

@@ -302,6 +302,16 @@ fn short_names(keys: &[&String]) -> Vec<String> {
         .collect()
 }
 
+/// A grid or zip variant's name: `key=value,...` with the short key names.
+fn design_name(names: &[String], overrides: &[Override]) -> String {
+    names
+        .iter()
+        .zip(overrides)
+        .map(|(n, o)| format!("{n}={}", label(&o.value)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn label(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -367,13 +377,7 @@ fn grid(
                     at: doc.locate(&format!("grid.{k}.{j}")),
                 })
                 .collect();
-            let name = names
-                .iter()
-                .zip(&overrides)
-                .map(|(n, o)| format!("{n}={}", label(&o.value)))
-                .collect::<Vec<_>>()
-                .join(",");
-            (name, None, overrides)
+            (design_name(&names, &overrides), None, overrides)
         })
         .collect()
 }
@@ -412,13 +416,7 @@ fn zip(
                     at: doc.locate(&format!("zip.{k}.{j}")),
                 })
                 .collect();
-            let name = names
-                .iter()
-                .zip(&overrides)
-                .map(|(n, o)| format!("{n}={}", label(&o.value)))
-                .collect::<Vec<_>>()
-                .join(",");
-            (name, None, overrides)
+            (design_name(&names, &overrides), None, overrides)
         })
         .collect()
 }
