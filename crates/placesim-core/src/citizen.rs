@@ -179,11 +179,9 @@ pub fn citizens_week(
     let mut tally = ChunkTally::default();
     for (i, c) in citizens.iter_mut().enumerate() {
         life_events(c, ctx.params, rng);
-        if ctx.counting {
-            observe(c, ctx.params, &mut tally);
-        }
+        let worst = recover_and_observe(c, ctx, &mut tally);
         let id = CitizenId(first_id + i as u32);
-        if let Some(contact) = seek_help(c, id, ctx, rng) {
+        if let Some(contact) = seek_help(c, id, worst, ctx, rng) {
             contacts.push(contact);
         }
     }
@@ -191,8 +189,8 @@ pub fn citizens_week(
     tally
 }
 
-/// Shocks arrive, with a hazard raised by unmet need in coupled domains;
-/// needs recover slowly on their own.
+/// Shocks arrive, with a hazard raised by unmet need in coupled domains
+/// (recovery follows in `recover_and_observe`).
 ///
 /// Each domain has an independent weekly shock with its hazard. Drawing them
 /// exactly with one random number in the common case: a first draw decides
@@ -250,33 +248,40 @@ pub fn life_events(c: &mut Citizen, p: &Params, rng: &mut Stream) {
             }
         }
     }
-    for need in c.needs.iter_mut().take(d_count) {
-        *need = (*need - n.recovery_rate * c.resilience * *need).clamp(0.0, 1.0);
-    }
 }
 
-/// Wellbeing, unmet need and multiple needs of one citizen this week.
+/// Needs recover slowly on their own (the end of `life_events`); in the same
+/// pass over the domains, this week's wellbeing, unmet need and multiple
+/// needs are observed (after warm-up) and the greatest need is found for
+/// `seek_help`. One pass instead of three: the citizen pass is the model's cost.
 #[inline]
-fn observe(c: &mut Citizen, p: &Params, tally: &mut ChunkTally) {
-    let n = &p.needs;
+fn recover_and_observe(c: &mut Citizen, ctx: &WeekContext, tally: &mut ChunkTally) -> Domain {
+    let n = &ctx.params.needs;
     let d_count = n.n_domains();
-    let wb = c.wellbeing(d_count);
-    c.wellbeing_sum += wb;
-    tally.wellbeing += wb as f64;
+    let shrink = n.recovery_rate * c.resilience;
+    let mut sum = 0.0f32;
+    let mut worst = 0;
+    let mut worst_need = f32::NEG_INFINITY;
     let mut high = 0;
-    for d in 0..d_count {
-        let need = c.needs[d];
-        let in_service = c.open_domain as usize == d;
-        if need > n.need_threshold && !in_service {
-            tally.unmet_need_weeks += 1;
+    let mut unmet = 0;
+    for (d, need) in c.needs.iter_mut().enumerate().take(d_count) {
+        *need = (*need - shrink * *need).clamp(0.0, 1.0);
+        sum += *need;
+        if *need > worst_need {
+            worst = d;
+            worst_need = *need;
         }
-        if need > n.high_need {
-            high += 1;
-        }
+        unmet += (*need > n.need_threshold && c.open_domain as usize != d) as u64;
+        high += (*need > n.high_need) as u32;
     }
-    if high >= 3 {
-        tally.multiple_needs += 1;
+    if ctx.counting {
+        let wb = 1.0 - sum / d_count as f32;
+        c.wellbeing_sum += wb;
+        tally.wellbeing += wb as f64;
+        tally.unmet_need_weeks += unmet;
+        tally.multiple_needs += (high >= 3) as u64;
     }
+    Domain(worst as u8)
 }
 
 /// A need past the crisis level forces a crisis contact; otherwise a need past
@@ -286,19 +291,13 @@ fn observe(c: &mut Citizen, p: &Params, tally: &mut ChunkTally) {
 fn seek_help(
     c: &mut Citizen,
     id: CitizenId,
+    domain: Domain,
     ctx: &WeekContext,
     rng: &mut Stream,
 ) -> Option<Contact> {
     let p = ctx.params;
-    let d_count = p.needs.n_domains();
-    let mut worst = 0;
-    for d in 1..d_count {
-        if c.needs[d] > c.needs[worst] {
-            worst = d;
-        }
-    }
+    let worst = domain.index();
     let need = c.needs[worst];
-    let domain = Domain(worst as u8);
     let (agency, kind) = if need > p.needs.crisis_level {
         (p.needs.domains[worst].crisis_agency, ContactKind::Crisis)
     } else if need > c.help_threshold && !c.has_open_case() {
