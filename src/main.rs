@@ -46,34 +46,7 @@ enum Command {
     #[command(
         after_help = "Examples:\n  placesim sweep                                   # the flagship: 8 variants x 100 replicates\n  placesim sweep scenarios/barrier-factorial.sweep.toml --replicates 10\n  placesim sweep --resume                          # finish an interrupted sweep\n  placesim sweep --resume --replicates 200         # add replicates to a finished one\n\nOutputs in DIR: runs.csv (one row per run), comparison.csv (each variant against the\nbaseline, paired 95 % CIs), timeseries.csv, agencies.csv, cost_shifting.csv,\nmanifest.json (how to reproduce it), provenance.json (timing), runs/ (one folder per run),\nplots/ (SVG and PNG charts) and report.html (everything on one offline page)."
     )]
-    Sweep {
-        /// A sweep file (.sweep.toml or .sweep.json) [default: the built-in flagship, total-place].
-        file: Option<PathBuf>,
-        /// Results folder [default: out/<sweep name>/].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Replicates per variant, 1 to 100000 [default: the sweep's].
-        #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-        replicates: Option<u32>,
-        /// Sweep seed [default: the sweep's].
-        #[arg(long, allow_negative_numbers = true)]
-        seed: Option<u64>,
-        /// Keep every N-th week in timeseries.csv and agencies.csv, 1 to 520 [default: the scenario's output.every_weeks].
-        #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=520))]
-        every: Option<u32>,
-        /// Worker threads [default: all cores]. Results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
-        threads: Option<u32>,
-        /// Finish the missing runs of the sweep in the folder (or add replicates to it).
-        #[arg(long)]
-        resume: bool,
-        /// Delete the previous results in the folder and start again.
-        #[arg(long)]
-        force: bool,
-        /// Print nothing but errors.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Sweep(SweepArgs),
     /// Draw a sweep's charts (DIR/plots/, SVG and PNG) and its report (DIR/report.html) again.
     #[command(after_help = "Example:\n  placesim plot out/total-place")]
     Plot {
@@ -215,27 +188,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run { world, out, force } => run(&world, out, force),
-        Command::Sweep {
-            file,
-            out,
-            replicates,
-            seed,
-            every,
-            threads,
-            resume,
-            force,
-            quiet,
-        } => sweep(SweepArgs {
-            file,
-            out,
-            replicates,
-            seed,
-            every,
-            threads,
-            resume,
-            force,
-            quiet,
-        }),
+        Command::Sweep(args) => sweep(args),
         Command::Rerun {
             dir,
             run_id,
@@ -302,15 +255,33 @@ fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Failur
     Ok(())
 }
 
+#[derive(clap::Args)]
 struct SweepArgs {
+    /// A sweep file (.sweep.toml or .sweep.json) [default: the built-in flagship, total-place].
     file: Option<PathBuf>,
+    /// Results folder [default: out/<sweep name>/].
+    #[arg(long)]
     out: Option<PathBuf>,
+    /// Replicates per variant, 1 to 100000 [default: the sweep's].
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     replicates: Option<u32>,
+    /// Sweep seed [default: the sweep's].
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
+    /// Keep every N-th week in timeseries.csv and agencies.csv, 1 to 520 [default: the scenario's output.every_weeks].
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=520))]
     every: Option<u32>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: Option<u32>,
+    /// Finish the missing runs of the sweep in the folder (or add replicates to it).
+    #[arg(long)]
     resume: bool,
+    /// Delete the previous results in the folder and start again.
+    #[arg(long)]
     force: bool,
+    /// Print nothing but errors.
+    #[arg(long)]
     quiet: bool,
 }
 

@@ -103,6 +103,18 @@ fn cli_files_are_byte_identical_with_1_and_4_threads() {
     let _ = std::fs::remove_dir_all(b);
 }
 
+/// The settings of the golden run, after `placesim run [SCENARIO]`.
+pub const GOLDEN_ARGS: [&str; 8] = [
+    "--population",
+    "500",
+    "--ticks",
+    "52",
+    "--warmup",
+    "13",
+    "--seed",
+    "3",
+];
+
 /// The golden run in `tests/golden/`: `placesim run --population 500 --ticks 52
 /// --warmup 13 --seed 3`. A change to the model that changes it must say why
 /// in its commit; regenerate with `PLACESIM_BLESS=1 cargo test golden`.
@@ -111,18 +123,9 @@ fn golden_run_is_reproduced_byte_for_byte() {
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/silos-seed3");
     let out = scratch("golden");
     let status = bin()
-        .args([
-            "run",
-            "--population",
-            "500",
-            "--ticks",
-            "52",
-            "--warmup",
-            "13",
-            "--seed",
-            "3",
-            "--out",
-        ])
+        .arg("run")
+        .args(GOLDEN_ARGS)
+        .arg("--out")
         .arg(&out)
         .output()
         .unwrap();

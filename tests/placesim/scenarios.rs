@@ -130,17 +130,8 @@ fn the_default_place_file_reproduces_the_golden_run() {
     let o = bin()
         .arg("run")
         .arg(&file)
-        .args([
-            "--population",
-            "500",
-            "--ticks",
-            "52",
-            "--warmup",
-            "13",
-            "--seed",
-            "3",
-            "--out",
-        ])
+        .args(crate::determinism::GOLDEN_ARGS)
+        .arg("--out")
         .arg(&out)
         .output()
         .unwrap();

@@ -3,7 +3,7 @@
 
 use crate::output::write_atomic;
 use placesim_core::stats::Welford;
-use placesim_core::{AgencyRow, Params, Summary, TickRow, World};
+use placesim_core::{AgencyRow, ComparisonRow, Params, Summary, TickRow, World};
 use placesim_scenario::Sweep;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -663,22 +663,6 @@ fn assemble(out: &Path, m: &Manifest) -> Result<(), BatchError> {
     cs.finish()?;
     let bytes = csv_bytes(comparison, true).map_err(io_err("encoding comparison.csv"))?;
     write_atomic(out, "comparison.csv", &bytes).map_err(io_err("writing comparison.csv"))
-}
-
-/// One row of `comparison.csv`: a variant against the baseline on one outcome,
-/// paired by replicate; the 95 % interval is Student t on the paired differences.
-#[derive(Clone, Debug, Serialize)]
-pub struct ComparisonRow {
-    pub variant: String,
-    pub baseline: String,
-    pub outcome: String,
-    pub n: u64,
-    pub mean: f64,
-    pub mean_baseline: f64,
-    pub mean_diff: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    pub ci_half_width: f64,
 }
 
 /// Rerun run `run_id` of the sweep in `dir` with full weekly outputs into `out`.

@@ -1,5 +1,6 @@
 //! Reading a results folder, refusing one that is missing files, truncated or not a results folder.
 
+use placesim_core::ComparisonRow;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,19 +30,6 @@ pub struct Run {
     pub outcomes: BTreeMap<String, f64>,
 }
 
-/// One row of comparison.csv.
-#[derive(Clone, Debug)]
-pub struct Comparison {
-    pub variant: String,
-    pub outcome: String,
-    pub n: u64,
-    pub mean: f64,
-    pub mean_baseline: f64,
-    pub mean_diff: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-}
-
 /// What the charts are drawn from; the time series stay on disk and are streamed.
 #[derive(Clone, Debug)]
 pub struct Results {
@@ -59,7 +47,7 @@ pub struct Results {
     pub population: u64,
     pub weeks: u64,
     pub runs: Vec<Run>,
-    pub comparison: Vec<Comparison>,
+    pub comparison: Vec<ComparisonRow>,
 }
 
 impl Results {
@@ -262,32 +250,11 @@ fn read_runs(path: &Path, r: &Results) -> Result<Vec<Run>, PlotError> {
     Ok(runs)
 }
 
-fn read_comparison(path: &Path) -> Result<Vec<Comparison>, PlotError> {
-    let (mut rd, header) = reader(path)?;
-    let c = |n: &str| column(path, &header, n);
-    let (iv, io, inn, im, imb, imd, il, ih) = (
-        c("variant")?,
-        c("outcome")?,
-        c("n")?,
-        c("mean")?,
-        c("mean_baseline")?,
-        c("mean_diff")?,
-        c("ci_low")?,
-        c("ci_high")?,
-    );
-    let mut out = Vec::new();
-    for rec in rd.records() {
-        let rec = record(path, rec)?;
-        out.push(Comparison {
-            variant: rec.get(iv).unwrap_or("").to_string(),
-            outcome: rec.get(io).unwrap_or("").to_string(),
-            n: number(path, &rec, inn, "n")? as u64,
-            mean: number(path, &rec, im, "mean")?,
-            mean_baseline: number(path, &rec, imb, "mean_baseline")?,
-            mean_diff: number(path, &rec, imd, "mean_diff")?,
-            ci_low: number(path, &rec, il, "ci_low")?,
-            ci_high: number(path, &rec, ih, "ci_high")?,
-        });
-    }
-    Ok(out)
+fn read_comparison(path: &Path) -> Result<Vec<ComparisonRow>, PlotError> {
+    let (mut rd, _) = reader(path)?;
+    rd.deserialize()
+        .map(|row: Result<ComparisonRow, csv::Error>| {
+            row.map_err(|e| bad(path, format!("is truncated or damaged: {e}")))
+        })
+        .collect()
 }
