@@ -32,7 +32,7 @@ pub struct Signals {
     pub harm: f32,
 }
 
-fn total(history: &[AgencyQuarter]) -> AgencyQuarter {
+fn total<'a>(history: impl IntoIterator<Item = &'a AgencyQuarter>) -> AgencyQuarter {
     let mut t = AgencyQuarter::default();
     for q in history {
         t.arrivals += q.arrivals;
@@ -62,8 +62,7 @@ pub fn signals(
     place: &AgencyQuarter,
     ring_fence: f32,
 ) -> Signals {
-    let h: Vec<AgencyQuarter> = agency.history.iter().copied().collect();
-    let own = total(&h);
+    let own = total(&agency.history);
     let place_budget = ratio_less_one(place.spend, place.allowance);
     let own_budget = ratio_less_one(own.spend, own.allowance);
     let mean_wait = if own.departures > 0 {
@@ -101,7 +100,7 @@ pub fn pressure(s: Signals, targets: f32, culture: f32, p: &Params) -> f32 {
 pub fn adapt(agencies: &mut [Agency], p: &Params, barriers: Barriers, whole_systems_weight: f32) {
     let mut place = AgencyQuarter::default();
     for a in agencies.iter() {
-        let t = total(&a.history.iter().copied().collect::<Vec<_>>());
+        let t = total(&a.history);
         place.spend += t.spend;
         place.allowance += t.allowance;
     }

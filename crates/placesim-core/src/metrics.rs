@@ -37,7 +37,8 @@ pub struct TickRow {
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct AgencyRow {
     pub tick: u32,
-    pub agency: String,
+    /// Shared, not copied, each week: writing a row allocates nothing.
+    pub agency: std::sync::Arc<str>,
     pub arrivals: f64,
     pub accepted: f64,
     pub refused: f64,

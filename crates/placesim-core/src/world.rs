@@ -111,6 +111,8 @@ pub struct World {
     discount: f64,
     tick_row: TickRow,
     agency_rows: Vec<AgencyRow>,
+    /// Agency ids for output rows, shared rather than copied each week.
+    agency_ids: Vec<std::sync::Arc<str>>,
 }
 
 impl World {
@@ -173,6 +175,11 @@ impl World {
             discount: 1.0,
             tick_row: TickRow::default(),
             agency_rows: Vec::with_capacity(a),
+            agency_ids: params
+                .agencies
+                .iter()
+                .map(|s| std::sync::Arc::from(s.id.as_str()))
+                .collect(),
             params,
         }
     }
@@ -927,7 +934,7 @@ impl World {
         let mut queued = 0u64;
         row.spend = self.board.week_spend;
         self.agency_rows.clear();
-        for (agency, spec) in self.agencies.iter().zip(&self.params.agencies) {
+        for (i, agency) in self.agencies.iter().enumerate() {
             let w = &agency.week;
             contacts += w.arrivals as u64;
             failure += w.failure_demand as u64;
@@ -944,7 +951,7 @@ impl World {
             }
             self.agency_rows.push(AgencyRow {
                 tick: self.tick,
-                agency: spec.id.clone(),
+                agency: self.agency_ids[i].clone(),
                 arrivals: w.arrivals as f64 * weight,
                 accepted: w.accepted as f64 * weight,
                 refused: w.refused as f64 * weight,
