@@ -302,6 +302,29 @@ fn short_names(keys: &[&String]) -> Vec<String> {
         .collect()
 }
 
+/// One grid or zip variant: the `pick(d)`-th value of each axis d, named `key=value,...`.
+fn design(
+    doc: &crate::source::Doc,
+    section: &str,
+    axes: &[(&String, &Vec<Value>)],
+    names: &[String],
+    pick: impl Fn(usize) -> usize,
+) -> Design {
+    let overrides: Vec<Override> = axes
+        .iter()
+        .enumerate()
+        .map(|(d, (k, a))| {
+            let j = pick(d);
+            Override {
+                key: (*k).clone(),
+                value: a[j].clone(),
+                at: doc.locate(&format!("{section}.{k}.{j}")),
+            }
+        })
+        .collect();
+    (design_name(names, &overrides), None, overrides)
+}
+
 /// A grid or zip variant's name: `key=value,...` with the short key names.
 fn design_name(names: &[String], overrides: &[Override]) -> String {
     names
@@ -368,16 +391,7 @@ fn grid(
                 picks[d] = i % a.len();
                 i /= a.len();
             }
-            let overrides: Vec<Override> = axes
-                .iter()
-                .zip(&picks)
-                .map(|((k, a), &j)| Override {
-                    key: (*k).clone(),
-                    value: a[j].clone(),
-                    at: doc.locate(&format!("grid.{k}.{j}")),
-                })
-                .collect();
-            (design_name(&names, &overrides), None, overrides)
+            design(doc, "grid", &axes, &names, |d| picks[d])
         })
         .collect()
 }
@@ -407,17 +421,7 @@ fn zip(
     }
     let names = short_names(&axes.iter().map(|(k, _)| *k).collect::<Vec<_>>());
     (0..n)
-        .map(|j| {
-            let overrides: Vec<Override> = axes
-                .iter()
-                .map(|(k, a)| Override {
-                    key: (*k).clone(),
-                    value: a[j].clone(),
-                    at: doc.locate(&format!("zip.{k}.{j}")),
-                })
-                .collect();
-            (design_name(&names, &overrides), None, overrides)
-        })
+        .map(|j| design(doc, "zip", &axes, &names, |_| j))
         .collect()
 }
 
