@@ -294,9 +294,14 @@ mod never_panics {
     use super::*;
     use proptest::prelude::*;
 
-    fn load_text(name: &str, bytes: &[u8]) {
-        let dir = scratch("proptest");
-        let _ = std::fs::create_dir_all(&dir);
+    /// Write `bytes` to a file in a folder of this test's own (the three
+    /// properties run in parallel, so they must not share one) and load it.
+    fn load_text(test: &str, name: &str, bytes: &[u8]) {
+        let dir = std::env::temp_dir().join(format!(
+            "placesim-test-{}-proptest-{test}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join(name);
         std::fs::write(&file, bytes).unwrap();
         let _ = load_scenario(&file, &[]);
@@ -308,7 +313,7 @@ mod never_panics {
 
         #[test]
         fn random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400), json in any::<bool>()) {
-            load_text(if json { "r.json" } else { "r.toml" }, &bytes);
+            load_text("bytes", if json { "r.json" } else { "r.toml" }, &bytes);
         }
 
         #[test]
@@ -318,7 +323,7 @@ mod never_panics {
             let mut mutated = text[..i].to_vec();
             mutated.extend_from_slice(insert.as_bytes());
             mutated.extend_from_slice(&text[(i + cut).min(text.len())..]);
-            load_text(SCENARIOS[which].file, &mutated);
+            load_text("presets", SCENARIOS[which].file, &mutated);
         }
 
         #[test]
@@ -328,7 +333,7 @@ mod never_panics {
             let mut mutated = text[..i].to_vec();
             mutated.extend_from_slice(insert.as_bytes());
             mutated.extend_from_slice(&text[i..]);
-            load_text(SWEEPS[which].file, &mutated);
+            load_text("sweeps", SWEEPS[which].file, &mutated);
         }
     }
 }
