@@ -251,6 +251,28 @@ fn place(b: &mut Builder, raw: Option<RawPlace>) -> Place {
     }
 }
 
+/// A table of named entries (domains, agencies): 1 to `max` entries, each name letters, digits and `_`.
+fn check_names(
+    b: &mut Builder,
+    path: &str,
+    table: &Table,
+    max: usize,
+    (plural, what): (&str, &str),
+) {
+    if !(1..=max).contains(&table.len()) {
+        b.problem(
+            path,
+            format!("has {} {plural}; allowed 1 to {max}", table.len()),
+        );
+    }
+    for name in table.keys().filter(|n| !is_name(n)) {
+        b.problem(
+            &format!("{path}.{name}"),
+            format!("{what} may use only letters, digits and `_`"),
+        );
+    }
+}
+
 fn is_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
@@ -261,18 +283,16 @@ fn domains(b: &mut Builder, raw: &RawScenario) -> (Vec<String>, Vec<(String, Raw
         b.missing("needs.domains");
         return (Vec::new(), Vec::new());
     };
-    if !(1..=MAX_DOMAINS).contains(&table.len()) {
-        b.problem(
-            "needs.domains",
-            format!("has {} domains; allowed 1 to {MAX_DOMAINS}", table.len()),
-        );
-    }
+    check_names(
+        b,
+        "needs.domains",
+        &table,
+        MAX_DOMAINS,
+        ("domains", "a domain name"),
+    );
     let mut specs = Vec::new();
     for (name, v) in &table {
         let path = format!("needs.domains.{name}");
-        if !is_name(name) {
-            b.problem(&path, "a domain name may use only letters, digits and `_`");
-        }
         specs.push((name.clone(), b.table::<RawDomain>(&path, v)));
     }
     (table.keys().cloned().collect(), specs)
@@ -387,18 +407,16 @@ fn agencies(b: &mut Builder, raw: &RawScenario, domains: &[String]) -> Vec<Agenc
         b.missing("agencies");
         return Vec::new();
     };
-    if !(1..=MAX_AGENCIES).contains(&table.len()) {
-        b.problem(
-            "agencies",
-            format!("has {} agencies; allowed 1 to {MAX_AGENCIES}", table.len()),
-        );
-    }
+    check_names(
+        b,
+        "agencies",
+        &table,
+        MAX_AGENCIES,
+        ("agencies", "an agency id"),
+    );
     let mut out = Vec::new();
     for (id, v) in &table {
         let path = format!("agencies.{id}");
-        if !is_name(id) {
-            b.problem(&path, "an agency id may use only letters, digits and `_`");
-        }
         let a: RawAgency = b.table(&path, v);
         let role = match a.role {
             Some(RawRole::Universal) => Role::Universal,
