@@ -164,6 +164,38 @@ pub struct WeekContext<'a> {
     pub params: &'a Params,
     pub tick: Tick,
     pub counting: bool,
+    pub lanes: &'a DomainLanes,
+}
+
+/// The need model's per-domain numbers padded to [`MAX_DOMAINS`] lanes with
+/// zeros, so that the citizen pass runs fixed-width loops the compiler turns
+/// into vector code. A padded lane has no hazard and no coupling, so a
+/// citizen's need there stays exactly 0; the zero diagonal of `coupling_into`
+/// replaces the "other domains only" test. Every padded term adds an exact
+/// `+0.0` or multiplies by an exact `1.0`: the results are bit for bit those
+/// of loops over the place's own domains.
+#[derive(Clone, Debug)]
+pub struct DomainLanes {
+    pub base_hazard: [f32; MAX_DOMAINS],
+    /// `coupling_into[to][from]`, zero on the diagonal and in padded lanes.
+    pub coupling_into: [[f32; MAX_DOMAINS]; MAX_DOMAINS],
+}
+
+impl DomainLanes {
+    pub fn new(p: &Params) -> Self {
+        let n = &p.needs;
+        let mut lanes = DomainLanes {
+            base_hazard: [0.0; MAX_DOMAINS],
+            coupling_into: [[0.0; MAX_DOMAINS]; MAX_DOMAINS],
+        };
+        for (d, spec) in n.domains.iter().enumerate() {
+            lanes.base_hazard[d] = spec.base_hazard;
+            for e in (0..n.n_domains()).filter(|&e| e != d) {
+                lanes.coupling_into[d][e] = n.coupling(e, d);
+            }
+        }
+        lanes
+    }
 }
 
 /// The parallel citizen phase for one chunk: needs drift (`life_events`),
@@ -178,7 +210,7 @@ pub fn citizens_week(
 ) -> ChunkTally {
     let mut tally = ChunkTally::default();
     for (i, c) in citizens.iter_mut().enumerate() {
-        life_events(c, ctx.params, rng);
+        life_events(c, ctx.params, ctx.lanes, rng);
         let worst = recover_and_observe(c, ctx, &mut tally);
         let id = CitizenId(first_id + i as u32);
         if let Some(contact) = seek_help(c, id, worst, ctx, rng) {
@@ -200,38 +232,40 @@ pub fn citizens_week(
 /// after which the rest are independent again). About 97 % of citizen-weeks
 /// need one draw instead of one per domain.
 #[inline]
-pub fn life_events(c: &mut Citizen, p: &Params, rng: &mut Stream) {
+pub fn life_events(c: &mut Citizen, p: &Params, lanes: &DomainLanes, rng: &mut Stream) {
     let n = &p.needs;
-    let d_count = n.n_domains();
     let mut unmet = [0.0f32; MAX_DOMAINS];
     let span = 1.0 - n.need_threshold;
     let mut any_unmet = false;
-    for (u, need) in unmet.iter_mut().zip(&c.needs).take(d_count) {
+    for (u, need) in unmet.iter_mut().zip(&c.needs) {
         *u = ((need - n.need_threshold) / span).max(0.0);
         any_unmet |= *u > 0.0;
     }
     let mut hazard = [0.0f32; MAX_DOMAINS];
-    for (d, h) in hazard.iter_mut().enumerate().take(d_count) {
+    for ((h, base), coupling) in hazard
+        .iter_mut()
+        .zip(&lanes.base_hazard)
+        .zip(&lanes.coupling_into)
+    {
         // Most citizens have no unmet need: their spill-over is exactly 0, so
         // the coupling sum is skipped (every term would be 0).
         let mut spill = 0.0;
         if any_unmet {
-            for (e, u) in unmet.iter().enumerate().take(d_count) {
-                if e != d {
-                    spill += n.coupling[e * d_count + d] * u;
-                }
+            for (k, u) in coupling.iter().zip(&unmet) {
+                spill += k * u;
             }
         }
-        *h = (n.domains[d].base_hazard * c.risk * (1.0 + spill)).min(1.0);
+        *h = (base * c.risk * (1.0 + spill)).min(1.0);
     }
     // none_from[d] = chance of no shock in domains d.. ; none_from[0] = no shock at all.
     let mut none_from = [1.0f32; MAX_DOMAINS + 1];
-    for d in (0..d_count).rev() {
+    for d in (0..MAX_DOMAINS).rev() {
         none_from[d] = none_from[d + 1] * (1.0 - hazard[d]);
     }
     if rng.unit_f32() >= none_from[0] {
+        // Only the place's own domains: a padded lane must not draw.
         let mut conditioned = true;
-        for d in 0..d_count {
+        for d in 0..n.n_domains() {
             let chance = if conditioned {
                 let any = 1.0 - none_from[d];
                 if any > 0.0 {
@@ -264,7 +298,8 @@ fn recover_and_observe(c: &mut Citizen, ctx: &WeekContext, tally: &mut ChunkTall
     let mut worst_need = f32::NEG_INFINITY;
     let mut high = 0;
     let mut unmet = 0;
-    for (d, need) in c.needs.iter_mut().enumerate().take(d_count) {
+    // All lanes (see `DomainLanes`): a padded need is 0 and stays 0.
+    for (d, need) in c.needs.iter_mut().enumerate() {
         *need = (*need - shrink * *need).clamp(0.0, 1.0);
         sum += *need;
         if *need > worst_need {

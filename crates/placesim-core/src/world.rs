@@ -8,7 +8,9 @@
 
 use crate::adapt;
 use crate::agency::{Agency, AgencyYear, Case};
-use crate::citizen::{self, ChunkTally, Citizen, Contact, ContactKind, WeekContext, NONE};
+use crate::citizen::{
+    self, ChunkTally, Citizen, Contact, ContactKind, DomainLanes, WeekContext, NONE,
+};
 use crate::ids::{AgencyId, CitizenId, Domain, Tick};
 use crate::metrics::{self, AgencyRow, CostShiftRow, Summary, TickRow};
 use crate::params::{Barriers, Change, Params, Role};
@@ -91,6 +93,8 @@ struct RunTotals {
 /// A place and everything in it at one tick.
 pub struct World {
     params: Params,
+    /// The need model padded for the citizen pass's fixed-width loops.
+    lanes: DomainLanes,
     barriers: Barriers,
     whole_systems_weight: f32,
     tick: Tick,
@@ -150,6 +154,7 @@ impl World {
         let n_chunks = n.div_ceil(CHUNK);
         let a = params.n_agencies();
         World {
+            lanes: DomainLanes::new(&params),
             barriers: params.barriers,
             whole_systems_weight: w,
             tick: 0,
@@ -326,6 +331,7 @@ impl World {
             params: &self.params,
             tick: self.tick,
             counting: self.counting(),
+            lanes: &self.lanes,
         };
         let seed = self.params.place.seed;
         let tick = self.tick;
