@@ -680,6 +680,12 @@ fn bench(args: &WorldArgs) -> Result<(), Failure> {
         wall.as_secs_f64(),
         built.as_secs_f64()
     );
+    let phases = world.phase_time();
+    println!(
+        "of which              {:.3} s citizen pass (parallel), {:.3} s agency phases (serial)",
+        phases.citizens.as_secs_f64(),
+        phases.rest.as_secs_f64()
+    );
     println!("citizen-steps/s       {:.0}", steps / run.as_secs_f64());
     println!(
         "per thread            {:.0}",

@@ -150,3 +150,56 @@ fn waits_explode_near_full_utilisation() {
     assert!(w95 >= 3.0 * w80, "wait at 95 %: {w95}, at 80 %: {w80}");
     assert!(w95 > 0.0);
 }
+
+/// The journal of happenings (kept for the live view) tells the same story as
+/// the agencies' counters, week by week, and keeping it changes nothing else.
+#[test]
+fn the_journal_agrees_with_the_agency_counters() {
+    use placesim_core::world::Happening;
+    let mut p = small(total_place(), 4);
+    p.place.population = 2_000;
+    p.place.ticks = 52;
+    let mut kept = World::new(p.clone());
+    kept.keep_journal(true);
+    let mut plain = World::new(p);
+    let mut seen = [0usize; 6];
+    while !kept.is_finished() {
+        kept.step();
+        plain.step();
+        assert_eq!(plain.tick_row(), kept.tick_row(), "week {}", kept.tick());
+        assert!(plain.journal().is_empty());
+        let count = |f: fn(&Happening) -> bool| {
+            kept.journal().iter().filter(|e| f(&e.happening)).count() as f64
+        };
+        let rows = kept.agency_rows();
+        let sum = |f: fn(&AgencyRow) -> f64| rows.iter().map(f).sum::<f64>() / 150.0;
+        let served = count(|h| matches!(h, Happening::Served { .. }));
+        let crises = count(|h| matches!(h, Happening::Crisis { .. }));
+        let refused = count(|h| matches!(h, Happening::Refused { .. }));
+        let parked = count(|h| matches!(h, Happening::Parked { .. }));
+        let gave_up = count(|h| matches!(h, Happening::GaveUp { .. }));
+        let arrivals = count(|h| {
+            matches!(
+                h,
+                Happening::Contact { .. } | Happening::ReferralArrived { .. }
+            )
+        });
+        assert!(close(served, sum(|r| r.served)), "week {}", kept.tick());
+        assert!(close(crises, sum(|r| r.crisis_events)));
+        assert!(close(refused, sum(|r| r.refused)));
+        assert!(close(parked, sum(|r| r.parked)));
+        assert!(close(gave_up, sum(|r| r.gave_up)));
+        assert!(close(arrivals, sum(|r| r.arrivals)));
+        for (k, n) in [served, crises, refused, parked, gave_up, arrivals]
+            .into_iter()
+            .enumerate()
+        {
+            seen[k] += n as usize;
+        }
+        assert!(kept.journal().iter().all(|e| e.tick == kept.tick() - 1));
+    }
+    assert!(
+        seen.iter().all(|&n| n > 0),
+        "every kind of happening occurs: {seen:?}"
+    );
+}

@@ -117,6 +117,80 @@ pub struct World {
     agency_rows: Vec<AgencyRow>,
     /// Agency ids for output rows, shared rather than copied each week.
     agency_ids: Vec<std::sync::Arc<str>>,
+    /// Wall time spent in the parallel citizen pass and in the rest of the
+    /// week (serial), for `placesim bench`; never part of any output.
+    phase_time: PhaseTime,
+    /// This week's happenings, when kept (None: not kept, no cost).
+    journal: Option<Vec<JournalEntry>>,
+}
+
+/// Something that happened to a citizen in a week, kept in the world's journal
+/// when asked for (`World::keep_journal`): what a trainer shows of a
+/// citizen's journey, and what the live view colours citizens by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Happening {
+    /// The citizen turned up at an agency (a crisis contact if `crisis`).
+    Contact {
+        agency: AgencyId,
+        domain: Domain,
+        crisis: bool,
+        failure_demand: bool,
+    },
+    /// A referral reached the agency.
+    ReferralArrived {
+        agency: AgencyId,
+        domain: Domain,
+    },
+    Refused {
+        agency: AgencyId,
+        domain: Domain,
+    },
+    Parked {
+        agency: AgencyId,
+        domain: Domain,
+    },
+    Accepted {
+        agency: AgencyId,
+        domain: Domain,
+    },
+    Served {
+        agency: AgencyId,
+        domain: Domain,
+    },
+    Crisis {
+        agency: AgencyId,
+        domain: Domain,
+    },
+    GaveUp {
+        agency: AgencyId,
+        domain: Domain,
+    },
+    Referred {
+        from: AgencyId,
+        to: AgencyId,
+        domain: Domain,
+    },
+    ReferralLost {
+        from: AgencyId,
+        domain: Domain,
+    },
+}
+
+/// One entry of the journal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct JournalEntry {
+    pub citizen: CitizenId,
+    pub tick: Tick,
+    #[serde(flatten)]
+    pub happening: Happening,
+}
+
+/// Where a world's wall time went (diagnostics only).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PhaseTime {
+    pub citizens: std::time::Duration,
+    pub rest: std::time::Duration,
 }
 
 impl World {
@@ -185,6 +259,8 @@ impl World {
                 .iter()
                 .map(|s| std::sync::Arc::from(s.id.as_str()))
                 .collect(),
+            phase_time: PhaseTime::default(),
+            journal: None,
             params,
         }
     }
@@ -213,6 +289,31 @@ impl World {
     /// The place-level row of the last completed week.
     pub fn tick_row(&self) -> &TickRow {
         &self.tick_row
+    }
+    /// Keep a journal of each week's happenings to citizens (off by default).
+    pub fn keep_journal(&mut self, keep: bool) {
+        self.journal = keep.then(Vec::new);
+    }
+
+    /// The happenings of the last completed week, in the order they happened
+    /// (empty unless the journal is kept).
+    pub fn journal(&self) -> &[JournalEntry] {
+        self.journal.as_deref().unwrap_or(&[])
+    }
+
+    fn note(&mut self, citizen: CitizenId, happening: Happening) {
+        if let Some(journal) = &mut self.journal {
+            journal.push(JournalEntry {
+                citizen,
+                tick: self.tick,
+                happening,
+            });
+        }
+    }
+
+    /// Wall time so far in the parallel citizen pass and in the serial rest of the week.
+    pub fn phase_time(&self) -> PhaseTime {
+        self.phase_time
     }
     /// The agency rows of the last completed week.
     pub fn agency_rows(&self) -> &[AgencyRow] {
@@ -245,9 +346,11 @@ impl World {
         if self.is_finished() {
             return;
         }
+        let start = std::time::Instant::now();
         self.apply_schedule();
         self.begin_week();
         self.citizens_week();
+        let citizens_done = std::time::Instant::now();
         let mut rng = Stream::new(self.params.place.seed, Purpose::Agencies, self.tick, 0);
         self.triage(&mut rng);
         self.serve(&mut rng);
@@ -263,6 +366,8 @@ impl World {
         }
         self.record();
         self.tick += 1;
+        self.phase_time.citizens += citizens_done - start;
+        self.phase_time.rest += citizens_done.elapsed();
     }
 
     /// Scheduled changes due this tick take effect before anything else happens in it.
@@ -291,6 +396,9 @@ impl World {
     }
 
     fn begin_week(&mut self) {
+        if let Some(journal) = &mut self.journal {
+            journal.clear();
+        }
         for a in &mut self.agencies {
             a.week = Default::default();
         }
@@ -381,6 +489,20 @@ impl World {
 
     /// Assess one arrival: a crisis episode, or accept, park or refuse.
     fn arrive(&mut self, x: Arrival, rng: &mut Stream) {
+        let (agency, domain) = (x.agency, x.domain);
+        self.note(
+            x.citizen,
+            if x.via_referral {
+                Happening::ReferralArrived { agency, domain }
+            } else {
+                Happening::Contact {
+                    agency,
+                    domain,
+                    crisis: x.kind == ContactKind::Crisis,
+                    failure_demand: x.failure_demand,
+                }
+            },
+        );
         let a = x.agency.index();
         let week = &mut self.agencies[a].week;
         week.arrivals += 1;
@@ -400,6 +522,7 @@ impl World {
         let assessment = spec.unit_costs.assessment * repeat_share;
         if !self.can_spend(x.agency, assessment) {
             self.agencies[a].week.refused += 1;
+            self.note(x.citizen, Happening::Refused { agency, domain });
             self.turn_away(x, rng);
             return;
         }
@@ -424,6 +547,7 @@ impl World {
         };
         if complexity as f32 > policy.complexity_cap {
             self.agencies[a].week.parked += 1;
+            self.note(x.citizen, Happening::Parked { agency, domain });
             self.turn_away(x, rng);
         } else if need >= policy.eligibility_threshold {
             self.agencies[a].queue.push_back(case);
@@ -433,11 +557,14 @@ impl World {
             self.accept(x);
         } else {
             self.agencies[a].week.refused += 1;
+            self.note(x.citizen, Happening::Refused { agency, domain });
             self.turn_away(x, rng);
         }
     }
 
     fn accept(&mut self, x: Arrival) {
+        let (agency, domain) = (x.agency, x.domain);
+        self.note(x.citizen, Happening::Accepted { agency, domain });
         self.agencies[x.agency.index()].week.accepted += 1;
         self.citizens[x.citizen.index()].open_case(x.agency, x.domain);
     }
@@ -486,6 +613,8 @@ impl World {
         let spec = &self.params.agencies[a];
         let (cost, efficacy) = (spec.unit_costs.crisis, spec.efficacy);
         self.agencies[a].week.crisis_events += 1;
+        let (agency, domain) = (x.agency, x.domain);
+        self.note(x.citizen, Happening::Crisis { agency, domain });
         if self.counting() {
             self.run.crisis_events[a] += 1;
         }
@@ -548,6 +677,7 @@ impl World {
         let sender = &mut self.agencies[from.index()];
         sender.week.referrals_made += 1;
         sender.handoff_owed += handoff;
+        self.note(citizen, Happening::Referred { from, to, domain });
     }
 
     /// Serve queues within capacity and allowance; cases past the maximum wait give up.
@@ -638,6 +768,8 @@ impl World {
     }
 
     fn depart(&mut self, a: AgencyId, case: Case) {
+        let (agency, domain) = (a, case.domain);
+        self.note(case.citizen, Happening::Served { agency, domain });
         let wait = (self.tick - case.since) as u64;
         let week = &mut self.agencies[a.index()].week;
         week.departures += 1;
@@ -712,6 +844,8 @@ impl World {
                         c.close_case();
                         c.blame_on(case.domain, a, tick);
                         c.learn(a, 0.0, &self.params);
+                        let domain = case.domain;
+                        self.note(case.citizen, Happening::GaveUp { agency: a, domain });
                     }
                     _ => break,
                 }
@@ -740,6 +874,8 @@ impl World {
                 c.lost_referral |= 1 << r.domain.0;
                 c.blame_on(r.domain, r.from, tick);
                 c.learn(r.from, 0.0, &self.params);
+                let (from, domain) = (r.from, r.domain);
+                self.note(r.citizen, Happening::ReferralLost { from, domain });
             } else {
                 self.citizens[r.citizen.index()].close_case();
                 self.referred.push(Arrival {
