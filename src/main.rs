@@ -97,6 +97,26 @@ enum Command {
         #[command(flatten)]
         world: WorldArgs,
     },
+    /// Live dashboard for trainers: two places side by side in the browser, barriers switched while they run.
+    #[command(
+        after_help = "Examples:\n  placesim serve                          # silos, on http://127.0.0.1:8080/\n  placesim serve total-place --port 9000  # start both places from another preset\n  placesim serve my-place.toml            # or from a scenario file\n  placesim serve --bind 0.0.0.0           # let other machines in (no authentication!)\n\nThe page works offline. Each browser tab gets its own pair of places (2,000 citizens\nunless the page asks for more, up to --max-population); idle tabs expire."
+    )]
+    Serve {
+        /// A built-in preset (see `placesim scenarios`) or a scenario file [default: silos].
+        scenario: Option<String>,
+        /// Address to listen on. Only 127.0.0.1 (this machine) unless you mean otherwise.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Port to listen on (0: any free port).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Most browser tabs served at once, 1 to 1000.
+        #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        max_sessions: u32,
+        /// Largest population a tab may ask for, 100 to 100000.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(100..=100_000))]
+        max_population: u32,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -206,6 +226,18 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Bench { world } => bench(&world),
+        Command::Serve {
+            scenario,
+            bind,
+            port,
+            max_sessions,
+            max_population,
+        } => serve(
+            scenario.as_deref(),
+            std::net::SocketAddr::new(bind, port),
+            max_sessions,
+            max_population,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -696,6 +728,39 @@ fn bench(args: &WorldArgs) -> Result<(), Failure> {
         None => println!("peak memory           unknown on this system"),
     }
     Ok(())
+}
+
+fn serve(
+    scenario: Option<&str>,
+    addr: std::net::SocketAddr,
+    max_sessions: u32,
+    max_population: u32,
+) -> Result<(), Failure> {
+    let default = match scenario {
+        None => placesim_scenario::preset("silos", &[]).map_err(bad)?,
+        Some(name) if placesim_scenario::presets::scenario(name).is_some() => {
+            placesim_scenario::preset(name, &[]).map_err(bad)?
+        }
+        Some(file) => placesim_scenario::load_scenario(Path::new(file), &[]).map_err(bad)?,
+    };
+    let config = placesim_serve::Config {
+        addr,
+        max_sessions: max_sessions as usize,
+        max_population,
+        default_scenario: (default.name.clone(), default.params),
+        ..placesim_serve::Config::default()
+    };
+    placesim_serve::serve(config).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse
+            || e.kind() == std::io::ErrorKind::AddrNotAvailable
+        {
+            Failure::BadInput(format!(
+                "cannot listen on {addr}: {e}; choose another --port or --bind"
+            ))
+        } else {
+            Failure::Failed(format!("serve: {e}"))
+        }
+    })
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`), KiB.

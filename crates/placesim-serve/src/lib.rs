@@ -1,0 +1,70 @@
+//! `placesim serve`: a live dashboard for trainers. Two worlds of the same
+//! place on the same seed run side by side in the browser; the trainer
+//! switches barriers and leadership in one of them while they run.
+//!
+//! One job per module: `session` holds and steps the two worlds, `frame` says
+//! what the page is sent, `api` is the HTTP surface (validation, sessions,
+//! Server-Sent Events), `script` is the guided script built from the presets.
+//! The page itself (`assets/`) is embedded in the binary and works offline.
+
+pub mod api;
+pub mod frame;
+pub mod script;
+pub mod session;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// How the server runs; every limit is bounded so that a busy room of
+/// browsers cannot exhaust the machine.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// Most sessions (browser tabs) at once; more get 503.
+    pub max_sessions: usize,
+    /// A session with no request and no open frame stream for this long is dropped.
+    pub idle_timeout: Duration,
+    /// Largest population a session may ask for.
+    pub max_population: u32,
+    /// Time between frames while playing.
+    pub frame_interval: Duration,
+    /// The scenario both worlds start from unless the page asks for a preset:
+    /// its name and parameters (a preset, or a scenario file given to `placesim serve`).
+    pub default_scenario: (String, placesim_core::Params),
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_sessions: 48,
+            idle_timeout: Duration::from_secs(600),
+            max_population: 10_000,
+            frame_interval: Duration::from_millis(50),
+            default_scenario: (
+                "silos".into(),
+                placesim_scenario::preset("silos", &[])
+                    .expect("the built-in presets are valid (tested)")
+                    .params,
+            ),
+        }
+    }
+}
+
+/// Serve until Ctrl-C. Prints the address once listening.
+pub fn serve(config: Config) -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.addr).await?;
+        let addr = listener.local_addr()?;
+        println!("placesim serve: open http://{addr}/ in a browser (Ctrl-C to stop)");
+        let app = api::app(config);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    })
+}

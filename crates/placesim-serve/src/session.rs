@@ -1,0 +1,212 @@
+//! A trainer's session: two worlds of the same place, on the same seed,
+//! stepped together so they stay identical until one of them is changed.
+
+use crate::frame::{self, Frame};
+use placesim_core::citizen::NONE;
+use placesim_core::params::BarrierKind;
+use placesim_core::world::{JournalEntry, World};
+use placesim_core::{Params, TickRow};
+
+/// Weeks shown after warm-up before a session stops by itself.
+pub const MAX_WEEKS: u32 = 1040;
+/// The most happenings kept for a followed citizen.
+const MAX_JOURNEY_EVENTS: usize = 2000;
+
+/// What a session starts from (and goes back to on reset).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setup {
+    pub preset: String,
+    pub seed: u64,
+    pub population: u32,
+}
+
+/// A citizen being followed in one world: its needs each week and what happened to it.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Journey {
+    pub citizen: u32,
+    /// Warm-up weeks: an event's week is its tick minus these.
+    pub warmup: u32,
+    /// Week (after warm-up) of the first entry of `needs`.
+    pub from_week: u32,
+    pub needs: Vec<Vec<f32>>,
+    pub events: Vec<JournalEntry>,
+}
+
+/// One of the two worlds, with what the page needs of its past.
+pub struct Pane {
+    pub world: World,
+    /// Every week's place-level row since the start (warm-up included).
+    pub rows: Vec<TickRow>,
+    pub journey: Option<Journey>,
+}
+
+impl Pane {
+    fn new(params: Params) -> Pane {
+        let mut world = World::new(params);
+        world.keep_journal(true);
+        let warmup = world.params().place.warmup_ticks;
+        let mut rows = Vec::with_capacity((warmup + MAX_WEEKS) as usize);
+        for _ in 0..warmup {
+            world.step();
+            rows.push(world.tick_row().clone());
+        }
+        Pane {
+            world,
+            rows,
+            journey: None,
+        }
+    }
+
+    fn step(&mut self) {
+        self.world.step();
+        self.rows.push(self.world.tick_row().clone());
+        if let Some(j) = &mut self.journey {
+            let c = &self.world.citizens()[j.citizen as usize];
+            let n = self.world.params().needs.n_domains();
+            j.needs.push(c.needs[..n].to_vec());
+            let id = j.citizen;
+            j.events.extend(
+                self.world
+                    .journal()
+                    .iter()
+                    .filter(|e| e.citizen.0 == id)
+                    .copied(),
+            );
+            let excess = j.events.len().saturating_sub(MAX_JOURNEY_EVENTS);
+            j.events.drain(..excess);
+        }
+    }
+
+    /// Weeks run after warm-up.
+    pub fn week(&self) -> u32 {
+        self.world.tick() - self.world.params().place.warmup_ticks
+    }
+
+    /// Follow citizen `id` from now on.
+    pub fn follow(&mut self, id: u32) {
+        let c = &self.world.citizens()[id as usize];
+        let n = self.world.params().needs.n_domains();
+        self.journey = Some(Journey {
+            citizen: id,
+            warmup: self.world.params().place.warmup_ticks,
+            from_week: self.week(),
+            needs: vec![c.needs[..n].to_vec()],
+            events: Vec::new(),
+        });
+    }
+
+    /// Each citizen's state this week, one byte each (see `frame::CitizenState`).
+    pub fn citizen_states(&self) -> Vec<u8> {
+        use frame::CitizenState as S;
+        let p = self.world.params();
+        let n = p.needs.n_domains();
+        let mut states: Vec<u8> = self
+            .world
+            .citizens()
+            .iter()
+            .map(|c| {
+                let worst = c.needs[..n].iter().fold(0.0f32, |a, &b| a.max(b));
+                if worst > p.needs.crisis_level {
+                    S::Crisis
+                } else if c.open_agency != NONE {
+                    S::Waiting
+                } else if worst > p.needs.need_threshold {
+                    S::InNeed
+                } else {
+                    S::Well
+                }
+            } as u8)
+            .collect();
+        for e in self.world.journal() {
+            use placesim_core::world::Happening as H;
+            let s = &mut states[e.citizen.index()];
+            match e.happening {
+                H::Crisis { .. } => *s = S::Crisis as u8,
+                H::Served { .. } if *s != S::Crisis as u8 => *s = S::Helped as u8,
+                _ => {}
+            }
+        }
+        states
+    }
+}
+
+/// Both worlds and the clock that drives them.
+pub struct Live {
+    pub setup: Setup,
+    pub panes: [Pane; 2],
+    pub playing: bool,
+    /// Weeks per second while playing.
+    pub speed: f64,
+    /// Fraction of a week owed to the clock.
+    owed: f64,
+    /// Bumped whenever something the page shows changes, so idle sessions send nothing.
+    pub version: u64,
+}
+
+impl Live {
+    pub fn new(setup: Setup, params: Params) -> Live {
+        Live {
+            panes: [Pane::new(params.clone()), Pane::new(params)],
+            setup,
+            playing: false,
+            speed: 10.0,
+            owed: 0.0,
+            version: 1,
+        }
+    }
+
+    /// Back to the start, keeping the speed.
+    pub fn reset(&mut self, params: Params) {
+        let speed = self.speed;
+        *self = Live::new(self.setup.clone(), params);
+        self.speed = speed;
+    }
+
+    pub fn finished(&self) -> bool {
+        self.panes[0].week() >= MAX_WEEKS || self.panes[0].world.is_finished()
+    }
+
+    /// One week in both worlds.
+    pub fn step(&mut self) {
+        if self.finished() {
+            self.playing = false;
+            return;
+        }
+        for pane in &mut self.panes {
+            pane.step();
+        }
+        self.version += 1;
+    }
+
+    /// Advance the clock by `seconds` of wall time while playing; at most
+    /// `max_weeks` weeks at once, so a late tick never stalls the server.
+    pub fn advance(&mut self, seconds: f64, max_weeks: u32) {
+        if !self.playing {
+            self.owed = 0.0;
+            return;
+        }
+        self.owed += seconds * self.speed;
+        let weeks = (self.owed.floor() as u32).min(max_weeks);
+        self.owed = (self.owed - weeks as f64).min(1.0);
+        for _ in 0..weeks {
+            self.step();
+        }
+    }
+
+    pub fn set_barrier(&mut self, world: usize, kind: BarrierKind, strength: f32) {
+        let w = &mut self.panes[world].world;
+        let mut b = w.barriers();
+        b.set(kind, strength);
+        w.set_barriers(b);
+        self.version += 1;
+    }
+
+    pub fn set_leadership(&mut self, world: usize, weight: f32) {
+        self.panes[world].world.set_whole_systems_weight(weight);
+        self.version += 1;
+    }
+
+    pub fn frame(&self, tail: usize) -> Frame {
+        frame::build(self, tail)
+    }
+}

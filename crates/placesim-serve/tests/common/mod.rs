@@ -1,0 +1,110 @@
+//! A real server on a loopback port and a small HTTP/1.1 client, so the tests
+//! exercise exactly what a browser sends and receives.
+
+#![allow(dead_code)]
+
+use placesim_serve::{api, Config};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+pub async fn start(config: Config) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = api::app(config);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+pub fn config() -> Config {
+    Config {
+        frame_interval: Duration::from_millis(20),
+        ..Config::default()
+    }
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    pub fn error(&self) -> String {
+        self.json()["error"].as_str().unwrap_or("").to_string()
+    }
+}
+
+/// Send raw bytes and read the whole reply (the request asks to close).
+pub async fn raw(addr: SocketAddr, request: &[u8]) -> Reply {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(request).await.unwrap();
+    let mut bytes = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut bytes))
+        .await
+        .expect("the server answers within 30 s")
+        .unwrap();
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Reply {
+        status,
+        headers: head.to_ascii_lowercase(),
+        body: body.to_string(),
+    }
+}
+
+pub async fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Reply {
+    let body = body.unwrap_or("");
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    raw(addr, req.as_bytes()).await
+}
+
+pub async fn get(addr: SocketAddr, path: &str) -> Reply {
+    request(addr, "GET", path, None).await
+}
+
+pub async fn post(addr: SocketAddr, path: &str, body: &str) -> Reply {
+    request(addr, "POST", path, Some(body)).await
+}
+
+/// A new session; returns its id and first frame.
+pub async fn session(addr: SocketAddr, body: &str) -> (String, serde_json::Value) {
+    let r = post(addr, "/api/sessions", body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v = r.json();
+    (v["id"].as_str().unwrap().to_string(), v["frame"].clone())
+}
+
+/// The first frame on a session's event stream.
+pub async fn first_event(addr: SocketAddr, id: &str) -> (String, serde_json::Value) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET /api/sessions/{id}/frames HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut lines = BufReader::new(s).lines();
+    let mut head = String::new();
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("the stream stays open");
+        if let Some(data) = line.strip_prefix("data: ") {
+            return (head, serde_json::from_str(data).unwrap());
+        }
+        head.push_str(&line.to_ascii_lowercase());
+        head.push('\n');
+    }
+}
