@@ -525,8 +525,11 @@ class Place(mesa.Model):
     """One place: citizens, agencies, the board, and the weekly step."""
 
     def __init__(self, scenario: str | dict, seed: int = 1, population: int | None = None,
-                 weeks: int | None = None, warmup: int | None = None):
+                 weeks: int | None = None, warmup: int | None = None, shuffle: bool = True):
         super().__init__(seed=seed)
+        # Mesa's idiom is a shuffled order each week; `shuffle=False` keeps
+        # creation order, as placesim triages contacts in citizen order.
+        self.shuffle = shuffle
         if isinstance(scenario, str):
             scenario = load_scenario(scenario)
         self.p = settings(scenario, population, weeks, warmup)
@@ -568,7 +571,10 @@ class Place(mesa.Model):
     # -- the week
     def step(self):
         self.begin_week()
-        self.citizens.shuffle_do("step")
+        if self.shuffle:
+            self.citizens.shuffle_do("step")
+        else:
+            self.citizens.do("step")
         referred, self.referred = self.referred, []
         contacts, self.contacts = self.contacts, []
         for x in referred + contacts:

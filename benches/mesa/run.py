@@ -18,7 +18,7 @@ OUTCOMES = ("crisis_events", "failure_demand_share", "total_spend", "mean_wellbe
 
 
 def run_seeds(scenario: str, seeds: int, population: int, weeks: int, warmup: int | None,
-              processes: int) -> tuple[float, list[dict]]:
+              processes: int, shuffle: bool = True) -> tuple[float, list[dict]]:
     """Wall seconds and each seed's outcomes, in seed order."""
     if warmup is None:
         warmup = load_scenario(scenario)["place"]["warmup_weeks"]
@@ -26,7 +26,7 @@ def run_seeds(scenario: str, seeds: int, population: int, weeks: int, warmup: in
     rows = mesa.batch_run(
         Place,
         parameters={"scenario": scenario, "seed": range(1, seeds + 1), "population": population,
-                    "weeks": weeks, "warmup": warmup},
+                    "weeks": weeks, "warmup": warmup, "shuffle": shuffle},
         number_processes=processes,
         iterations=1,
         data_collection_period=-1,
@@ -46,8 +46,10 @@ def main():
     ap.add_argument("--warmup", type=int, default=None)
     ap.add_argument("--seeds", type=int, default=30, help="seeds 1..N")
     ap.add_argument("--processes", type=int, default=1)
+    ap.add_argument("--fixed-order", action="store_true", help="citizens act in creation order, not shuffled")
     a = ap.parse_args()
-    wall, runs = run_seeds(a.scenario, a.seeds, a.population, a.weeks, a.warmup, a.processes)
+    wall, runs = run_seeds(a.scenario, a.seeds, a.population, a.weeks, a.warmup, a.processes,
+                           shuffle=not a.fixed_order)
     print(json.dumps({"wall_seconds": wall, "processes": a.processes, "population": a.population,
                       "weeks": a.weeks, "runs": runs}))
 
