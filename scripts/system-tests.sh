@@ -9,6 +9,13 @@
 #             columns docs/OUTPUTS.md lists, and the money in them adds up; a
 #             sweep's runs.csv and comparison.csv load with the right types
 #             and row counts.
+#   browser - `placesim serve` in headless Chromium (Debian's chromium and
+#             chromium-driver, installed with apt-get when run as root): two
+#             places identical until a barrier is lifted in one; screenshot in
+#             target/system-tests/serve-dashboard.png.
+#   load    - `placesim serve` with 32 sessions for 30 s on loopback.
+#   mesa    - the Mesa peer (benches/mesa/, Mesa from PyPI) runs a tiny
+#             comparison through benches/compare-mesa.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +59,47 @@ if python_ready; then
   fi
 else
   missing pandas "python3 with venv and pip, or PyPI, is not available to install pandas"
+fi
+
+echo "== suite browser"
+chromium_ready() {
+  command -v chromedriver >/dev/null && { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; } && return 0
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+  echo "installing chromium and chromium-driver with apt-get"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || return 1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || return 1
+  command -v chromedriver >/dev/null
+}
+if chromium_ready; then
+  if cargo test -p placesim-serve --test browser -- --ignored; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+else
+  missing browser "chromium and chromium-driver are not installed and cannot be installed (needs root and apt-get)"
+fi
+
+echo "== suite load"
+if cargo test -p placesim-serve --test load -- --ignored --nocapture; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
+
+echo "== suite mesa"
+if command -v python3 >/dev/null && python3 -m venv --help >/dev/null 2>&1; then
+  rc=0
+  bash benches/compare-mesa.sh --population 300 --weeks 10 --seeds 2 || rc=$?
+  if [ "$rc" = 0 ]; then
+    passed=$((passed + 1))
+  elif [ "$rc" = 3 ]; then
+    missing mesa "Mesa could not be installed from PyPI"
+  else
+    failed=$((failed + 1))
+  fi
+else
+  missing mesa "python3 with venv is not available to install Mesa"
 fi
 
 echo "system tests: ${passed} passed, ${failed} failed, ${#skipped[@]} skipped"

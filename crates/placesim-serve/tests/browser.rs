@@ -1,0 +1,189 @@
+//! The page in a real browser (a system test: `scripts/system-tests.sh`
+//! installs Debian's `chromium` and `chromium-driver` and runs
+//! `cargo test --release -p placesim-serve --test browser -- --ignored`).
+//!
+//! Opens the page, presses play, checks that the two places show identical
+//! numbers for the first weeks, switches a barrier off in place B, checks
+//! that they then diverge, and saves a screenshot (for README.md).
+
+mod common;
+
+use fantoccini::{ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn which(names: &[&str]) -> Option<String> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    for name in names {
+        for dir in path.split(':').chain(["/usr/bin", "/usr/lib/chromium"]) {
+            let p = std::path::Path::new(dir).join(name);
+            if p.is_file() {
+                return Some(p.to_string_lossy().into_owned());
+            }
+        }
+    }
+    None
+}
+
+async fn numbers(c: &fantoccini::Client, w: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for field in ["week", "spend", "crises", "fd", "wellbeing"] {
+        let e = c.find(Locator::Id(&format!("w{w}-{field}"))).await.unwrap();
+        out.push(e.text().await.unwrap());
+    }
+    out
+}
+
+async fn week(c: &fantoccini::Client) -> u64 {
+    let e = c.find(Locator::Id("w0-week")).await.unwrap();
+    e.text().await.unwrap().parse().unwrap_or(0)
+}
+
+async fn play_until(c: &fantoccini::Client, target: u64) {
+    c.find(Locator::Id("play"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let start = Instant::now();
+    while week(c).await < target {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the page did not reach week {target}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.find(Locator::Id("pause"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Let the pause land and the last frame render.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+}
+
+async fn canvas(c: &fantoccini::Client, w: usize) -> String {
+    let v = c
+        .execute(
+            &format!("return document.getElementById('w{w}-population').toDataURL();"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromium-driver; run by scripts/system-tests.sh"]
+async fn two_places_run_identically_until_a_barrier_is_lifted_in_one() {
+    let chromium = which(&["chromium", "chromium-browser"]).expect("chromium is installed");
+    let driver_bin = which(&["chromedriver"]).expect("chromium-driver is installed");
+    let addr = common::start(common::config()).await;
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "chromedriver did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-dev-shm-usage", "--window-size=1400,1900"]
+        }),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a browser session");
+    c.goto(&format!("http://{addr}/?seed=5")).await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#w1-controls input[type=range]"))
+        .await
+        .expect("the page built its controls from the first frame");
+
+    // Identical for the first weeks.
+    play_until(&c, 8).await;
+    let (a, b) = (numbers(&c, 0).await, numbers(&c, 1).await);
+    assert_eq!(a, b, "same seed, same settings: the two places agree");
+    assert_ne!(a[1], "–", "numbers are shown");
+    assert_eq!(
+        canvas(&c, 0).await,
+        canvas(&c, 1).await,
+        "same citizens, same states"
+    );
+
+    // Lift professional boundaries in place B only, mid-run.
+    c.find(Locator::Id("w1-professional_boundaries-on"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let out = c
+        .find(Locator::Id("w1-professional_boundaries-out"))
+        .await
+        .unwrap();
+    assert_eq!(out.text().await.unwrap(), "0.00");
+    play_until(&c, 40).await;
+    let (a, b) = (numbers(&c, 0).await, numbers(&c, 1).await);
+    assert_eq!(a[0], b[0], "still in step");
+    assert_ne!(a[1..], b[1..], "the places diverged: {a:?} vs {b:?}");
+    assert_ne!(canvas(&c, 0).await, canvas(&c, 1).await);
+
+    // Follow a citizen in place B.
+    c.find(Locator::Id("w1-population"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    play_until(&c, 48).await;
+    let journey = c.find(Locator::Id("journey")).await.unwrap();
+    assert!(
+        journey.is_displayed().await.unwrap(),
+        "the journey panel opens"
+    );
+
+    let png = c.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/system-tests");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("serve-dashboard.png"), png).unwrap();
+    c.close().await.unwrap();
+}
