@@ -126,3 +126,32 @@ fn help_shows_examples() {
     let o = bin().args(["bench", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("--population"));
 }
+
+/// `placesim serve` refuses bad input before it listens: exit 2, one line.
+#[test]
+fn serve_refuses_bad_input() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let missing = scratch("serve-missing.toml");
+    let cases: [(Vec<&str>, &str); 6] = [
+        (vec!["serve", "--port", &port], "cannot listen on 127.0.0.1"),
+        (vec!["serve", "--bind", "localhost-ish"], "--bind"),
+        (vec!["serve", "--port", "70000"], "--port"),
+        (vec!["serve", "--max-sessions", "0"], "--max-sessions"),
+        (vec!["serve", "--max-population", "5"], "--max-population"),
+        (
+            vec!["serve", missing.to_str().unwrap()],
+            "serve-missing.toml",
+        ),
+    ];
+    for (args, fragment) in cases {
+        let o = bin().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(fragment), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    drop(busy);
+    let o = bin().args(["serve", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Examples:"));
+}
