@@ -1,6 +1,8 @@
 //! The `placesim` command line: arguments, progress, outputs and exit codes.
 //! Model logic lives in `placesim-core`; this file only drives it.
 
+mod slurm;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use placesim_core::params::MAX_POPULATION;
@@ -96,6 +98,47 @@ enum Command {
     Bench {
         #[command(flatten)]
         world: WorldArgs,
+    },
+    /// Combine the folders of a sharded sweep into its final outputs (as if run on one machine).
+    #[command(
+        after_help = "Examples:\n  placesim merge out/total-place-shards/shard-* --out out/total-place\n\nRefuses shards of different sweeps (exit 2). If a shard or run is missing or failed it\nnames them, writes nothing and exits 1: run those shards again (they resume), then merge again."
+    )]
+    Merge {
+        /// Shard folders (OUT/shard-KKKK-of-NNNN from `placesim sweep --shard`).
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Results folder for the merged sweep.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace the results of an earlier, different sweep in --out.
+        #[arg(long)]
+        force: bool,
+        /// Print nothing but errors.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Write Slurm scripts that run a sweep as a job array of shards, then merge them.
+    #[command(
+        after_help = "Example:\n  placesim slurm scenarios/barrier-factorial.sweep.toml --shards 32 --out /scratch/$USER/factorial\n  bash /scratch/$USER/factorial/slurm/submit.sh\n\nWrites OUT/slurm/array.sbatch (one task per shard, each into OUT/shards/), OUT/slurm/merge.sbatch\n(merges OUT/shards/ into OUT/results/) and OUT/slurm/submit.sh (submits both, the merge with\n--dependency=afterok on the array). See docs/CLUSTER.md."
+    )]
+    Slurm {
+        /// The sweep file (.sweep.toml or .sweep.json).
+        file: PathBuf,
+        /// Number of shards (array tasks), 1 to 100000.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        shards: u32,
+        /// Folder for scripts, shards and results [default: out/<sweep name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// CPUs per array task (worker threads of each shard).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        cpus_per_task: u32,
+        /// Wall-time limit per task, as Slurm takes it (e.g. 01:00:00).
+        #[arg(long, default_value = "01:00:00")]
+        time: String,
+        /// Slurm partition [default: the cluster's default].
+        #[arg(long)]
+        partition: Option<String>,
     },
     /// Live dashboard for trainers: two places side by side in the browser, barriers switched while they run.
     #[command(
@@ -226,6 +269,31 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Bench { world } => bench(&world),
+        Command::Merge {
+            shards,
+            out,
+            force,
+            quiet,
+        } => merge(&shards, &out, force, quiet),
+        Command::Slurm {
+            file,
+            shards,
+            out,
+            cpus_per_task,
+            time,
+            partition,
+        } => slurm::write_scripts(&slurm::Job {
+            sweep_file: file,
+            shards,
+            out,
+            cpus_per_task,
+            time,
+            partition,
+        })
+        .map_err(|e| match e {
+            slurm::Error::BadInput(m) => Failure::BadInput(m),
+            slurm::Error::Failed(m) => Failure::Failed(m),
+        }),
         Command::Serve {
             scenario,
             bind,
@@ -321,6 +389,19 @@ struct SweepArgs {
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
+    /// Run only shard K of N (K from 0) into OUT/shard-KKKK-of-NNNN/; merge the shards with `placesim merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "shard_from_env")]
+    shard: Option<placesim_batch::Shard>,
+    /// Take the shard from the scheduler: Slurm job arrays (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT) or Kubernetes indexed jobs (JOB_COMPLETION_INDEX, with --shards N).
+    #[arg(long)]
+    shard_from_env: bool,
+    /// Number of shards, for --shard-from-env on Kubernetes (JOB_COMPLETION_INDEX).
+    #[arg(long, value_name = "N", requires = "shard_from_env")]
+    shards: Option<u32>,
+}
+
+fn parse_shard(text: &str) -> Result<placesim_batch::Shard, String> {
+    placesim_batch::Shard::parse(text)
 }
 
 fn batch_failure(e: placesim_batch::BatchError) -> Failure {
@@ -352,6 +433,14 @@ fn sweep(a: SweepArgs) -> Result<(), Failure> {
         resume: a.resume,
         force: a.force,
         every_weeks: every,
+        shard: if a.shard_from_env {
+            Some(
+                placesim_batch::Shard::from_env(|k| std::env::var(k).ok(), a.shards)
+                    .map_err(Failure::BadInput)?,
+            )
+        } else {
+            a.shard
+        },
     };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = a.threads {
@@ -414,6 +503,9 @@ fn sweep(a: SweepArgs) -> Result<(), Failure> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
+    if let Some(shard) = opts.shard {
+        return shard_done(&opts.out, shard, &report, a.quiet);
+    }
     if report.failed.is_empty() {
         plot(&opts.out, a.quiet)?;
     }
@@ -443,6 +535,62 @@ fn sweep(a: SweepArgs) -> Result<(), Failure> {
             report.runs
         )))
     }
+}
+
+/// A shard has no final files: say where it is and how to merge.
+fn shard_done(
+    out: &Path,
+    shard: placesim_batch::Shard,
+    report: &placesim_batch::SweepReport,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let dir = out.join(shard.folder_name());
+    if !quiet {
+        println!(
+            "shard {} of {}: {} runs ({} run now) in {:.1} s, stored in {}",
+            shard.index,
+            shard.count,
+            report.runs,
+            report.ran_now,
+            report.wall_secs,
+            dir.display()
+        );
+        println!(
+            "when every shard is done: placesim merge {}/shard-*-of-{:04} --out DIR",
+            out.display(),
+            shard.count
+        );
+    }
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        for f in &report.failed {
+            eprintln!(
+                "run {} ({} replicate {}) failed: {}",
+                f.run_id, f.variant, f.replicate, f.error
+            );
+        }
+        Err(Failure::Failed(format!(
+            "{} of the shard's {} runs failed; they are listed in {}/manifest.json",
+            report.failed.len(),
+            report.runs,
+            dir.display()
+        )))
+    }
+}
+
+fn merge(shards: &[PathBuf], out: &Path, force: bool, quiet: bool) -> Result<(), Failure> {
+    let report = placesim_batch::merge(shards, out, force).map_err(batch_failure)?;
+    plot(out, quiet)?;
+    if !quiet {
+        println!(
+            "merged {} shards of sweep `{}`: {} runs",
+            report.shards, report.sweep, report.runs
+        );
+        print_comparison(&out.join("comparison.csv"));
+        println!("results in {}", out.display());
+    }
+    Ok(())
 }
 
 /// A few headline rows of comparison.csv: each variant's paired difference from the baseline.

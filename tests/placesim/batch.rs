@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-fn fixture(name: &str) -> PathBuf {
+pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
 }
 
-fn sweep(file: &str, out: &Path, extra: &[&str]) -> Output {
+pub fn sweep(file: &str, out: &Path, extra: &[&str]) -> Output {
     bin()
         .arg("sweep")
         .arg(fixture(file))
@@ -26,7 +26,7 @@ fn sweep(file: &str, out: &Path, extra: &[&str]) -> Output {
 }
 
 /// Every file under `dir` except provenance.json (timing), by relative path.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for e in std::fs::read_dir(dir).unwrap().flatten() {
             let p = e.path();
@@ -45,7 +45,7 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn assert_same(a: &Path, b: &Path) {
+pub fn assert_same(a: &Path, b: &Path) {
     let (ta, tb) = (tree(a), tree(b));
     assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>());
     for (k, v) in &ta {

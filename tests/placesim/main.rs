@@ -6,6 +6,7 @@
 mod accounts;
 mod batch;
 mod cli;
+mod cluster;
 mod determinism;
 mod model;
 mod plots;

@@ -9,6 +9,10 @@
 //! interruption or resumption. This crate does not draw pictures.
 
 pub mod output;
+pub mod shard;
 mod store;
 
-pub use store::{rerun, run_sweep, BatchError, Progress, SweepOptions, SweepReport};
+pub use shard::Shard;
+pub use store::{
+    merge, rerun, run_sweep, BatchError, MergeReport, Progress, SweepOptions, SweepReport,
+};

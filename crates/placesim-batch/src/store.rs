@@ -2,6 +2,7 @@
 //! files, and resuming.
 
 use crate::output::write_atomic;
+use crate::shard::Shard;
 use placesim_core::stats::Welford;
 use placesim_core::{AgencyRow, ComparisonRow, Params, Summary, TickRow, World};
 use placesim_scenario::Sweep;
@@ -21,6 +22,9 @@ pub enum BatchError {
     /// The user's request cannot be carried out as given (exit code 2).
     #[error("{0}")]
     BadInput(String),
+    /// Shards to merge are missing runs or hold failed ones (exit code 1; merge again later).
+    #[error("{0}")]
+    Incomplete(String),
     /// Reading or writing the results folder failed (exit code 1).
     #[error("{context}: {source}")]
     Io { context: String, source: io::Error },
@@ -45,6 +49,8 @@ pub struct SweepOptions {
     pub force: bool,
     /// Keep every `every_weeks`-th week in the time series.
     pub every_weeks: u32,
+    /// Run only this shard, into `out/<shard folder>/` (see `shard.rs`).
+    pub shard: Option<Shard>,
 }
 
 /// Progress reported while runs finish.
@@ -102,6 +108,9 @@ struct Manifest {
     replicate_seeds: Vec<u64>,
     variants: Vec<ManifestVariant>,
     failed_runs: Vec<FailedRun>,
+    /// Set in a shard's folder only; a whole sweep's manifest has no `shard`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shard: Option<Shard>,
 }
 
 const RUNS: &str = "runs";
@@ -185,6 +194,7 @@ fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
             .collect(),
         variants,
         failed_runs: Vec::new(),
+        shard: opts.shard,
     }
 }
 
@@ -393,15 +403,34 @@ pub fn run_sweep(
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let mut manifest = manifest_for(sweep, opts);
-    let out = &opts.out;
+    let shard_out;
+    let mut opts = opts.clone();
+    let out = match opts.shard {
+        Some(shard) => {
+            shard_out = opts.out.join(shard.folder_name());
+            // A shard is retried by its scheduler: a folder of the same shard resumes.
+            opts.resume = !opts.force && shard_out.join("manifest.json").is_file();
+            &shard_out
+        }
+        None => &opts.out,
+    };
+    let opts = &opts;
     prepare_folder(out, &manifest, opts)?;
+    if let Some(shard) = opts.shard {
+        check_same_shard(out, shard)?;
+    }
     write_atomic(out, "manifest.json", &pretty(&manifest)?)
         .map_err(io_err("writing manifest.json"))?;
     let r_count = manifest.replicates;
-    let total = manifest.variants.len() as u64 * r_count as u64;
-    let pending: Vec<(usize, u32)> = (0..manifest.variants.len())
+    let variants = manifest.variants.len();
+    let mine = |v: usize, r: u32| opts.shard.is_none_or(|s| s.holds(v, r, variants));
+    let total = (0..variants)
         .flat_map(|v| (0..r_count).map(move |r| (v, r)))
-        .filter(|&(v, r)| !part_dir(out, v, r).is_dir())
+        .filter(|&(v, r)| mine(v, r))
+        .count() as u64;
+    let pending: Vec<(usize, u32)> = (0..variants)
+        .flat_map(|v| (0..r_count).map(move |r| (v, r)))
+        .filter(|&(v, r)| mine(v, r) && !part_dir(out, v, r).is_dir())
         .collect();
     let done = AtomicU64::new(total - pending.len() as u64);
     let steps = AtomicU64::new(0);
@@ -444,7 +473,9 @@ pub fn run_sweep(
     manifest.failed_runs = failed.clone();
     write_atomic(out, "manifest.json", &pretty(&manifest)?)
         .map_err(io_err("writing manifest.json"))?;
-    assemble(out, &manifest)?;
+    if manifest.shard.is_none() {
+        assemble(out, &manifest)?;
+    }
     let wall = start.elapsed().as_secs_f64();
     let steps = steps.into_inner();
     let report = SweepReport {
@@ -460,6 +491,7 @@ pub fn run_sweep(
         "finished_unix_secs": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
         "wall_secs": wall,
         "threads": rayon::current_num_threads(),
+        "shard": opts.shard,
         "runs_total": total,
         "runs_run_now": report.ran_now,
         "citizen_steps_now": steps,
@@ -703,4 +735,249 @@ pub fn rerun(dir: &Path, run_id: u64, out: &Path) -> Result<Summary, BatchError>
         .finish(&world, &summary)
         .map_err(io_err("writing outputs"))?;
     Ok(summary)
+}
+
+/// A shard's folder may only be resumed by the same shard of the same split.
+fn check_same_shard(out: &Path, shard: Shard) -> Result<(), BatchError> {
+    let Ok(bytes) = fs::read(out.join("manifest.json")) else {
+        return Ok(());
+    };
+    let old: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+        BatchError::BadInput(format!("{}/manifest.json is damaged: {e}", out.display()))
+    })?;
+    match old.shard {
+        Some(s) if s == shard => Ok(()),
+        other => Err(BatchError::BadInput(format!(
+            "{} holds {}, not shard {} of {}; use --force or another --out",
+            out.display(),
+            other.map_or("a whole sweep".to_string(), |s| format!(
+                "shard {} of {}",
+                s.index, s.count
+            )),
+            shard.index,
+            shard.count
+        ))),
+    }
+}
+
+/// What a merge did.
+#[derive(Clone, Debug)]
+pub struct MergeReport {
+    pub runs: u64,
+    pub shards: u32,
+    pub sweep: String,
+}
+
+fn read_manifest(dir: &Path) -> Result<Manifest, BatchError> {
+    let bytes = fs::read(dir.join("manifest.json")).map_err(|e| {
+        BatchError::BadInput(format!(
+            "{} is not a placesim results folder: cannot read manifest.json ({e})",
+            dir.display()
+        ))
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        BatchError::BadInput(format!("{}/manifest.json is damaged: {e}", dir.display()))
+    })
+}
+
+/// Combine the folders of a sweep's shards into the sweep's final outputs in
+/// `out`, byte for byte those of the same sweep run on one machine (only
+/// `provenance.json` differs). Shards of different sweeps or splits are
+/// refused (exit 2); missing shards, missing runs and failed runs are named
+/// and nothing final is written (exit 1) — merge again once they are done.
+pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport, BatchError> {
+    let start = Instant::now();
+    if shards.is_empty() {
+        return Err(BatchError::BadInput(
+            "give at least one shard folder to merge".into(),
+        ));
+    }
+    let mut first: Option<(PathBuf, Manifest)> = None;
+    let mut by_index: Vec<Option<PathBuf>> = Vec::new();
+    for dir in shards {
+        let m = read_manifest(dir)?;
+        let Some(shard) = m.shard else {
+            return Err(BatchError::BadInput(format!(
+                "{} holds a whole sweep, not a shard; only shard folders (from `placesim sweep --shard`) are merged",
+                dir.display()
+            )));
+        };
+        if let Some((f, fm)) = &first {
+            if m.sweep_hash != fm.sweep_hash {
+                return Err(BatchError::BadInput(format!(
+                    "{} is a shard of a different sweep (`{}`, hash {}) than {} (`{}`, hash {}); merge shards of one sweep",
+                    dir.display(), m.sweep, m.sweep_hash, f.display(), fm.sweep, fm.sweep_hash
+                )));
+            }
+            let fs_ = fm.shard.unwrap_or(shard);
+            if shard.count != fs_.count
+                || m.replicates != fm.replicates
+                || m.every_weeks != fm.every_weeks
+            {
+                return Err(BatchError::BadInput(format!(
+                    "{} was split or run differently ({} shards, {} replicates, every {} weeks) from {} ({} shards, {} replicates, every {} weeks)",
+                    dir.display(), shard.count, m.replicates, m.every_weeks,
+                    f.display(), fs_.count, fm.replicates, fm.every_weeks
+                )));
+            }
+        } else {
+            by_index = vec![None; shard.count as usize];
+            first = Some((dir.clone(), m.clone()));
+        }
+        let slot = &mut by_index[shard.index as usize];
+        if let Some(other) = slot {
+            return Err(BatchError::BadInput(format!(
+                "shard {} of {} is given twice: {} and {}",
+                shard.index,
+                shard.count,
+                other.display(),
+                dir.display()
+            )));
+        }
+        *slot = Some(dir.clone());
+    }
+    let (_, manifest) = first.expect("at least one shard");
+    let count = by_index.len() as u32;
+    // Every run of the sweep, where it should be.
+    let variants = manifest.variants.len();
+    let mut missing_shards = Vec::new();
+    let mut missing_runs: Vec<(u32, u64)> = Vec::new();
+    let mut failed = Vec::new();
+    for (k, dir) in by_index.iter().enumerate() {
+        let shard = Shard {
+            index: k as u32,
+            count,
+        };
+        let Some(dir) = dir else {
+            missing_shards.push(shard);
+            continue;
+        };
+        failed.extend(read_manifest(dir)?.failed_runs);
+        for v in 0..variants {
+            for r in (0..manifest.replicates).filter(|&r| shard.holds(v, r, variants)) {
+                if !part_dir(dir, v, r).is_dir() {
+                    missing_runs.push((
+                        shard.index,
+                        v as u64 * manifest.replicates as u64 + r as u64,
+                    ));
+                }
+            }
+        }
+    }
+    if !missing_shards.is_empty() || !missing_runs.is_empty() || !failed.is_empty() {
+        let mut why = Vec::new();
+        if !missing_shards.is_empty() {
+            let names: Vec<String> = missing_shards
+                .iter()
+                .map(|s| format!("{} ({})", s.index, s.folder_name()))
+                .collect();
+            why.push(format!("missing shards of {count}: {}", names.join(", ")));
+        }
+        if !missing_runs.is_empty() {
+            let mut shards_short: Vec<u32> = missing_runs.iter().map(|(k, _)| *k).collect();
+            shards_short.dedup();
+            let ids: Vec<String> = missing_runs
+                .iter()
+                .take(10)
+                .map(|(_, id)| id.to_string())
+                .collect();
+            why.push(format!(
+                "{} runs not finished in shards {:?} (run_id {}{}); run those shards again (they resume)",
+                missing_runs.len(),
+                shards_short,
+                ids.join(", "),
+                if missing_runs.len() > 10 { ", …" } else { "" }
+            ));
+        }
+        if !failed.is_empty() {
+            let ids: Vec<String> = failed
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} ({} replicate {}: {})",
+                        f.run_id, f.variant, f.replicate, f.error
+                    )
+                })
+                .collect();
+            why.push(format!("failed runs: {}", ids.join("; ")));
+        }
+        return Err(BatchError::Incomplete(format!(
+            "cannot merge sweep `{}` yet: {}. Nothing was written to {}; merge again when they are done.",
+            manifest.sweep,
+            why.join("; "),
+            out.display()
+        )));
+    }
+    let mut whole = manifest.clone();
+    whole.shard = None;
+    whole.failed_runs = Vec::new();
+    // The results folder: new, or an earlier merge of the same sweep (merging again is allowed).
+    let opts = SweepOptions {
+        out: out.to_path_buf(),
+        replicates: None,
+        seed: None,
+        resume: !force && out.join("manifest.json").is_file(),
+        force,
+        every_weeks: whole.every_weeks,
+        shard: None,
+    };
+    prepare_folder(out, &whole, &opts)?;
+    for (k, dir) in by_index.iter().enumerate() {
+        let shard = Shard {
+            index: k as u32,
+            count,
+        };
+        let dir = dir.as_ref().expect("checked above");
+        for v in 0..variants {
+            for r in (0..whole.replicates).filter(|&r| shard.holds(v, r, variants)) {
+                copy_run(&part_dir(dir, v, r), &part_dir(out, v, r))?;
+            }
+        }
+    }
+    write_atomic(out, "manifest.json", &pretty(&whole)?)
+        .map_err(io_err("writing manifest.json"))?;
+    assemble(out, &whole)?;
+    let provenance = serde_json::json!({
+        "placesim_version": env!("CARGO_PKG_VERSION"),
+        "merged_from": shards.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
+        "finished_unix_secs": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        "merge_wall_secs": start.elapsed().as_secs_f64(),
+        "runs_total": variants as u64 * whole.replicates as u64,
+        "host": fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default(),
+    });
+    write_atomic(out, "provenance.json", &pretty(&provenance)?)
+        .map_err(io_err("writing provenance.json"))?;
+    Ok(MergeReport {
+        runs: variants as u64 * whole.replicates as u64,
+        shards: count,
+        sweep: whole.sweep,
+    })
+}
+
+/// Copy a stored run into place atomically (a folder renamed when complete).
+fn copy_run(from: &Path, to: &Path) -> Result<(), BatchError> {
+    if to.is_dir() {
+        return Ok(());
+    }
+    let parent = to.parent().expect("a run folder has a parent");
+    let tmp = parent.join(format!(
+        ".tmp-{}",
+        to.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    let _ = fs::remove_dir_all(&tmp);
+    let copy = || -> io::Result<()> {
+        fs::create_dir_all(&tmp)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            fs::copy(entry.path(), tmp.join(entry.file_name()))?;
+        }
+        fs::rename(&tmp, to)
+    };
+    copy().map_err(io_err(format!(
+        "copying {} to {}",
+        from.display(),
+        to.display()
+    )))
 }

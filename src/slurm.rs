@@ -1,0 +1,153 @@
+//! `placesim slurm`: the Slurm scripts for a sharded sweep, from the
+//! templates in `deploy/slurm/` with this sweep's paths and sizes filled in.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const ARRAY: &str = include_str!("../deploy/slurm/array.sbatch.in");
+const MERGE: &str = include_str!("../deploy/slurm/merge.sbatch.in");
+const SUBMIT: &str = include_str!("../deploy/slurm/submit.sh.in");
+
+pub struct Job {
+    pub sweep_file: PathBuf,
+    pub shards: u32,
+    pub out: Option<PathBuf>,
+    pub cpus_per_task: u32,
+    pub time: String,
+    pub partition: Option<String>,
+}
+
+pub enum Error {
+    BadInput(String),
+    Failed(String),
+}
+
+/// A path the scripts can quote safely, made absolute so jobs find it from any node's working folder.
+fn absolute(path: &Path, what: &str) -> Result<String, Error> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| Error::Failed(format!("cannot read the working folder: {e}")))?
+            .join(path)
+    };
+    let text = abs.to_str().ok_or_else(|| {
+        Error::BadInput(format!(
+            "{what} {}: the path is not valid UTF-8",
+            abs.display()
+        ))
+    })?;
+    if text.contains(['"', '$', '`', '\\', '\n', '\r']) {
+        return Err(Error::BadInput(format!(
+            "{what} {text}: the path contains a character a shell script would interpret (\" $ ` \\ or a newline); move it"
+        )));
+    }
+    Ok(text.to_string())
+}
+
+fn plain(value: &str, what: &str, allowed: impl Fn(char) -> bool) -> Result<(), Error> {
+    if value.is_empty() || !value.chars().all(allowed) {
+        return Err(Error::BadInput(format!(
+            "--{what} `{value}`: not a valid Slurm {what}"
+        )));
+    }
+    Ok(())
+}
+
+/// Render a template: every `@KEY@` replaced.
+fn render(template: &str, values: &[(&str, String)]) -> String {
+    values.iter().fold(template.to_string(), |t, (k, v)| {
+        t.replace(&format!("@{k}@"), v)
+    })
+}
+
+pub fn write_scripts(job: &Job) -> Result<(), Error> {
+    let sweep = placesim_scenario::load_sweep(&job.sweep_file)
+        .map_err(|e| Error::BadInput(e.to_string()))?;
+    plain(&job.time, "time", |c| {
+        c.is_ascii_digit() || c == ':' || c == '-'
+    })?;
+    if let Some(p) = &job.partition {
+        plain(p, "partition", |c| {
+            c.is_ascii_alphanumeric() || "_-.,".contains(c)
+        })?;
+    }
+    let out = job
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("out/{}", sweep.name)));
+    let sweep_path = fs::canonicalize(&job.sweep_file)
+        .map_err(|e| Error::BadInput(format!("{}: {e}", job.sweep_file.display())))?;
+    let exe = std::env::current_exe()
+        .and_then(fs::canonicalize)
+        .map_err(|e| Error::Failed(format!("cannot find the placesim binary: {e}")))?;
+    let out_text = absolute(&out, "--out")?;
+    let values = [
+        ("NAME", sweep.name.clone()),
+        ("SHARDS", job.shards.to_string()),
+        ("LAST", (job.shards - 1).to_string()),
+        ("COUNT4", format!("{:04}", job.shards)),
+        ("CPUS", job.cpus_per_task.to_string()),
+        ("TIME", job.time.clone()),
+        (
+            "PARTITION",
+            job.partition
+                .as_ref()
+                .map_or(String::new(), |p| format!("#SBATCH --partition={p}")),
+        ),
+        ("OUT", out_text.clone()),
+        ("SWEEP", absolute(&sweep_path, "sweep file")?),
+        ("PLACESIM", absolute(&exe, "placesim binary")?),
+    ];
+    let dir = out.join("slurm");
+    fs::create_dir_all(dir.join("logs"))
+        .map_err(|e| Error::BadInput(format!("cannot create {}: {e}", dir.display())))?;
+    for (name, template, executable) in [
+        ("array.sbatch", ARRAY, false),
+        ("merge.sbatch", MERGE, false),
+        ("submit.sh", SUBMIT, true),
+    ] {
+        let path = dir.join(name);
+        placesim_batch::output::write_atomic(&dir, name, render(template, &values).as_bytes())
+            .map_err(|e| Error::Failed(format!("writing {}: {e}", path.display())))?;
+        if executable {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
+                .map_err(|e| Error::Failed(format!("{}: {e}", path.display())))?;
+        }
+    }
+    let runs = sweep.variants.len() as u64 * sweep.replicates as u64;
+    println!(
+        "wrote {0}/slurm/array.sbatch ({1} tasks, {2} runs), merge.sbatch and submit.sh\nsubmit with: bash {0}/slurm/submit.sh\nshards go to {0}/shards/, the merged results to {0}/results/",
+        out_text, job.shards, runs
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_placeholder_is_filled() {
+        let values: Vec<(&str, String)> = [
+            "NAME",
+            "SHARDS",
+            "LAST",
+            "COUNT4",
+            "CPUS",
+            "TIME",
+            "PARTITION",
+            "OUT",
+            "SWEEP",
+            "PLACESIM",
+        ]
+        .iter()
+        .map(|k| (*k, "x".to_string()))
+        .collect();
+        for t in [ARRAY, MERGE, SUBMIT] {
+            let r = render(t, &values);
+            assert!(!r.contains('@') || r.contains("\"$@\""), "{r}");
+        }
+    }
+}
