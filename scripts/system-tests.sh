@@ -16,6 +16,11 @@
 #   load    - `placesim serve` with 32 sessions for 30 s on loopback.
 #   mesa    - the Mesa peer (benches/mesa/, Mesa from PyPI) runs a tiny
 #             comparison through benches/compare-mesa.sh.
+#   slurm   - a real one-node Slurm cluster (deploy/slurm/local-cluster.sh,
+#             Debian's slurm-wlm and munge, as root): the scripts written by
+#             `placesim slurm` run a small sweep as a job array and merge it;
+#             the merged outputs equal a local run byte for byte; then the
+#             same through submit.sh (--dependency=afterok).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -100,6 +105,46 @@ if command -v python3 >/dev/null && python3 -m venv --help >/dev/null 2>&1; then
   fi
 else
   missing mesa "python3 with venv is not available to install Mesa"
+fi
+
+echo "== suite slurm"
+slurm_sweep() {
+  set -e
+  cargo build --release --quiet
+  local root=target/system-tests/slurm sweep=tests/fixtures/small.sweep.toml
+  rm -rf "$root"
+  ./target/release/placesim sweep "$sweep" --out "$root/local" --quiet
+  # 1. The array with sbatch --wait, then the merge after it.
+  ./target/release/placesim slurm "$sweep" --shards 3 --cpus-per-task 1 --time 00:10:00 --out "$root/job"
+  local submitted jid
+  submitted=$(cd "$root/job/slurm" && timeout 600 sbatch --wait array.sbatch)
+  jid=${submitted##* }
+  (cd "$root/job/slurm" && timeout 600 sbatch --wait --dependency=afterok:"$jid" merge.sbatch)
+  diff -r -q -x provenance.json "$root/local" "$root/job/results"
+  echo "slurm: array job $jid and its merge reproduce the local sweep byte for byte"
+  # 2. submit.sh: the merge waits on the array by itself.
+  ./target/release/placesim slurm "$sweep" --shards 4 --cpus-per-task 1 --time 00:10:00 --out "$root/submitted"
+  bash "$root/submitted/slurm/submit.sh"
+  local waited=0
+  while [ -n "$(squeue -h -o %i)" ]; do
+    sleep 1
+    waited=$((waited + 1))
+    [ "$waited" -lt 600 ] || { echo "slurm: jobs still queued after 600 s" >&2; squeue >&2; return 1; }
+  done
+  diff -r -q -x provenance.json "$root/local" "$root/submitted/results"
+  echo "slurm: submit.sh (array, then merge with --dependency=afterok) reproduces the local sweep"
+}
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && bash deploy/slurm/local-cluster.sh start; then
+  if (slurm_sweep); then
+    passed=$((passed + 1))
+  else
+    echo "slurm logs:" >&2
+    tail -n 20 /var/log/slurm/*.log target/system-tests/slurm/*/slurm/logs/*.out >&2 2>/dev/null || true
+    failed=$((failed + 1))
+  fi
+  bash deploy/slurm/local-cluster.sh stop
+else
+  missing slurm "a one-node Slurm cluster needs root, apt-get and Debian's slurm-wlm and munge (deploy/slurm/local-cluster.sh)"
 fi
 
 echo "system tests: ${passed} passed, ${failed} failed, ${#skipped[@]} skipped"

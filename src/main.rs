@@ -46,7 +46,7 @@ enum Command {
     },
     /// Run a sweep: variants x replicates in parallel on common random numbers, into tidy CSV files.
     #[command(
-        after_help = "Examples:\n  placesim sweep                                   # the flagship: 8 variants x 100 replicates\n  placesim sweep scenarios/barrier-factorial.sweep.toml --replicates 10\n  placesim sweep --resume                          # finish an interrupted sweep\n  placesim sweep --resume --replicates 200         # add replicates to a finished one\n\nOutputs in DIR: runs.csv (one row per run), comparison.csv (each variant against the\nbaseline, paired 95 % CIs), timeseries.csv, agencies.csv, cost_shifting.csv,\nmanifest.json (how to reproduce it), provenance.json (timing), runs/ (one folder per run),\nplots/ (SVG and PNG charts) and report.html (everything on one offline page)."
+        after_help = "Examples:\n  placesim sweep                                   # the flagship: 8 variants x 100 replicates\n  placesim sweep scenarios/barrier-factorial.sweep.toml --replicates 10\n  placesim sweep --resume                          # finish an interrupted sweep\n  placesim sweep --resume --replicates 200         # add replicates to a finished one\n  placesim sweep my.sweep.toml --shard 0/4         # a quarter of the runs, for a cluster (docs/CLUSTER.md)\n\nOutputs in DIR: runs.csv (one row per run), comparison.csv (each variant against the\nbaseline, paired 95 % CIs), timeseries.csv, agencies.csv, cost_shifting.csv,\nmanifest.json (how to reproduce it), provenance.json (timing), runs/ (one folder per run),\nplots/ (SVG and PNG charts) and report.html (everything on one offline page)."
     )]
     Sweep(SweepArgs),
     /// Draw a sweep's charts (DIR/plots/, SVG and PNG) and its report (DIR/report.html) again.
@@ -365,7 +365,7 @@ fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Failur
 struct SweepArgs {
     /// A sweep file (.sweep.toml or .sweep.json) [default: the built-in flagship, total-place].
     file: Option<PathBuf>,
-    /// Results folder [default: out/<sweep name>/].
+    /// Results folder [default: out/<sweep name>/; with a shard, out/<sweep name>-shards/].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Replicates per variant, 1 to 100000 [default: the sweep's].
@@ -424,10 +424,14 @@ fn sweep(a: SweepArgs) -> Result<(), Failure> {
             .map_or(1, |v| v.scenario.output.every_weeks)
     });
     let opts = placesim_batch::SweepOptions {
-        out: a
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(format!("out/{}", sweep.name))),
+        out: a.out.clone().unwrap_or_else(|| {
+            let sharded = a.shard.is_some() || a.shard_from_env;
+            PathBuf::from(format!(
+                "out/{}{}",
+                sweep.name,
+                if sharded { "-shards" } else { "" }
+            ))
+        }),
         replicates: a.replicates,
         seed: a.seed,
         resume: a.resume,
