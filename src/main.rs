@@ -524,19 +524,25 @@ fn sweep(a: SweepArgs) -> Result<(), Failure> {
         print_comparison(&opts.out.join("comparison.csv"));
         println!("results in {}", opts.out.display());
     }
+    failures(&report, &opts.out)
+}
+
+/// Failed runs, one line each, and exit 1 if there were any.
+fn failures(report: &placesim_batch::SweepReport, dir: &Path) -> Result<(), Failure> {
+    for f in &report.failed {
+        eprintln!(
+            "run {} ({} replicate {}) failed: {}",
+            f.run_id, f.variant, f.replicate, f.error
+        );
+    }
     if report.failed.is_empty() {
         Ok(())
     } else {
-        for f in &report.failed {
-            eprintln!(
-                "run {} ({} replicate {}) failed: {}",
-                f.run_id, f.variant, f.replicate, f.error
-            );
-        }
         Err(Failure::Failed(format!(
-            "{} of {} runs failed; they are listed in manifest.json",
+            "{} of {} runs failed; they are listed in {}",
             report.failed.len(),
-            report.runs
+            report.runs,
+            dir.join("manifest.json").display()
         )))
     }
 }
@@ -565,22 +571,7 @@ fn shard_done(
             shard.count
         );
     }
-    if report.failed.is_empty() {
-        Ok(())
-    } else {
-        for f in &report.failed {
-            eprintln!(
-                "run {} ({} replicate {}) failed: {}",
-                f.run_id, f.variant, f.replicate, f.error
-            );
-        }
-        Err(Failure::Failed(format!(
-            "{} of the shard's {} runs failed; they are listed in {}/manifest.json",
-            report.failed.len(),
-            report.runs,
-            dir.display()
-        )))
-    }
+    failures(report, &dir)
 }
 
 fn merge(shards: &[PathBuf], out: &Path, force: bool, quiet: bool) -> Result<(), Failure> {

@@ -553,24 +553,32 @@ async fn follow(
     Ok(Json(live.panes[w].journey.clone()).into_response())
 }
 
+/// Read one world of a session.
+fn with_pane<R>(
+    app: &AppState,
+    id: &str,
+    world: &str,
+    read: impl FnOnce(&crate::session::Pane) -> R,
+) -> Result<R, ApiError> {
+    let s = app.session(id)?;
+    let w = world_index(world)?;
+    let live = s.live();
+    Ok(read(&live.panes[w]))
+}
+
 async fn journey(
     State(app): State<Shared>,
     Path((id, world)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let s = app.session(&id)?;
-    let w = world_index(&world)?;
-    let live = s.live();
-    Ok(Json(live.panes[w].journey.clone()).into_response())
+    Ok(Json(with_pane(&app, &id, &world, |p| p.journey.clone())?).into_response())
 }
 
 async fn history(
     State(app): State<Shared>,
     Path((id, world)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let s = app.session(&id)?;
-    let w = world_index(&world)?;
-    let live = s.live();
-    Ok(Json(crate::frame::series(&live.panes[w], usize::MAX)).into_response())
+    let series = with_pane(&app, &id, &world, |p| crate::frame::series(p, usize::MAX))?;
+    Ok(Json(series).into_response())
 }
 
 /// The run so far as `timeseries.csv`, the same columns as `placesim run` writes.
@@ -578,9 +586,8 @@ async fn timeseries_csv(
     State(app): State<Shared>,
     Path((id, world)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let s = app.session(&id)?;
     let w = world_index(&world)?;
-    let rows = s.live().panes[w].rows.clone();
+    let rows = with_pane(&app, &id, &world, |p| p.rows.clone())?;
     let mut out = csv::Writer::from_writer(Vec::new());
     for row in &rows {
         out.serialize(row).map_err(|e| bad(format!("csv: {e}")))?;
