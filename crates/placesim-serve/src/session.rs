@@ -155,13 +155,6 @@ impl Live {
         }
     }
 
-    /// Back to the start, keeping the speed.
-    pub fn reset(&mut self, params: Params) {
-        let speed = self.speed;
-        *self = Live::new(self.setup.clone(), params);
-        self.speed = speed;
-    }
-
     pub fn finished(&self) -> bool {
         self.panes[0].week() >= MAX_WEEKS || self.panes[0].world.is_finished()
     }
