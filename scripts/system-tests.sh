@@ -95,7 +95,7 @@ fi
 echo "== suite mesa"
 if command -v python3 >/dev/null && python3 -m venv --help >/dev/null 2>&1; then
   rc=0
-  bash benches/compare-mesa.sh --population 300 --weeks 10 --seeds 2 || rc=$?
+  bash benches/compare-mesa.sh --population 300 --weeks 10 --seeds 3 --smoke || rc=$?
   if [ "$rc" = 0 ]; then
     passed=$((passed + 1))
   elif [ "$rc" = 3 ]; then
