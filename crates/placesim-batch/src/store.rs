@@ -423,14 +423,15 @@ pub fn run_sweep(
         .map_err(io_err("writing manifest.json"))?;
     let r_count = manifest.replicates;
     let variants = manifest.variants.len();
-    let mine = |v: usize, r: u32| opts.shard.is_none_or(|s| s.holds(v, r, variants));
-    let total = (0..variants)
+    // This sweep's runs (or this shard's), and those not stored yet.
+    let runs: Vec<(usize, u32)> = (0..variants)
         .flat_map(|v| (0..r_count).map(move |r| (v, r)))
-        .filter(|&(v, r)| mine(v, r))
-        .count() as u64;
-    let pending: Vec<(usize, u32)> = (0..variants)
-        .flat_map(|v| (0..r_count).map(move |r| (v, r)))
-        .filter(|&(v, r)| mine(v, r) && !part_dir(out, v, r).is_dir())
+        .filter(|&(v, r)| opts.shard.is_none_or(|s| s.holds(v, r, variants)))
+        .collect();
+    let total = runs.len() as u64;
+    let pending: Vec<(usize, u32)> = runs
+        .into_iter()
+        .filter(|&(v, r)| !part_dir(out, v, r).is_dir())
         .collect();
     let done = AtomicU64::new(total - pending.len() as u64);
     let steps = AtomicU64::new(0);
@@ -699,15 +700,7 @@ fn assemble(out: &Path, m: &Manifest) -> Result<(), BatchError> {
 
 /// Rerun run `run_id` of the sweep in `dir` with full weekly outputs into `out`.
 pub fn rerun(dir: &Path, run_id: u64, out: &Path) -> Result<Summary, BatchError> {
-    let bytes = fs::read(dir.join("manifest.json")).map_err(|e| {
-        BatchError::BadInput(format!(
-            "{} is not a placesim results folder: cannot read manifest.json ({e})",
-            dir.display()
-        ))
-    })?;
-    let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
-        BatchError::BadInput(format!("{}/manifest.json is damaged: {e}", dir.display()))
-    })?;
+    let m = read_manifest(dir)?;
     let total = m.variants.len() as u64 * m.replicates as u64;
     if run_id >= total {
         return Err(BatchError::BadInput(format!(
