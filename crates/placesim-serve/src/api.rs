@@ -290,9 +290,13 @@ async fn run_clock(session: Arc<Session>, interval: Duration) {
         if session.closed.load(Ordering::Relaxed) {
             return;
         }
-        let s = session.clone();
         let dt = last.elapsed().as_secs_f64();
         last = Instant::now();
+        // Paused: nothing to step (controls publish their own frames).
+        if !session.live().playing {
+            continue;
+        }
+        let s = session.clone();
         let frame = tokio::task::spawn_blocking(move || {
             let mut live = s.live();
             live.advance(dt, MAX_WEEKS_PER_FRAME);
