@@ -76,7 +76,7 @@ chromium_ready() {
   command -v chromedriver >/dev/null
 }
 if chromium_ready; then
-  if cargo test -p placesim-serve --test browser -- --ignored; then
+  if cargo test --workspace --test browser -- --ignored; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
@@ -86,7 +86,7 @@ else
 fi
 
 echo "== suite load"
-if cargo test -p placesim-serve --test load -- --ignored --nocapture; then
+if cargo test --workspace --test load -- --ignored --nocapture; then
   passed=$((passed + 1))
 else
   failed=$((failed + 1))

@@ -1,6 +1,6 @@
 //! The page in a real browser (a system test: `scripts/system-tests.sh`
 //! installs Debian's `chromium` and `chromium-driver` and runs
-//! `cargo test --release -p placesim-serve --test browser -- --ignored`).
+//! `cargo test --workspace --test browser -- --ignored`).
 //!
 //! Opens the page, presses play, checks that the two places show identical
 //! numbers for the first weeks, switches a barrier off in place B, checks

@@ -1,5 +1,6 @@
 //! Load test (a system test: `scripts/system-tests.sh` runs it with
-//! `cargo test --release -p placesim-serve --test load -- --ignored --nocapture`).
+//! `cargo test --workspace --test load -- --ignored --nocapture`, which
+//! shares the build of `cargo test --workspace`).
 //!
 //! 32 sessions for 30 s on loopback, each playing at 30 weeks per second (so no session reaches its 1,040-week end)
 //! with its frame stream read by a client, and each sending a control request
