@@ -272,3 +272,33 @@ fn slurm_scripts_have_the_array_size_and_absolute_paths() {
     assert_eq!(o.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(root);
 }
+
+#[test]
+fn a_failed_run_in_a_shard_is_named_by_merge() {
+    let root = scratch("shards-failed");
+    let shards = root.join("shards");
+    let merged = root.join("merged");
+    for k in 0..2 {
+        let o = sweep("small.sweep.toml", &shards, &["--shard", &format!("{k}/2")]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // Run (variant 1, replicate 1) = run_id 5 is in shard 0: (1 × 3 + 1) mod 2 = 0.
+    let s0 = shards.join("shard-0000-of-0002");
+    std::fs::remove_dir_all(s0.join("runs/v0001-r000001")).unwrap();
+    let blocker = s0.join("runs/.tmp-v0001-r000001");
+    std::fs::write(&blocker, "in the way").unwrap();
+    let o = sweep("small.sweep.toml", &shards, &["--shard", "0/2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let s1 = shards.join("shard-0001-of-0002");
+    let o = merge(&[s0.as_path(), s1.as_path()], &merged);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("failed runs: 5 ("), "{}", stderr(&o));
+    assert!(!merged.exists());
+    std::fs::remove_file(blocker).unwrap();
+    assert!(sweep("small.sweep.toml", &shards, &["--shard", "0/2"])
+        .status
+        .success());
+    let o = merge(&[s0.as_path(), s1.as_path()], &merged);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(root);
+}
