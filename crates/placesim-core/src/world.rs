@@ -186,6 +186,29 @@ pub struct JournalEntry {
     pub happening: Happening,
 }
 
+/// Hint the CPU to fetch a citizen's record before it is needed (the serial
+/// phases visit citizens scattered over the table, one cache miss each).
+#[inline]
+fn prefetch(c: &Citizen) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = c as *const Citizen as *const i8;
+        // SAFETY: a prefetch is only a hint: it never faults, reads nothing
+        // into the program and needs SSE, which every x86-64 CPU has.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(p);
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(128));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = c;
+}
+
+/// How many contacts ahead the triage prefetches citizens.
+const PREFETCH_AHEAD: usize = 8;
+
 /// Where a world's wall time went (diagnostics only).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PhaseTime {
@@ -467,13 +490,20 @@ impl World {
     fn triage(&mut self, rng: &mut Stream) {
         let referred = std::mem::take(&mut self.referred);
         self.week_referral_arrivals = referred.len() as u64;
-        for arrival in &referred {
+        for (i, arrival) in referred.iter().enumerate() {
+            if let Some(a) = referred.get(i + PREFETCH_AHEAD) {
+                prefetch(&self.citizens[a.citizen.index()]);
+            }
             self.arrive(*arrival, rng);
         }
         self.referred = referred;
         self.referred.clear();
         let contacts = std::mem::take(&mut self.chunk_contacts);
+        let mut ahead = contacts.iter().flatten().skip(PREFETCH_AHEAD);
         for c in contacts.iter().flatten() {
+            if let Some(a) = ahead.next() {
+                prefetch(&self.citizens[a.citizen.index()]);
+            }
             let arrival = Arrival {
                 citizen: c.citizen,
                 agency: c.agency,
@@ -706,6 +736,9 @@ impl World {
                         &agency.queue
                     };
                     let Some(&case) = queue.front() else { break };
+                    if let Some(next) = queue.get(PREFETCH_AHEAD) {
+                        prefetch(&self.citizens[next.citizen.index()]);
+                    }
                     let (work, cost) = self.case_effort(id, case);
                     if work > left || (prevention && prevention_left <= 0.0) {
                         blocked_by_work = work > left;
