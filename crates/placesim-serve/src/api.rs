@@ -449,14 +449,20 @@ async fn control(
             live.speed = speed;
         }
         live.version += 1;
-        Arc::new(to_json(&live.frame(FRAME_TAIL)))
+        publish(&s, &live)
     };
+    Ok(frame)
+}
+
+/// Send the session's frame to its stream now, and answer the request with it.
+fn publish(s: &Session, live: &Live) -> Response {
+    let frame = Arc::new(to_json(&live.frame(FRAME_TAIL)));
     s.frames.send_replace(frame.clone());
-    Ok((
+    (
         [(header::CONTENT_TYPE, "application/json")],
         frame.to_string(),
     )
-        .into_response())
+        .into_response()
 }
 
 fn world_index(world: &str) -> Result<usize, ApiError> {
@@ -520,14 +526,9 @@ async fn settings(
         if let Some(x) = leadership {
             live.set_leadership(w, x);
         }
-        Arc::new(to_json(&live.frame(FRAME_TAIL)))
+        publish(&s, &live)
     };
-    s.frames.send_replace(frame.clone());
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        frame.to_string(),
-    )
-        .into_response())
+    Ok(frame)
 }
 
 #[derive(Deserialize)]
