@@ -206,7 +206,7 @@ fn prefetch(c: &Citizen) {
     let _ = c;
 }
 
-/// How many contacts ahead the triage prefetches citizens.
+/// How far ahead the serial phases prefetch citizens: contacts in triage, cases in a queue.
 const PREFETCH_AHEAD: usize = 8;
 
 /// Where a world's wall time went (diagnostics only).
