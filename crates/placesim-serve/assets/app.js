@@ -22,7 +22,6 @@ const state = {
   id: null,
   source: null,
   series: [emptySeries(), emptySeries()],
-  lastWeek: -1,
   frame: null,
   followed: null, // {world, citizen}
   script: [],
@@ -97,14 +96,14 @@ function session(path) {
 // ---------------------------------------------------------------- frames
 
 function receive(frame) {
-  const week = frame.worlds[0].week;
-  if (week < state.lastWeek || (state.frame && frame.seed !== state.frame.seed) ||
-      (state.frame && frame.preset !== state.frame.preset) || (state.frame && frame.population !== state.frame.population)) {
+  // Frames come both from the event stream and as answers to controls: an
+  // older one than already shown is stale.
+  if (state.frame && frame.version < state.frame.version) return;
+  if (state.frame && frame.generation !== state.frame.generation) {
     state.series = [emptySeries(), emptySeries()];
     state.followed = null;
     $("journey").hidden = true;
   }
-  state.lastWeek = week;
   state.frame = frame;
   let gap = false;
   frame.worlds.forEach((w, i) => {

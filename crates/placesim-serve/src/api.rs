@@ -433,11 +433,7 @@ async fn control(
                 live.playing = false;
                 live.step();
             }
-            "reset" => {
-                let speed = live.speed;
-                *live = fresh.expect("built above for reset");
-                live.speed = speed;
-            }
+            "reset" => live.restart(fresh.expect("built above for reset")),
             "none" => {}
             other => {
                 return Err(bad(format!(

@@ -23,7 +23,10 @@ pub enum CitizenState {
 
 #[derive(Serialize)]
 pub struct Frame {
+    /// Grows with every change: a frame older than one already shown is stale.
     pub version: u64,
+    /// Grows with every reset.
+    pub generation: u64,
     pub playing: bool,
     pub speed: f64,
     pub finished: bool,
@@ -83,6 +86,7 @@ pub struct JourneyTail {
 pub fn build(live: &Live, tail: usize) -> Frame {
     Frame {
         version: live.version,
+        generation: live.generation,
         playing: live.playing,
         speed: live.speed,
         finished: live.finished(),

@@ -139,8 +139,11 @@ pub struct Live {
     pub speed: f64,
     /// Fraction of a week owed to the clock.
     owed: f64,
-    /// Bumped whenever something the page shows changes, so idle sessions send nothing.
+    /// Bumped whenever something the page shows changes, so idle sessions
+    /// send nothing; it only grows, so the page can drop a stale frame.
     pub version: u64,
+    /// Bumped at every reset, so the page knows to forget the old series.
+    pub generation: u64,
 }
 
 impl Live {
@@ -152,7 +155,16 @@ impl Live {
             speed: 10.0,
             owed: 0.0,
             version: 1,
+            generation: 0,
         }
+    }
+
+    /// Start again from `fresh`, keeping the speed; version and generation move on.
+    pub fn restart(&mut self, mut fresh: Live) {
+        fresh.speed = self.speed;
+        fresh.version = self.version + 1;
+        fresh.generation = self.generation + 1;
+        *self = fresh;
     }
 
     pub fn finished(&self) -> bool {

@@ -97,7 +97,10 @@ async fn a_session_starts_with_two_identical_worlds_and_steps_them_together() {
     assert_eq!(f["worlds"][0]["week"].as_u64().unwrap(), week);
     assert_eq!(f["worlds"][0]["series"], f["worlds"][1]["series"]);
 
-    // Reset with another seed and population.
+    // Reset with another seed and population: the version keeps growing (the
+    // page drops stale frames by it) and the generation says "forget the past".
+    let before = f["version"].as_u64().unwrap();
+    assert_eq!(f["generation"], 0);
     let r = post(
         addr,
         &format!("/api/sessions/{id}/control"),
@@ -110,6 +113,8 @@ async fn a_session_starts_with_two_identical_worlds_and_steps_them_together() {
         (7.into(), 500.into())
     );
     assert_eq!(f["preset"], "total-place");
+    assert!(f["version"].as_u64().unwrap() > before);
+    assert_eq!(f["generation"], 1);
     assert_eq!(f["worlds"][0]["week"], 0);
     assert_eq!(f["worlds"][1]["cells"].as_str().unwrap().len(), 500);
 }
