@@ -42,6 +42,11 @@ impl BarrierKind {
         BarrierKind::FrontlineBurden,
     ];
 
+    /// The barrier with this snake_case name (`ring_fenced_budgets`, ...).
+    pub fn from_name(name: &str) -> Option<BarrierKind> {
+        BarrierKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             BarrierKind::RingFencedBudgets => "ring_fenced_budgets",

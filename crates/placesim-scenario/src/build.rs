@@ -713,7 +713,7 @@ pub fn schedulable(key: &str) -> Option<fn(f32) -> Change> {
         return Some(Change::WholeSystemsWeight);
     }
     let name = key.strip_prefix("barriers.")?.strip_suffix(".strength")?;
-    Some(match BarrierKind::ALL.iter().find(|k| k.name() == name)? {
+    Some(match BarrierKind::from_name(name)? {
         BarrierKind::RingFencedBudgets => |s| Change::Barrier(BarrierKind::RingFencedBudgets, s),
         BarrierKind::FunctionBoundTargets => {
             |s| Change::Barrier(BarrierKind::FunctionBoundTargets, s)

@@ -498,33 +498,27 @@ async fn settings(
     let asked: Settings = parse(&body)?;
     let mut changes = Vec::new();
     for (name, &strength) in &asked.barriers {
-        let kind = BarrierKind::ALL
-            .into_iter()
-            .find(|k| k.name() == name)
-            .ok_or_else(|| {
-                let names: Vec<_> = BarrierKind::ALL.iter().map(|k| k.name()).collect();
-                bad(format!(
-                    "barriers: no barrier `{name}`; barriers: {}",
-                    names.join(", ")
-                ))
-            })?;
+        let kind = BarrierKind::from_name(name).ok_or_else(|| {
+            let names: Vec<_> = BarrierKind::ALL.iter().map(|k| k.name()).collect();
+            bad(format!(
+                "barriers: no barrier `{name}`; barriers: {}",
+                names.join(", ")
+            ))
+        })?;
         changes.push((kind, unit_interval(&format!("barriers.{name}"), strength)?));
     }
     let leadership = asked
         .leadership
         .map(|x| unit_interval("leadership", x))
         .transpose()?;
-    let frame = {
-        let mut live = s.live();
-        for (kind, strength) in changes {
-            live.set_barrier(w, kind, strength);
-        }
-        if let Some(x) = leadership {
-            live.set_leadership(w, x);
-        }
-        publish(&s, &live)
-    };
-    Ok(frame)
+    let mut live = s.live();
+    for (kind, strength) in changes {
+        live.set_barrier(w, kind, strength);
+    }
+    if let Some(x) = leadership {
+        live.set_leadership(w, x);
+    }
+    Ok(publish(&s, &live))
 }
 
 #[derive(Deserialize)]
