@@ -14,10 +14,12 @@ pub mod ids;
 pub mod metrics;
 pub mod params;
 pub mod rng;
+pub mod run;
 pub mod stats;
 pub mod world;
 
 pub use ids::{AgencyId, CitizenId, Domain, Tick};
 pub use metrics::{AgencyRow, ComparisonRow, CostShiftRow, Summary, TickRow};
 pub use params::{Barriers, Params};
+pub use run::{Finished, Run, Week};
 pub use world::World;
