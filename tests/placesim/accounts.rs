@@ -25,7 +25,7 @@ fn money_adds_up() {
         while !w.is_finished() {
             w.step();
             if ring_fenced {
-                for a in w.agencies() {
+                for a in w.ledger().accounts() {
                     assert!(
                         a.year.discretionary <= a.year.allowance * (1.0 + 1e-12),
                         "tick {}",

@@ -15,7 +15,34 @@
 //! from what the agency observed. See docs/ODD.md, submodel "adapt".
 
 use crate::agency::{Agency, AgencyQuarter};
+use crate::barriers::{leadership, ring_fence, targets};
+use crate::finance::Ledger;
+use crate::ids::AgencyId;
 use crate::params::{Barriers, Params, Role};
+
+/// Add the week just finished to each agency's quarter (its KPI data).
+pub fn observe_week(agencies: &mut [Agency], ledger: &Ledger) {
+    for (agency, account) in agencies.iter_mut().zip(ledger.accounts()) {
+        let w = agency.week;
+        agency.quarter.add_week(&w, account.week.spend);
+    }
+}
+
+/// At a quarter's end, close each agency's quarter into its trailing KPI
+/// window (with a quarter of its allowance and the spend elsewhere
+/// attributed to its failures), keeping `window` quarters.
+pub fn close_quarter(agencies: &mut [Agency], ledger: &mut Ledger, window: usize) {
+    for (i, agency) in agencies.iter_mut().enumerate() {
+        let mut q = std::mem::take(&mut agency.quarter);
+        let a = AgencyId(i as u8);
+        q.shifted_out = ledger.take_shifted_out(a);
+        q.allowance = ledger.account(a).year.allowance / 4.0;
+        agency.history.push_back(q);
+        while agency.history.len() > window {
+            agency.history.pop_front();
+        }
+    }
+}
 
 /// Signals an agency reads off its trailing window, each clipped to [−1, 1].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -56,12 +83,7 @@ fn ratio_less_one(x: f64, y: f64) -> f32 {
 }
 
 /// What one agency perceives; `place` is the whole place's window totals.
-pub fn signals(
-    agency: &Agency,
-    wait_target: f32,
-    place: &AgencyQuarter,
-    ring_fence: f32,
-) -> Signals {
+pub fn signals(agency: &Agency, wait_target: f32, place: &AgencyQuarter, ring: f32) -> Signals {
     let own = total(&agency.history);
     let place_budget = ratio_less_one(place.spend, place.allowance);
     let own_budget = ratio_less_one(own.spend, own.allowance);
@@ -71,7 +93,7 @@ pub fn signals(
         0.0
     };
     Signals {
-        budget: ring_fence * own_budget + (1.0 - ring_fence) * place_budget,
+        budget: ring_fence::budget_signal(ring, own_budget, place_budget),
         place_budget,
         wait: ratio_less_one(mean_wait, wait_target as f64),
         repeat: if own.arrivals > 0 {
@@ -88,12 +110,11 @@ pub fn signals(
 }
 
 /// The tightening pressure for these signals under these barriers and culture.
-pub fn pressure(s: Signals, targets: f32, culture: f32, p: &Params) -> f32 {
+pub fn pressure(s: Signals, target_strength: f32, culture: f32, p: &Params) -> f32 {
     let rule = &p.adaptation;
-    let own = targets * (s.budget + s.wait + rule.throughput_pull)
-        + (1.0 - targets) * (s.budget - s.repeat);
-    let place = s.place_budget - rule.harm_gain * s.harm;
-    ((1.0 - culture) * own + culture * place).clamp(-1.0, 1.0)
+    let own = targets::own_kpi(target_strength, s.budget, s.wait, s.repeat, rule);
+    let place = leadership::place_kpi(s.place_budget, s.harm, rule.harm_gain);
+    leadership::mix(own, place, culture)
 }
 
 /// Adapt every non-crisis agency's policy at a quarter's end.
@@ -107,8 +128,8 @@ pub fn adapt(agencies: &mut [Agency], p: &Params, barriers: Barriers, whole_syst
     let lead = p.leadership;
     let rule = &p.adaptation;
     for (agency, spec) in agencies.iter_mut().zip(&p.agencies) {
-        agency.culture +=
-            lead.culture_rate.clamp(0.0, 1.0) * (whole_systems_weight - agency.culture);
+        agency.culture =
+            leadership::culture_step(agency.culture, whole_systems_weight, lead.culture_rate);
         if spec.role == Role::Crisis {
             continue;
         }

@@ -1,4 +1,5 @@
-//! Agencies: their adaptive policy, their queues and the counters they keep.
+//! Agencies: their adaptive policy, their queues and the counters they keep
+//! (their money is in the ledger, `finance`).
 
 use crate::ids::{CitizenId, Domain, Tick};
 use crate::params::{AgencySpec, Policy};
@@ -32,11 +33,6 @@ pub struct AgencyWeek {
     /// Capacity available and used this week, in simulated case units.
     pub capacity: f64,
     pub work_done: f64,
-    /// Spend this week, £ of the real place (undiscounted).
-    pub spend: f64,
-    pub crisis_spend: f64,
-    pub prevention_spend: f64,
-    pub assessment_spend: f64,
 }
 
 /// What an agency judges its KPIs on: one quarter's totals.
@@ -54,25 +50,15 @@ pub struct AgencyQuarter {
 }
 
 impl AgencyQuarter {
-    pub fn add_week(&mut self, w: &AgencyWeek) {
+    /// Add a week's counters and the week's spend (£).
+    pub fn add_week(&mut self, w: &AgencyWeek, spend: f64) {
         self.arrivals += w.arrivals;
         self.failure_demand += w.failure_demand;
         self.departures += w.departures;
         self.wait_sum += w.wait_sum;
         self.refused += w.refused + w.parked + w.reneged;
-        self.spend += w.spend;
+        self.spend += spend;
     }
-}
-
-/// An agency's money this financial year, £ of the real place.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AgencyYear {
-    /// Annual allowance: own budget (ring-fenced part) plus its share of the pool.
-    pub allowance: f64,
-    pub spend: f64,
-    pub discretionary: f64,
-    /// Value of demand turned away (refused, parked, gave up) at unit intervention cost.
-    pub unmet_value: f64,
 }
 
 /// One agency of the place at run time.
@@ -92,13 +78,10 @@ pub struct Agency {
     pub quarter: AgencyQuarter,
     /// Trailing KPI window, oldest first.
     pub history: VecDeque<AgencyQuarter>,
-    pub year: AgencyYear,
-    /// Share of the pooled budget the board gives this agency.
-    pub pool_share: f64,
 }
 
 impl Agency {
-    pub fn new(spec: &AgencySpec, culture: f32, pool_share: f64) -> Self {
+    pub fn new(spec: &AgencySpec, culture: f32) -> Self {
         Agency {
             policy: spec.initial_policy,
             culture,
@@ -109,8 +92,6 @@ impl Agency {
             week: AgencyWeek::default(),
             quarter: AgencyQuarter::default(),
             history: VecDeque::new(),
-            year: AgencyYear::default(),
-            pool_share,
         }
     }
 

@@ -2,8 +2,9 @@
 //! phases that run over them in parallel (`life_events` and `seek_help`).
 
 use crate::ids::{AgencyId, CitizenId, Domain, Tick, MAX_AGENCIES, MAX_DOMAINS};
-use crate::params::{Params, Role};
-use crate::rng::Stream;
+use crate::params::Params;
+use crate::rng::{Purpose, Stream};
+use rayon::prelude::*;
 
 /// Marks "no agency" in the compact per-citizen fields.
 pub const NONE: u8 = u8::MAX;
@@ -198,6 +199,56 @@ impl DomainLanes {
     }
 }
 
+/// Citizens per chunk: fixed, so chunk boundaries (and so random streams)
+/// never depend on the thread count.
+pub const CHUNK: usize = 2048;
+
+/// The parallel citizen phase's buffers: each chunk's contacts and tally,
+/// reused every week.
+#[derive(Clone, Debug, Default)]
+pub struct CitizenPass {
+    contacts: Vec<Vec<Contact>>,
+    tallies: Vec<ChunkTally>,
+}
+
+impl CitizenPass {
+    pub fn new(population: usize) -> Self {
+        let n_chunks = population.div_ceil(CHUNK);
+        CitizenPass {
+            contacts: vec![Vec::new(); n_chunks],
+            tallies: vec![ChunkTally::default(); n_chunks],
+        }
+    }
+
+    /// `life_events` and `seek_help` for every citizen, in parallel over
+    /// fixed chunks each with its own keyed stream; returns the week's tally.
+    pub fn run(&mut self, ctx: &WeekContext, seed: u64, citizens: &mut [Citizen]) -> ChunkTally {
+        let tick = ctx.tick;
+        citizens
+            .par_chunks_mut(CHUNK)
+            .zip(self.contacts.par_iter_mut())
+            .zip(self.tallies.par_iter_mut())
+            .enumerate()
+            .for_each(|(k, ((chunk, contacts), tally))| {
+                contacts.clear();
+                let mut rng = Stream::new(seed, Purpose::LifeEvents, tick, k as u32);
+                *tally = citizens_week(ctx, (k * CHUNK) as u32, chunk, &mut rng, contacts);
+            });
+        let mut week = ChunkTally::default();
+        for t in &self.tallies {
+            week.wellbeing += t.wellbeing;
+            week.unmet_need_weeks += t.unmet_need_weeks;
+            week.multiple_needs += t.multiple_needs;
+        }
+        week
+    }
+
+    /// This week's contacts, chunk by chunk in chunk order.
+    pub fn contacts(&self) -> &[Vec<Contact>] {
+        &self.contacts
+    }
+}
+
 /// The parallel citizen phase for one chunk: needs drift (`life_events`),
 /// then each citizen seeks help or is forced into crisis (`seek_help`).
 /// Reads only its own citizens and the place's parameters; returns contacts.
@@ -380,11 +431,6 @@ fn choose_agency(c: &Citizen, d: Domain, p: &Params, rng: &mut Stream) -> Option
         }
     }
     last
-}
-
-/// Is this agency a statutory crisis service?
-pub fn is_crisis(p: &Params, a: AgencyId) -> bool {
-    p.agencies[a.index()].role == Role::Crisis
 }
 
 #[cfg(test)]

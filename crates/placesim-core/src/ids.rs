@@ -53,3 +53,13 @@ impl DomainSet {
         self.0 & (1 << d.0) != 0
     }
 }
+
+/// Weeks in a financial year (a year closes at its last week).
+pub const WEEKS_PER_YEAR: u32 = 52;
+/// Weeks in a quarter: agencies judge their KPIs and adapt at each quarter's end.
+pub const WEEKS_PER_QUARTER: u32 = 13;
+
+/// Is `tick` the last week of a quarter?
+pub fn is_quarter_end(tick: Tick) -> bool {
+    tick % WEEKS_PER_QUARTER == WEEKS_PER_QUARTER - 1
+}

@@ -9,13 +9,21 @@
 
 pub mod adapt;
 pub mod agency;
+pub mod barriers;
 pub mod citizen;
+pub mod finance;
+mod frontline;
 pub mod ids;
+pub mod journal;
 pub mod metrics;
 pub mod params;
+pub mod record;
+pub mod referral;
 pub mod rng;
 pub mod run;
+mod service;
 pub mod stats;
+mod triage;
 pub mod world;
 
 pub use ids::{AgencyId, CitizenId, Domain, Tick};

@@ -1,0 +1,194 @@
+//! Everything each barrier does, one module per barrier, and the leadership
+//! weight. A barrier acts on the model only through the functions here: to
+//! see what lifting ring-fenced budgets does, read [`ring_fence`]; the phases
+//! call these functions and hold no barrier logic of their own. Strengths are
+//! in [0, 1]: 1 is the barrier fully in place, 0 fully lifted. docs/ODD.md
+//! lists the same parameters barrier by barrier.
+
+use crate::params::{AdaptationRule, LiftPrices};
+use crate::rng::Stream;
+
+/// Ring-fenced budgets: each agency's own money, or one pool the place board
+/// reallocates.
+pub mod ring_fence {
+    /// An agency's annual allowance: the ring-fenced part of its own budget
+    /// plus its board-allocated share of the pool.
+    pub fn allowance(ring: f64, own_budget: f64, pool_share: f64, pool: f64) -> f64 {
+        ring * own_budget + pool_share * pool
+    }
+
+    /// The pool the board allocates: the lifted part of every budget, plus
+    /// last year's pooled underspend, net of the board's own annual cost.
+    pub fn pool(ring: f64, total_budget: f64, carry: f64, board_cost: f64) -> f64 {
+        ((1.0 - ring) * total_budget + carry - board_cost).max(0.0)
+    }
+
+    /// Room to spend now: under a ring-fence an agency's own allowance to
+    /// date; lifted, the place's (so crisis overspend anywhere draws on all).
+    pub fn spending_room(ring: f64, own_room: f64, place_room: f64) -> f64 {
+        ring * own_room + (1.0 - ring) * place_room
+    }
+
+    /// Underspend carried into next year's pool (ring-fenced underspend is lost).
+    pub fn carried_underspend(ring: f64, underspend: f64) -> f64 {
+        (1.0 - ring) * underspend.max(0.0)
+    }
+
+    /// The place board's annual running cost, as far as budgets are pooled.
+    pub fn board_cost(ring: f32, prices: &super::LiftPrices) -> f64 {
+        prices.board_running_cost * (1.0 - ring) as f64
+    }
+
+    /// The budget signal an agency adapts to: its own, or the place's as far as pooled.
+    pub fn budget_signal(ring: f32, own: f32, place: f32) -> f32 {
+        ring * own + (1.0 - ring) * place
+    }
+}
+
+/// Function-bound targets: an agency's own KPI is its function's throughput,
+/// or (lifted) its clients' outcomes.
+pub mod targets {
+    use super::AdaptationRule;
+
+    /// The tightening pressure of an agency's own KPI: under targets, budget,
+    /// waits and the pull of throughput; lifted, budget against failure demand.
+    pub fn own_kpi(
+        targets: f32,
+        budget: f32,
+        wait: f32,
+        repeat: f32,
+        rule: &AdaptationRule,
+    ) -> f32 {
+        targets * (budget + wait + rule.throughput_pull) + (1.0 - targets) * (budget - repeat)
+    }
+
+    /// The share of frontline time that target reporting takes.
+    pub fn reporting_share(targets: f32, prices: &super::LiftPrices) -> f32 {
+        prices.target_reporting_share * targets
+    }
+
+    /// The annual cost of shared outcome measures, as far as targets are lifted.
+    pub fn shared_outcomes_cost(targets: f32, prices: &super::LiftPrices) -> f64 {
+        prices.shared_outcomes_cost * (1.0 - targets) as f64
+    }
+}
+
+/// Professional boundaries: a worker addresses only the agency's remit, or
+/// (lifted) acts as lead professional for the citizen's other needs.
+pub mod boundaries {
+    use super::LiftPrices;
+
+    /// How far a worker addresses needs outside the agency's remit.
+    pub fn lead_share(boundaries: f32) -> f32 {
+        1.0 - boundaries
+    }
+
+    /// Work (and so cost) of a case in units of the agency's own intervention:
+    /// intensity, plus coordination of `other_needs` as far as boundaries are lifted.
+    pub fn case_work(
+        boundaries: f32,
+        intensity: f64,
+        other_needs: u32,
+        prices: &LiftPrices,
+    ) -> f64 {
+        let extra = lead_share(boundaries) as f64 * other_needs as f64;
+        intensity * (1.0 + prices.coordination_cost as f64 * extra)
+    }
+
+    /// The lead professional's effect on another need above the threshold.
+    pub fn lead_professional(boundaries: f32, need: f32, effect: f32, prices: &LiftPrices) -> f32 {
+        (need - effect * prices.lead_professional_efficacy * lead_share(boundaries)).max(0.0)
+    }
+
+    /// Chance of referring another high need on after service: under
+    /// boundaries the worker refers it; lifted, the worker has addressed it.
+    pub fn onward_referral(boundaries: f32, referral_propensity: f32) -> f32 {
+        referral_propensity * boundaries
+    }
+}
+
+/// Organisational frameworks: referrals that take weeks, get lost and are
+/// re-assessed, or (lifted) warm hand-offs and a shared assessment.
+pub mod frameworks {
+    use super::{LiftPrices, Stream};
+
+    /// How a referral travels.
+    pub struct HandOff {
+        /// Weeks until it arrives.
+        pub delay: u32,
+        /// Decided when sent: a lost referral never arrives.
+        pub lost: bool,
+        /// The sender's work (case units) for a warm hand-off.
+        pub work: f64,
+    }
+
+    /// Send a referral: delay and loss under frameworks, hand-off work lifted.
+    pub fn hand_off(frameworks: f32, prices: &LiftPrices, rng: &mut Stream) -> HandOff {
+        HandOff {
+            delay: libm::roundf(prices.referral_delay_weeks * frameworks) as u32,
+            lost: rng.chance(prices.referral_loss * frameworks),
+            work: prices.handoff_work as f64 * (1.0 - frameworks) as f64,
+        }
+    }
+
+    /// Share of its own assessment cost a receiving agency pays: a shared
+    /// assessment spares it for referred citizens as far as frameworks are lifted.
+    pub fn own_assessment_share(frameworks: f32, via_referral: bool) -> f64 {
+        if via_referral {
+            frameworks as f64
+        } else {
+            1.0
+        }
+    }
+
+    /// The annual running cost of the shared assessment.
+    pub fn shared_assessment_cost(frameworks: f32, prices: &LiftPrices) -> f64 {
+        prices.shared_assessment_running * (1.0 - frameworks) as f64
+    }
+
+    /// One-off set-up cost of lifting frameworks from `paid_floor` (the lowest
+    /// strength already paid for) to `frameworks`; 0 if already paid.
+    pub fn setup_cost(frameworks: f32, paid_floor: f32, prices: &LiftPrices) -> f64 {
+        if frameworks < paid_floor {
+            prices.shared_assessment_setup * (paid_floor - frameworks) as f64
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Frontline burden: the share of frontline time spent on reporting and compliance.
+pub mod burden {
+    use super::LiftPrices;
+
+    /// Weekly case capacity left after reporting (target reporting included).
+    pub fn reporting_capacity(nominal: f64, burden: f32, targets: f32, prices: &LiftPrices) -> f64 {
+        let share =
+            prices.reporting_share * burden + super::targets::reporting_share(targets, prices);
+        nominal * (1.0 - share.min(0.95)) as f64
+    }
+
+    /// The annual cost of lighter assurance, as far as the burden is lifted.
+    pub fn light_assurance_cost(burden: f32, prices: &LiftPrices) -> f64 {
+        prices.light_assurance_cost * (1.0 - burden) as f64
+    }
+}
+
+/// Whole-systems leadership: the weight `w` an agency puts on the place outcome.
+pub mod leadership {
+    /// An agency's culture moves toward the place's `w` at the culture rate.
+    pub fn culture_step(culture: f32, w: f32, rate: f32) -> f32 {
+        culture + rate.clamp(0.0, 1.0) * (w - culture)
+    }
+
+    /// The place outcome an agency sees: the place's budget, and the harm it
+    /// causes elsewhere (spend attributed to its failures).
+    pub fn place_kpi(place_budget: f32, harm: f32, harm_gain: f32) -> f32 {
+        place_budget - harm_gain * harm
+    }
+
+    /// What the agency optimises: `(1 − w)·own + w·place`, as a pressure in [−1, 1].
+    pub fn mix(own: f32, place: f32, culture: f32) -> f32 {
+        ((1.0 - culture) * own + culture * place).clamp(-1.0, 1.0)
+    }
+}

@@ -1,0 +1,103 @@
+//! The agencies' serial week: what triage, service and referral act on. A
+//! [`Frontline`] borrows just the pieces of the world those phases need — the
+//! citizens, the agencies, the ledger, the referral book and the journal —
+//! for one week; the phases themselves live in `triage`, `service` and
+//! `referral`.
+
+use crate::agency::Agency;
+use crate::barriers::burden;
+use crate::citizen::{Citizen, ContactKind};
+use crate::finance::{Ledger, SpendKind};
+use crate::ids::{AgencyId, CitizenId, Domain, Tick};
+use crate::journal::{Happening, Journal};
+use crate::params::{Barriers, Params};
+use crate::referral::ReferralBook;
+
+/// Someone arriving at an agency this week: a citizen's own contact or a referral.
+#[derive(Clone, Copy, Debug)]
+pub struct Arrival {
+    pub citizen: CitizenId,
+    pub agency: AgencyId,
+    pub domain: Domain,
+    pub kind: ContactKind,
+    pub via_referral: bool,
+    pub failure_demand: bool,
+}
+
+/// The pieces of the world the agency phases act on, for one week.
+pub struct Frontline<'a> {
+    pub params: &'a Params,
+    pub barriers: Barriers,
+    pub tick: Tick,
+    pub citizens: &'a mut [Citizen],
+    pub agencies: &'a mut [Agency],
+    pub ledger: &'a mut Ledger,
+    pub referrals: &'a mut ReferralBook,
+    pub journal: &'a mut Journal,
+}
+
+impl Frontline<'_> {
+    pub fn note(&mut self, citizen: CitizenId, happening: Happening) {
+        self.journal.note(citizen, self.tick, happening);
+    }
+
+    pub fn can_spend(&self, a: AgencyId, unit_cost: f64) -> bool {
+        self.ledger
+            .can_spend(self.params, self.barriers, a, unit_cost)
+    }
+
+    pub fn charge(
+        &mut self,
+        a: AgencyId,
+        citizen: CitizenId,
+        d: Domain,
+        cost: f64,
+        kind: SpendKind,
+    ) {
+        let c = &mut self.citizens[citizen.index()];
+        self.ledger.charge(self.params, a, c, d, cost, kind);
+    }
+
+    /// Weekly case capacity of the agency for the simulated population, after reporting burden.
+    pub fn frontline_capacity(&self, a: AgencyId) -> f64 {
+        let nominal = self.params.agencies[a.index()].capacity_per_week * self.params.place.scale();
+        burden::reporting_capacity(
+            nominal,
+            self.barriers.frontline_burden,
+            self.barriers.function_bound_targets,
+            &self.params.prices,
+        )
+    }
+
+    /// The citizen was failed by `agency` on need `d` (refused, parked, gave
+    /// up waiting, or lost in a referral): blamed for cost shifting, and the
+    /// citizen learns the agency did not help.
+    pub fn failed(&mut self, citizen: CitizenId, agency: AgencyId, d: Domain) {
+        let c = &mut self.citizens[citizen.index()];
+        c.blame_on(d, agency, self.tick);
+        c.learn(agency, 0.0, self.params);
+    }
+}
+
+/// Hint the CPU to fetch a citizen's record before it is needed (the serial
+/// phases visit citizens scattered over the table, one cache miss each).
+#[inline]
+pub fn prefetch(c: &Citizen) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = c as *const Citizen as *const i8;
+        // SAFETY: a prefetch is only a hint: it never faults, reads nothing
+        // into the program and needs SSE, which every x86-64 CPU has.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(p);
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(128));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = c;
+}
+
+/// How far ahead the serial phases prefetch citizens: contacts in triage, cases in a queue.
+pub const PREFETCH_AHEAD: usize = 8;

@@ -1,0 +1,257 @@
+//! The `record` phase: each week's output rows (place and agencies), the
+//! run's counted totals after warm-up, and the run-level summary.
+
+use crate::agency::Agency;
+use crate::citizen::{ChunkTally, Citizen};
+use crate::finance::Ledger;
+use crate::ids::Tick;
+use crate::metrics::{self, AgencyRow, Summary, TickRow};
+use crate::params::{Barriers, Params};
+use std::sync::Arc;
+
+/// Run-level counts after warm-up (the run's money is in the ledger).
+#[derive(Clone, Debug, Default)]
+pub struct RunTotals {
+    wellbeing: f64,
+    crisis_events: Vec<u64>,
+    contacts: u64,
+    failure_demand: u64,
+    unmet_need_weeks: u64,
+    multiple_needs: u64,
+    departures: u64,
+    wait_sum: u64,
+    referrals_made: u64,
+    referrals_lost: u64,
+}
+
+/// This week's rows and the run's totals.
+#[derive(Clone, Debug)]
+pub struct Record {
+    totals: RunTotals,
+    place: TickRow,
+    agencies: Vec<AgencyRow>,
+    /// Agency ids for output rows, shared rather than copied each week.
+    ids: Vec<Arc<str>>,
+}
+
+/// What the record phase reads of the week just run.
+pub struct WeekSeen<'a> {
+    pub params: &'a Params,
+    pub tick: Tick,
+    pub counting: bool,
+    pub barriers: Barriers,
+    pub whole_systems_weight: f32,
+    pub population: usize,
+    pub citizens_tally: ChunkTally,
+    /// Referrals delivered into triage this week (not contacts).
+    pub referral_arrivals: u64,
+}
+
+impl Record {
+    pub fn new(p: &Params) -> Record {
+        Record {
+            totals: RunTotals {
+                crisis_events: vec![0; p.n_agencies()],
+                ..RunTotals::default()
+            },
+            place: TickRow::default(),
+            agencies: Vec::with_capacity(p.n_agencies()),
+            ids: p
+                .agencies
+                .iter()
+                .map(|s| Arc::from(s.id.as_str()))
+                .collect(),
+        }
+    }
+
+    pub fn place(&self) -> &TickRow {
+        &self.place
+    }
+    pub fn agencies(&self) -> &[AgencyRow] {
+        &self.agencies
+    }
+
+    /// Build this week's output rows and add the week to the run's totals.
+    pub fn week(&mut self, seen: WeekSeen, agencies: &[Agency], ledger: &Ledger) {
+        let weight = seen.params.place.weight();
+        let counting = seen.counting;
+        let t = seen.citizens_tally;
+        let b = seen.barriers;
+        let mut row = TickRow {
+            tick: seen.tick,
+            warmup: (!counting) as u8,
+            board_spend: ledger.board_week_spend(),
+            mean_wellbeing: t.wellbeing / seen.population as f64,
+            unmet_need_weeks: t.unmet_need_weeks as f64 * weight,
+            multiple_needs: t.multiple_needs as f64 * weight,
+            ring_fenced_budgets: b.ring_fenced_budgets,
+            function_bound_targets: b.function_bound_targets,
+            professional_boundaries: b.professional_boundaries,
+            organisational_frameworks: b.organisational_frameworks,
+            frontline_burden: b.frontline_burden,
+            whole_systems_weight: seen.whole_systems_weight,
+            ..TickRow::default()
+        };
+        let mut contacts = 0u64;
+        let mut failure = 0u64;
+        let mut crises = 0u64;
+        let mut made = 0u64;
+        let mut lost = 0u64;
+        let mut queued = 0u64;
+        row.spend = ledger.board_week_spend();
+        self.agencies.clear();
+        for (i, (agency, account)) in agencies.iter().zip(ledger.accounts()).enumerate() {
+            let w = &agency.week;
+            let money = &account.week;
+            contacts += w.arrivals as u64;
+            failure += w.failure_demand as u64;
+            crises += w.crisis_events as u64;
+            made += w.referrals_made as u64;
+            lost += w.referrals_lost as u64;
+            queued += agency.queue_len() as u64;
+            row.spend += money.spend;
+            row.crisis_spend += money.crisis_spend;
+            row.prevention_spend += money.prevention_spend;
+            if counting {
+                self.totals.departures += w.departures as u64;
+                self.totals.wait_sum += w.wait_sum;
+                self.totals.crisis_events[i] += w.crisis_events as u64;
+            }
+            self.agencies.push(AgencyRow {
+                tick: seen.tick,
+                agency: self.ids[i].clone(),
+                arrivals: w.arrivals as f64 * weight,
+                accepted: w.accepted as f64 * weight,
+                refused: w.refused as f64 * weight,
+                parked: w.parked as f64 * weight,
+                served: w.served as f64 * weight,
+                gave_up: w.reneged as f64 * weight,
+                crisis_events: w.crisis_events as f64 * weight,
+                queue_len: agency.queue_len() as f64 * weight,
+                mean_wait: if w.departures > 0 {
+                    w.wait_sum as f64 / w.departures as f64
+                } else {
+                    0.0
+                },
+                referrals_made: w.referrals_made as f64 * weight,
+                referrals_lost: w.referrals_lost as f64 * weight,
+                spend: money.spend,
+                crisis_spend: money.crisis_spend,
+                prevention_spend: money.prevention_spend,
+                budget: account.year.allowance,
+                spend_year_to_date: account.year.spend,
+                eligibility_threshold: agency.policy.eligibility_threshold,
+                complexity_cap: agency.policy.complexity_cap,
+                prevention_capacity_share: agency.policy.prevention_capacity_share,
+                intensity: agency.policy.intensity,
+                referral_propensity: agency.policy.referral_propensity,
+                utilisation: if w.capacity > 0.0 {
+                    w.work_done / w.capacity
+                } else {
+                    0.0
+                },
+                culture: agency.culture,
+            });
+        }
+        // Contacts are what citizens did themselves: referral arrivals are not contacts.
+        contacts -= seen.referral_arrivals;
+        row.crisis_events = crises as f64 * weight;
+        row.contacts = contacts as f64 * weight;
+        row.failure_demand = failure as f64 * weight;
+        row.failure_demand_share = if contacts > 0 {
+            failure as f64 / contacts as f64
+        } else {
+            0.0
+        };
+        row.referrals_made = made as f64 * weight;
+        row.referrals_lost = lost as f64 * weight;
+        row.queue_len = queued as f64 * weight;
+        if counting {
+            let totals = &mut self.totals;
+            totals.wellbeing += t.wellbeing * weight;
+            totals.unmet_need_weeks += t.unmet_need_weeks;
+            totals.multiple_needs += t.multiple_needs;
+            totals.contacts += contacts;
+            totals.failure_demand += failure;
+            totals.referrals_made += made;
+            totals.referrals_lost += lost;
+        }
+        self.place = row;
+    }
+
+    /// Run-level outcomes after warm-up, at week `tick`.
+    pub fn summary(
+        &self,
+        p: &Params,
+        tick: Tick,
+        citizens: &[Citizen],
+        ledger: &Ledger,
+    ) -> Summary {
+        let run = &self.totals;
+        let money = ledger.run();
+        let weight = p.place.weight();
+        let weeks = tick.saturating_sub(p.place.warmup_ticks).max(1) as f64;
+        let agency_spend: f64 = money.spend_by_agency.iter().sum();
+        let total = agency_spend + money.board;
+        let share = |x: f64| if total > 0.0 { x / total } else { 0.0 };
+        let mut wellbeing: Vec<f32> = citizens
+            .iter()
+            .map(|c| c.wellbeing_sum / weeks as f32)
+            .collect();
+        let low_decile = metrics::low_decile_mean(&mut wellbeing);
+        let gini = metrics::gini_sorted(&wellbeing);
+        let mut spend: Vec<f32> = citizens.iter().map(|c| c.spend).collect();
+        let crisis_events: f64 = run.crisis_events.iter().sum::<u64>() as f64 * weight;
+        Summary {
+            residents: p.place.residents,
+            population: p.place.population,
+            weight,
+            seed: p.place.seed,
+            ticks: p.place.ticks,
+            warmup_ticks: p.place.warmup_ticks,
+            total_spend: total,
+            spend_by_agency: p
+                .agencies
+                .iter()
+                .zip(&money.spend_by_agency)
+                .map(|(a, s)| (a.id.clone(), *s))
+                .collect(),
+            board_spend: money.board,
+            crisis_spend_share: share(money.crisis),
+            prevention_spend_share: share(money.prevention),
+            overspend: money.overspend,
+            mean_wellbeing: run.wellbeing / (weeks * p.place.residents as f64),
+            low_decile_wellbeing: low_decile,
+            wellbeing_gini: gini,
+            wellbeing_weeks_per_million: if total > 0.0 {
+                run.wellbeing / (total / 1e6)
+            } else {
+                0.0
+            },
+            crisis_events,
+            crisis_events_by_agency: p
+                .agencies
+                .iter()
+                .zip(&run.crisis_events)
+                .map(|(a, n)| (a.id.clone(), *n as f64 * weight))
+                .collect(),
+            contacts: run.contacts as f64 * weight,
+            failure_demand: run.failure_demand as f64 * weight,
+            failure_demand_share: if run.contacts > 0 {
+                run.failure_demand as f64 / run.contacts as f64
+            } else {
+                0.0
+            },
+            unmet_need_weeks: run.unmet_need_weeks as f64 * weight,
+            multiple_needs: run.multiple_needs as f64 * weight / weeks,
+            top5_cost_share: metrics::top_share(&mut spend, 0.05),
+            mean_wait: if run.departures > 0 {
+                run.wait_sum as f64 / run.departures as f64
+            } else {
+                0.0
+            },
+            referrals_made: run.referrals_made as f64 * weight,
+            referrals_lost: run.referrals_lost as f64 * weight,
+        }
+    }
+}
