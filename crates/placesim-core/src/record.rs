@@ -128,11 +128,7 @@ impl Record {
                 gave_up: w.reneged as f64 * weight,
                 crisis_events: w.crisis_events as f64 * weight,
                 queue_len: agency.queue_len() as f64 * weight,
-                mean_wait: if w.departures > 0 {
-                    w.wait_sum as f64 / w.departures as f64
-                } else {
-                    0.0
-                },
+                mean_wait: per(w.wait_sum, w.departures),
                 referrals_made: w.referrals_made as f64 * weight,
                 referrals_lost: w.referrals_lost as f64 * weight,
                 spend: money.spend,
@@ -158,11 +154,7 @@ impl Record {
         row.crisis_events = crises as f64 * weight;
         row.contacts = contacts as f64 * weight;
         row.failure_demand = failure as f64 * weight;
-        row.failure_demand_share = if contacts > 0 {
-            failure as f64 / contacts as f64
-        } else {
-            0.0
-        };
+        row.failure_demand_share = per(failure, contacts);
         row.referrals_made = made as f64 * weight;
         row.referrals_lost = lost as f64 * weight;
         row.queue_len = queued as f64 * weight;
@@ -237,21 +229,24 @@ impl Record {
                 .collect(),
             contacts: run.contacts as f64 * weight,
             failure_demand: run.failure_demand as f64 * weight,
-            failure_demand_share: if run.contacts > 0 {
-                run.failure_demand as f64 / run.contacts as f64
-            } else {
-                0.0
-            },
+            failure_demand_share: per(run.failure_demand, run.contacts),
             unmet_need_weeks: run.unmet_need_weeks as f64 * weight,
             multiple_needs: run.multiple_needs as f64 * weight / weeks,
             top5_cost_share: metrics::top_share(&mut spend, 0.05),
-            mean_wait: if run.departures > 0 {
-                run.wait_sum as f64 / run.departures as f64
-            } else {
-                0.0
-            },
+            mean_wait: per(run.wait_sum, run.departures),
             referrals_made: run.referrals_made as f64 * weight,
             referrals_lost: run.referrals_lost as f64 * weight,
         }
+    }
+}
+
+/// `count / of` for integer tallies, 0 when there is nothing to divide by
+/// (a mean wait with no departures, a share of no contacts).
+fn per(count: impl Into<u64>, of: impl Into<u64>) -> f64 {
+    let of = of.into();
+    if of > 0 {
+        count.into() as f64 / of as f64
+    } else {
+        0.0
     }
 }
