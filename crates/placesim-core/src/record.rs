@@ -3,7 +3,7 @@
 
 use crate::agency::Agency;
 use crate::citizen::{ChunkTally, Citizen};
-use crate::finance::Ledger;
+use crate::finance::{Account, Ledger};
 use crate::ids::Tick;
 use crate::metrics::{self, AgencyRow, Summary, TickRow};
 use crate::params::{Barriers, Params};
@@ -117,37 +117,13 @@ impl Record {
                 self.totals.wait_sum += w.wait_sum;
                 self.totals.crisis_events[i] += w.crisis_events as u64;
             }
-            self.agencies.push(AgencyRow {
-                tick: seen.tick,
-                agency: self.ids[i].clone(),
-                arrivals: w.arrivals as f64 * weight,
-                accepted: w.accepted as f64 * weight,
-                refused: w.refused as f64 * weight,
-                parked: w.parked as f64 * weight,
-                served: w.served as f64 * weight,
-                gave_up: w.reneged as f64 * weight,
-                crisis_events: w.crisis_events as f64 * weight,
-                queue_len: agency.queue_len() as f64 * weight,
-                mean_wait: per(w.wait_sum, w.departures),
-                referrals_made: w.referrals_made as f64 * weight,
-                referrals_lost: w.referrals_lost as f64 * weight,
-                spend: money.spend,
-                crisis_spend: money.crisis_spend,
-                prevention_spend: money.prevention_spend,
-                budget: account.year.allowance,
-                spend_year_to_date: account.year.spend,
-                eligibility_threshold: agency.policy.eligibility_threshold,
-                complexity_cap: agency.policy.complexity_cap,
-                prevention_capacity_share: agency.policy.prevention_capacity_share,
-                intensity: agency.policy.intensity,
-                referral_propensity: agency.policy.referral_propensity,
-                utilisation: if w.capacity > 0.0 {
-                    w.work_done / w.capacity
-                } else {
-                    0.0
-                },
-                culture: agency.culture,
-            });
+            self.agencies.push(agency_row(
+                seen.tick,
+                self.ids[i].clone(),
+                agency,
+                account,
+                weight,
+            ));
         }
         // Contacts are what citizens did themselves: referral arrivals are not contacts.
         contacts -= seen.referral_arrivals;
@@ -248,5 +224,48 @@ fn per(count: impl Into<u64>, of: impl Into<u64>) -> f64 {
         count.into() as f64 / of as f64
     } else {
         0.0
+    }
+}
+
+/// One agency's row for the week just run.
+fn agency_row(
+    tick: Tick,
+    id: Arc<str>,
+    agency: &Agency,
+    account: &Account,
+    weight: f64,
+) -> AgencyRow {
+    let w = &agency.week;
+    let money = &account.week;
+    AgencyRow {
+        tick,
+        agency: id,
+        arrivals: w.arrivals as f64 * weight,
+        accepted: w.accepted as f64 * weight,
+        refused: w.refused as f64 * weight,
+        parked: w.parked as f64 * weight,
+        served: w.served as f64 * weight,
+        gave_up: w.reneged as f64 * weight,
+        crisis_events: w.crisis_events as f64 * weight,
+        queue_len: agency.queue_len() as f64 * weight,
+        mean_wait: per(w.wait_sum, w.departures),
+        referrals_made: w.referrals_made as f64 * weight,
+        referrals_lost: w.referrals_lost as f64 * weight,
+        spend: money.spend,
+        crisis_spend: money.crisis_spend,
+        prevention_spend: money.prevention_spend,
+        budget: account.year.allowance,
+        spend_year_to_date: account.year.spend,
+        eligibility_threshold: agency.policy.eligibility_threshold,
+        complexity_cap: agency.policy.complexity_cap,
+        prevention_capacity_share: agency.policy.prevention_capacity_share,
+        intensity: agency.policy.intensity,
+        referral_propensity: agency.policy.referral_propensity,
+        utilisation: if w.capacity > 0.0 {
+            w.work_done / w.capacity
+        } else {
+            0.0
+        },
+        culture: agency.culture,
     }
 }
