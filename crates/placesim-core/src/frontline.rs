@@ -2,27 +2,16 @@
 //! [`Frontline`] borrows just the pieces of the world those phases need — the
 //! citizens, the agencies, the ledger, the referral book and the journal —
 //! for one week; the phases themselves live in `triage`, `service` and
-//! `referral`.
+//! `refer`.
 
 use crate::agency::Agency;
 use crate::barriers::burden;
-use crate::citizen::{Citizen, ContactKind};
+use crate::citizen::Citizen;
 use crate::finance::{Ledger, SpendKind};
 use crate::ids::{AgencyId, CitizenId, Domain, Tick};
 use crate::journal::{Happening, Journal};
 use crate::params::{Barriers, Params};
 use crate::referral::ReferralBook;
-
-/// Someone arriving at an agency this week: a citizen's own contact or a referral.
-#[derive(Clone, Copy, Debug)]
-pub struct Arrival {
-    pub citizen: CitizenId,
-    pub agency: AgencyId,
-    pub domain: Domain,
-    pub kind: ContactKind,
-    pub via_referral: bool,
-    pub failure_demand: bool,
-}
 
 /// The pieces of the world the agency phases act on, for one week.
 pub struct Frontline<'a> {

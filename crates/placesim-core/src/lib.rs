@@ -18,6 +18,7 @@ pub mod journal;
 pub mod metrics;
 pub mod params;
 pub mod record;
+mod refer;
 pub mod referral;
 pub mod rng;
 pub mod run;

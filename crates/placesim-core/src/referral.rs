@@ -1,14 +1,21 @@
-//! Referrals between agencies: where a need is referred, sending (a hand-off
-//! whose delay, loss and work the organisational-frameworks barrier sets),
-//! and delivery, when a referral arrives for triage or turns out lost.
+//! The referral book: referrals between agencies in flight, those delivered
+//! for triage, and where a need is referred. Sending and delivering are the
+//! `refer` phase's.
 
-use crate::barriers::frameworks;
 use crate::citizen::ContactKind;
-use crate::frontline::{Arrival, Frontline};
 use crate::ids::{AgencyId, CitizenId, Domain, Tick};
-use crate::journal::Happening;
 use crate::params::{Params, Role};
-use crate::rng::Stream;
+
+/// Someone arriving at an agency this week: a citizen's own contact or a referral.
+#[derive(Clone, Copy, Debug)]
+pub struct Arrival {
+    pub citizen: CitizenId,
+    pub agency: AgencyId,
+    pub domain: Domain,
+    pub kind: ContactKind,
+    pub via_referral: bool,
+    pub failure_demand: bool,
+}
 
 /// A referral between agencies, in flight until its due tick.
 #[derive(Clone, Copy, Debug)]
@@ -25,11 +32,11 @@ pub struct Referral {
 /// Referrals in flight, and those delivered last week awaiting triage.
 #[derive(Clone, Debug, Default)]
 pub struct ReferralBook {
-    in_flight: Vec<Referral>,
+    pub(crate) in_flight: Vec<Referral>,
     /// Scratch: referrals falling due this week (kept to avoid allocating each tick).
-    due: Vec<Referral>,
+    pub(crate) due: Vec<Referral>,
     /// Delivered last week, triaged this week.
-    delivered: Vec<Arrival>,
+    pub(crate) delivered: Vec<Arrival>,
 }
 
 impl ReferralBook {
@@ -60,90 +67,4 @@ pub fn target(p: &Params, d: Domain, from: AgencyId) -> Option<AgencyId> {
             .map(|(i, _)| AgencyId(i as u8))
     };
     fits(Role::Specialist).or_else(|| fits(Role::Universal))
-}
-
-impl Frontline<'_> {
-    /// Refer the citizen's need on with probability `propensity`, if some
-    /// agency can take it (the chance is drawn only then).
-    pub fn maybe_refer(
-        &mut self,
-        from: AgencyId,
-        citizen: CitizenId,
-        domain: Domain,
-        propensity: f32,
-        rng: &mut Stream,
-    ) {
-        if let Some(to) = target(self.params, domain, from) {
-            if rng.chance(propensity) {
-                self.send(from, to, citizen, domain, rng);
-            }
-        }
-    }
-
-    /// Send a referral: the citizen's case is open with the receiver until it
-    /// arrives or is lost; a warm hand-off costs the sender next week's time.
-    fn send(
-        &mut self,
-        from: AgencyId,
-        to: AgencyId,
-        citizen: CitizenId,
-        domain: Domain,
-        rng: &mut Stream,
-    ) {
-        let hand_off = frameworks::hand_off(
-            self.barriers.organisational_frameworks,
-            &self.params.prices,
-            rng,
-        );
-        self.referrals.in_flight.push(Referral {
-            citizen,
-            from,
-            to,
-            domain,
-            due: self.tick + hand_off.delay,
-            lost: hand_off.lost,
-        });
-        self.citizens[citizen.index()].open_case(to, domain);
-        let sender = &mut self.agencies[from.index()];
-        sender.week.referrals_made += 1;
-        sender.handoff_owed += hand_off.work;
-        self.note(citizen, Happening::Referred { from, to, domain });
-    }
-
-    /// The `refer` phase: referrals due this week are delivered for triage
-    /// next week, or, if lost, leave the citizen with nothing: its next
-    /// contact is failure demand.
-    pub fn deliver_referrals(&mut self) {
-        let tick = self.tick;
-        let mut due = std::mem::take(&mut self.referrals.due);
-        due.clear();
-        self.referrals.in_flight.retain(|r| {
-            let arrived = r.due <= tick;
-            if arrived {
-                due.push(*r);
-            }
-            !arrived
-        });
-        for r in &due {
-            let c = &mut self.citizens[r.citizen.index()];
-            c.close_case();
-            if r.lost {
-                self.agencies[r.from.index()].week.referrals_lost += 1;
-                c.lost_referral |= 1 << r.domain.0;
-                self.failed(r.citizen, r.from, r.domain);
-                let (from, domain) = (r.from, r.domain);
-                self.note(r.citizen, Happening::ReferralLost { from, domain });
-            } else {
-                self.referrals.delivered.push(Arrival {
-                    citizen: r.citizen,
-                    agency: r.to,
-                    domain: r.domain,
-                    kind: ContactKind::HelpSeeking,
-                    via_referral: true,
-                    failure_demand: false,
-                });
-            }
-        }
-        self.referrals.due = due;
-    }
 }

@@ -8,10 +8,11 @@ use crate::agency::Case;
 use crate::barriers::frameworks;
 use crate::citizen::{Contact, ContactKind};
 use crate::finance::SpendKind;
-use crate::frontline::{prefetch, Arrival, Frontline, PREFETCH_AHEAD};
+use crate::frontline::{prefetch, Frontline, PREFETCH_AHEAD};
 use crate::ids::AgencyId;
 use crate::journal::Happening;
 use crate::params::Role;
+use crate::referral::Arrival;
 use crate::rng::Stream;
 
 impl Frontline<'_> {
