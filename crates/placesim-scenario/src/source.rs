@@ -46,8 +46,12 @@ pub fn locate(spans: &BTreeMap<String, Location>, file: &str, path: &str) -> Loc
     }
 }
 
-/// Read a file as UTF-8 text, refusing directories, dangling links, huge and binary files.
+/// Read a file as UTF-8 text, refusing directories, dangling links, anything
+/// that is not a regular file (devices, FIFOs, sockets: they never end or
+/// never start), huge and binary files. Reads at most [`MAX_FILE_BYTES`] + 1
+/// bytes whatever the file claims, so a file that grows while read is caught.
 pub fn read_text(path: &Path) -> Result<String, Problem> {
+    use std::io::Read;
     let name = path.display().to_string();
     let link = std::fs::symlink_metadata(path);
     let meta = std::fs::metadata(path);
@@ -55,7 +59,7 @@ pub fn read_text(path: &Path) -> Result<String, Problem> {
         (Ok(l), Err(_)) if l.file_type().is_symlink() => {
             return Err(Problem::in_file(
                 &name,
-                "is a link to a file that does not exist",
+                "is a link to a file that does not exist (or a loop of links)",
             ))
         }
         (_, Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -70,17 +74,33 @@ pub fn read_text(path: &Path) -> Result<String, Problem> {
             "is a directory; give a scenario file (.toml or .json)",
         ));
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Problem::in_file(
+    if !meta.is_file() {
+        return Err(not_regular(&name));
+    }
+    let too_big = |len: u64| {
+        Problem::in_file(
             &name,
             format!(
-                "is {} bytes; a scenario file may be at most {MAX_FILE_BYTES} bytes",
-                meta.len()
+                "is {len} bytes or more; a scenario file may be at most {MAX_FILE_BYTES} bytes"
             ),
-        ));
+        )
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big(meta.len()));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| Problem::in_file(&name, format!("cannot be read: {e}")))?;
+    let unreadable = |e: std::io::Error| Problem::in_file(&name, format!("cannot be read: {e}"));
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    // The path may have been swapped for something else since it was checked.
+    if !file.metadata().map_err(unreadable)?.is_file() {
+        return Err(not_regular(&name));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
     String::from_utf8(bytes).map_err(|e| {
         Problem::in_file(
             &name,
@@ -90,6 +110,13 @@ pub fn read_text(path: &Path) -> Result<String, Problem> {
             ),
         )
     })
+}
+
+fn not_regular(name: &str) -> Problem {
+    Problem::in_file(
+        name,
+        "is not a regular file (a device, pipe or socket); give a scenario file (.toml or .json)",
+    )
 }
 
 /// Parse text as JSON if the file name ends in `.json`, else as TOML.
@@ -424,6 +451,37 @@ mod tests {
         assert_eq!(d.locate("place.list.1.k").line, 4);
         let e = parse("a.json", "{\"a\": 1, \"a\": 2}").unwrap_err();
         assert!(e[0].message.contains("duplicate key"));
+    }
+
+    #[test]
+    fn devices_and_pipes_are_refused_without_reading_them() {
+        for device in ["/dev/zero", "/dev/null", "/dev/urandom"] {
+            let e = read_text(Path::new(device)).unwrap_err();
+            assert!(e.message.contains("not a regular file"), "{device}: {e:?}");
+        }
+        let dir = std::env::temp_dir().join(format!("placesim-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("scenario.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            // Nobody writes to the pipe: opening it would block for ever.
+            let e = read_text(&fifo).unwrap_err();
+            assert!(e.message.contains("not a regular file"), "{e:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused() {
+        let dir = std::env::temp_dir().join(format!("placesim-big-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.toml");
+        std::fs::write(&big, vec![b'#'; MAX_FILE_BYTES as usize + 1]).unwrap();
+        let e = read_text(&big).unwrap_err();
+        assert!(e.message.contains("at most"), "{e:?}");
+        std::fs::write(&big, vec![b'#'; MAX_FILE_BYTES as usize]).unwrap();
+        assert!(read_text(&big).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
