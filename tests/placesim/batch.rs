@@ -79,37 +79,48 @@ fn sweep_files_are_identical_with_1_2_and_4_threads() {
 fn a_killed_sweep_resumes_to_identical_files() {
     let reference = scratch("kill-reference");
     assert!(sweep("kill.sweep.toml", &reference, &[]).status.success());
-    let mut interrupted = 0;
-    for (i, delay_ms) in [150u64, 600, 1100].into_iter().enumerate() {
+    // Kill after a given number of runs are stored, watched through the
+    // folder (one thread, so runs are stored one by one): the kills land
+    // part-way however fast or loaded the machine is. 24 runs in all.
+    for (i, stored) in [1usize, 8, 16].into_iter().enumerate() {
         let dir = scratch(&format!("kill-{i}"));
         let mut child = bin()
             .arg("sweep")
             .arg(fixture("kill.sweep.toml"))
             .arg("--out")
             .arg(&dir)
-            .arg("--quiet")
+            .args(["--quiet", "--threads", "1"])
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        while stored_runs(&dir) < stored && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         let _ = child.kill();
         let _ = child.wait();
-        if !dir.join("comparison.csv").exists() {
-            interrupted += 1;
-        }
+        assert!(
+            !dir.join("comparison.csv").exists(),
+            "the sweep finished before the kill after {stored} runs"
+        );
         let o = sweep("kill.sweep.toml", &dir, &["--resume"]);
         assert!(
             o.status.success(),
-            "resume after {delay_ms} ms: {}",
+            "resume after {stored} runs: {}",
             String::from_utf8_lossy(&o.stderr)
         );
         assert_same(&reference, &dir);
         let _ = std::fs::remove_dir_all(dir);
     }
-    assert!(
-        interrupted >= 2,
-        "only {interrupted} of 3 kills interrupted the sweep; make it longer"
-    );
     let _ = std::fs::remove_dir_all(reference);
+}
+
+/// Runs stored in a sweep's folder so far (complete run folders only).
+fn stored_runs(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("runs")).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .count()
+    })
 }
 
 #[test]

@@ -295,7 +295,8 @@ mod never_panics {
     use proptest::prelude::*;
 
     /// Write `bytes` to a file in a folder of this test's own (the three
-    /// properties run in parallel, so they must not share one) and load it.
+    /// properties run in parallel, so they must not share one), load it, and
+    /// remove the folder again, so that a passing test leaves nothing behind.
     fn load_text(test: &str, name: &str, bytes: &[u8]) {
         let dir = std::env::temp_dir().join(format!(
             "placesim-test-{}-proptest-{test}",
@@ -306,6 +307,7 @@ mod never_panics {
         std::fs::write(&file, bytes).unwrap();
         let _ = load_scenario(&file, &[]);
         let _ = load_sweep(&file);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     proptest! {
