@@ -83,6 +83,7 @@ impl AppState {
 #[derive(Debug)]
 pub enum ApiError {
     BadRequest(String),
+    Forbidden(String),
     NotFound(String),
     Full(String),
 }
@@ -91,6 +92,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, message) = match self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ApiError::Full(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
         };
@@ -104,6 +106,7 @@ fn bad(m: impl Into<String>) -> ApiError {
 
 /// The router, with a background task that drops idle sessions.
 pub fn app(config: Config) -> Router {
+    let allowed = Arc::new(config.allowed_hosts.clone());
     let state = Arc::new(AppState {
         config,
         sessions: Mutex::new(HashMap::new()),
@@ -143,6 +146,10 @@ pub fn app(config: Config) -> Router {
         )
         .fallback(|| async { ApiError::NotFound("no such page".into()) })
         .layer(DefaultBodyLimit::max(16 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            allowed,
+            crate::guard::guard,
+        ))
         .with_state(state)
 }
 

@@ -4,11 +4,12 @@
 //!
 //! One job per module: `session` holds and steps the two worlds, `frame` says
 //! what the page is sent, `api` is the HTTP surface (validation, sessions,
-//! Server-Sent Events), `script` is the guided script built from the presets.
+//! Server-Sent Events), `guard` decides whose requests it serves, `script` is the guided script built from the presets.
 //! The page itself (`assets/`) is embedded in the binary and works offline.
 
 pub mod api;
 pub mod frame;
+pub mod guard;
 pub mod script;
 pub mod session;
 
@@ -31,6 +32,9 @@ pub struct Config {
     /// The scenario both worlds start from unless the page asks for a preset:
     /// its name and parameters (a preset, or a scenario file given to `placesim serve`).
     pub default_scenario: (String, placesim_core::Params),
+    /// Host names besides IP addresses and `localhost` that requests may name
+    /// (`--allow-host`, for a trainer who serves a room by a machine name).
+    pub allowed_hosts: guard::AllowedHosts,
 }
 
 impl Default for Config {
@@ -47,6 +51,7 @@ impl Default for Config {
                     .expect("the built-in presets are valid (tested)")
                     .params,
             ),
+            allowed_hosts: guard::AllowedHosts::default(),
         }
     }
 }

@@ -422,3 +422,59 @@ async fn clients_that_never_read_do_not_stall_the_others() {
     );
     drop(stalled);
 }
+
+/// Another web page cannot drive the dashboard: a POST from another origin
+/// (or with none) is refused with 403 and creates nothing; a request naming
+/// another host (DNS rebinding) is refused whatever its method; the page
+/// itself and read-only GETs still work, and `--allow-host` names are served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_from_other_sites_and_hosts_are_refused() {
+    let mut config = config();
+    config.allowed_hosts = placesim_serve::guard::AllowedHosts(vec!["trainer-laptop".into()]);
+    let addr = start(config).await;
+    let post_from = |origin: Option<&str>, host: &str| {
+        let origin = origin.map_or(String::new(), |o| format!("Origin: {o}\r\n"));
+        format!(
+            "POST /api/sessions HTTP/1.1\r\nHost: {host}\r\n{origin}Connection: close\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{{}}"
+        )
+    };
+    let here = addr.to_string();
+    for (origin, host) in [
+        (Some("http://evil.example"), here.as_str()),
+        (None, here.as_str()),
+        (Some("null"), here.as_str()),
+        (Some("http://attacker.example:80"), "attacker.example:80"),
+    ] {
+        let r = raw(addr, post_from(origin, host).as_bytes()).await;
+        assert_eq!(r.status, 403, "{origin:?} {host}: {}", r.body);
+        assert!(!r.error().is_empty());
+    }
+    let r = raw(
+        addr,
+        format!(
+            "GET / HTTP/1.1\r\nHost: attacker.example:{}\r\nConnection: close\r\n\r\n",
+            addr.port()
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 403, "a rebound name is not served: {}", r.body);
+    assert!(r.error().contains("--allow-host"), "{}", r.body);
+    let sessions = get(addr, "/api/presets").await;
+    assert_eq!(sessions.status, 200, "read-only GETs need no Origin");
+    assert_eq!(get(addr, "/").await.status, 200);
+    let port = addr.port();
+    let named = format!("trainer-laptop:{port}");
+    let r = raw(
+        addr,
+        post_from(Some(&format!("http://{named}")), &named).as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        r.status, 201,
+        "an allowed name from its own page: {}",
+        r.body
+    );
+    let r = post(addr, "/api/sessions", "{}").await;
+    assert_eq!(r.status, 201, "same origin by address: {}", r.body);
+}

@@ -66,7 +66,7 @@ pub async fn raw(addr: SocketAddr, request: &[u8]) -> Reply {
 pub async fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Reply {
     let body = body.unwrap_or("");
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     raw(addr, req.as_bytes()).await
