@@ -13,7 +13,7 @@ use std::path::PathBuf;
     name = "placesim",
     version,
     about = "Simulate the whole public service system of one place, with the Total Place barriers on or off.",
-    after_help = "Examples:\n  placesim sweep                                # the flagship sweep into out/total-place/ (about a minute)\n  placesim plot out/total-place                 # redraw its charts and report.html\n  placesim run                                  # one run of the default place (silos), 10,000 citizens, 5 years\n  placesim run --preset total-place --seed 7 --out out/tp7\n  placesim run my-place.toml --set barriers.ring_fenced_budgets.strength=0\n  placesim check scenarios/total-place.sweep.toml\n  placesim scenarios\n  placesim bench --population 1000000 --ticks 260 --threads 2"
+    after_help = "Examples:\n  placesim sweep                                # the flagship sweep into out/total-place/ (about a minute)\n  placesim plot out/total-place                 # redraw its charts and report.html\n  placesim run                                  # one run of the default place (silos), 10,000 citizens, 5 years\n  placesim run --preset total-place --seed 7 --out out/tp7\n  placesim run my-place.toml --set barriers.ring_fenced_budgets.strength=0\n  placesim check scenarios/total-place.sweep.toml\n  placesim scenarios\n  placesim bench --population 1000000 --weeks 260 --threads 2"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -52,7 +52,7 @@ pub enum Command {
     Schema(schema::Args),
     /// Run a place without writing outputs; print citizen-steps per second, wall time and peak memory.
     #[command(
-        after_help = "Example:\n  placesim bench --population 1000000 --ticks 260 --threads 2"
+        after_help = "Example:\n  placesim bench --population 1000000 --weeks 260 --threads 2"
     )]
     Bench(bench::Args),
     /// Combine the folders of a sharded sweep into its final outputs (as if run on one machine).
@@ -86,8 +86,9 @@ pub struct WorldArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Weeks counted after warm-up, 1 to 5200 [default: the scenario's].
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=5200))]
-    pub ticks: Option<u32>,
+    // `--ticks` was its name before it took the scenario files' word.
+    #[arg(long, alias = "ticks", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=5200))]
+    pub weeks: Option<u32>,
     /// Weeks of warm-up, excluded from outcomes, 0 to 5200 [default: the scenario's].
     #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(0..=5200))]
     pub warmup: Option<u32>,
@@ -108,7 +109,7 @@ impl WorldArgs {
             }
         };
         flag("place.seed", self.seed.map(|x| x.to_string()));
-        flag("place.weeks", self.ticks.map(|x| x.to_string()));
+        flag("place.weeks", self.weeks.map(|x| x.to_string()));
         flag("place.warmup_weeks", self.warmup.map(|x| x.to_string()));
         flag("place.population", self.population.map(|x| x.to_string()));
         let overrides = placesim_scenario::command_line_overrides(&settings)?;
