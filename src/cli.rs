@@ -5,7 +5,7 @@ use crate::commands::{bench, check, merge, plot, rerun, run, schema, serve, slur
 use crate::failure::Failure;
 use clap::{Parser, Subcommand};
 use placesim_core::params::MAX_POPULATION;
-use placesim_scenario::Scenario;
+use placesim_scenario::{Override, PlaceSetting, Scenario};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -102,17 +102,20 @@ pub struct WorldArgs {
 impl WorldArgs {
     /// The scenario to run: a file, a preset or the default place, with every override applied.
     pub fn scenario(&self) -> Result<Scenario, Failure> {
-        let mut settings = self.set.clone();
-        let mut flag = |key: &str, v: Option<String>| {
-            if let Some(v) = v {
-                settings.push(format!("{key}={v}"));
-            }
-        };
-        flag("place.seed", self.seed.map(|x| x.to_string()));
-        flag("place.weeks", self.weeks.map(|x| x.to_string()));
-        flag("place.warmup_weeks", self.warmup.map(|x| x.to_string()));
-        flag("place.population", self.population.map(|x| x.to_string()));
-        let overrides = placesim_scenario::command_line_overrides(&settings)?;
+        // The flags after --set, so that a flag wins over a --set of its key.
+        let mut overrides = placesim_scenario::command_line_overrides(&self.set)?;
+        let flags = [
+            ("--seed", self.seed.map(PlaceSetting::Seed)),
+            ("--weeks", self.weeks.map(PlaceSetting::Weeks)),
+            ("--warmup", self.warmup.map(PlaceSetting::WarmupWeeks)),
+            (
+                "--population",
+                self.population.map(PlaceSetting::Population),
+            ),
+        ];
+        for (flag, setting) in flags {
+            overrides.extend(setting.map(|s| Override::flag(flag, s)));
+        }
         match (&self.scenario, &self.preset) {
             (Some(_), Some(_)) => Err(Failure::BadInput(
                 "give either a SCENARIO file or --preset, not both".to_string(),
