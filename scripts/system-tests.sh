@@ -52,7 +52,7 @@ if python_ready; then
   cargo build --release --quiet
   out=target/system-tests/run
   rm -rf "$out"
-  ./target/release/placesim run --population 4000 --ticks 104 --seed 11 --out "$out" >/dev/null
+  ./target/release/placesim run --population 4000 --weeks 104 --seed 11 --out "$out" >/dev/null
   sweep_out=target/system-tests/sweep
   rm -rf "$sweep_out"
   ./target/release/placesim sweep tests/fixtures/small.sweep.toml --out "$sweep_out" --quiet

@@ -20,12 +20,13 @@ fn fails_cleanly(args: &[&str], out: &Path, fragment: &str) {
 #[test]
 fn bad_input_exits_2_and_writes_nothing() {
     let out = scratch("bad-input");
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["run", "--preset", "nowhere"], "no preset `nowhere`"),
         (&["run", "--population", "0"], "--population"),
         (&["run", "--population", "-5"], "--population"),
         (&["run", "--population", "99999999999"], "--population"),
-        (&["run", "--ticks", "0"], "--ticks"),
+        (&["run", "--weeks", "0"], "--weeks"),
+        (&["run", "--ticks", "0"], "--weeks"),
         (&["run", "--seed", "twelve"], "--seed"),
         (&["run", "--threads", "0"], "--threads"),
         (&["run", "--frobnicate"], "unexpected argument"),
@@ -36,9 +37,9 @@ fn bad_input_exits_2_and_writes_nothing() {
     }
     let file = scratch("a-file");
     std::fs::write(&file, "not a folder").unwrap();
-    fails_cleanly(&["run", "--ticks", "2"], &file, "is a file");
+    fails_cleanly(&["run", "--weeks", "2"], &file, "is a file");
     fails_cleanly(
-        &["run", "--ticks", "2"],
+        &["run", "--weeks", "2"],
         &file.join("below-a-file"),
         "cannot create output folder",
     );
@@ -53,7 +54,7 @@ fn a_non_empty_folder_needs_force() {
         "run",
         "--population",
         "200",
-        "--ticks",
+        "--weeks",
         "3",
         "--warmup",
         "0",
@@ -97,7 +98,7 @@ fn default_output_folder_is_named_after_preset_and_seed() {
             "9",
             "--population",
             "200",
-            "--ticks",
+            "--weeks",
             "2",
             "--warmup",
             "0",
@@ -116,6 +117,27 @@ fn default_output_folder_is_named_after_preset_and_seed() {
     let summary = std::fs::read_to_string(cwd.join("out/total-place-seed9/summary.json")).unwrap();
     assert!(summary.contains("\"failure_demand_share\""));
     let _ = std::fs::remove_dir_all(cwd);
+}
+
+/// `--ticks`, the old name of `--weeks`, still works: the same run, the same files.
+#[test]
+fn ticks_is_another_name_for_weeks() {
+    let run = |flag: &str| {
+        let out = scratch(&format!("flag{flag}"));
+        let o = bin()
+            .args(["run", "--population", "200", "--warmup", "0", flag, "3"])
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+        let _ = std::fs::remove_dir_all(out);
+        summary
+    };
+    let weeks = run("--weeks");
+    assert!(weeks.contains("\"ticks\": 3,"), "{weeks}");
+    assert_eq!(run("--ticks"), weeks);
 }
 
 #[test]

@@ -63,7 +63,7 @@ fn run_cli(out: &Path, threads: &str) {
             "run",
             "--population",
             "3000",
-            "--ticks",
+            "--weeks",
             "40",
             "--warmup",
             "13",
@@ -107,7 +107,7 @@ fn cli_files_are_byte_identical_with_1_and_4_threads() {
 pub const GOLDEN_ARGS: [&str; 8] = [
     "--population",
     "500",
-    "--ticks",
+    "--weeks",
     "52",
     "--warmup",
     "13",
@@ -115,7 +115,7 @@ pub const GOLDEN_ARGS: [&str; 8] = [
     "3",
 ];
 
-/// The golden run in `tests/golden/`: `placesim run --population 500 --ticks 52
+/// The golden run in `tests/golden/`: `placesim run --population 500 --weeks 52
 /// --warmup 13 --seed 3`. A change to the model that changes it must say why
 /// in its commit; regenerate with `PLACESIM_BLESS=1 cargo test golden`.
 #[test]

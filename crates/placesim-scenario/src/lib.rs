@@ -12,6 +12,7 @@
 pub mod build;
 pub mod check;
 pub mod merge;
+pub mod overrides;
 pub mod presets;
 pub mod problem;
 pub mod raw;
@@ -20,10 +21,10 @@ pub mod sweep;
 
 pub use build::{OutputOptions, Scenario};
 pub use merge::Source;
+pub use overrides::{command_line_overrides, Override, PlaceSetting};
 pub use problem::{Problem, Problems};
-pub use sweep::{Override, Sweep, Variant};
+pub use sweep::{Sweep, Variant};
 
-use problem::Location;
 use serde_json::Value;
 use std::path::Path;
 
@@ -35,36 +36,6 @@ pub fn scenario_schema() -> Value {
 /// The JSON Schema of sweep files.
 pub fn sweep_schema() -> Value {
     serde_json::to_value(schemars::schema_for!(raw::RawSweep)).unwrap_or(Value::Null)
-}
-
-/// Turn `key=value` command-line settings into overrides.
-pub fn command_line_overrides(settings: &[String]) -> Result<Vec<Override>, Problems> {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for s in settings {
-        let at = Location {
-            file: "--set".into(),
-            line: 0,
-            column: 0,
-        };
-        match s.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => out.push(Override {
-                key: k.trim().to_string(),
-                value: merge::parse_set_value(v.trim()),
-                at,
-            }),
-            _ => problems.push(Problem::at(
-                &at,
-                "",
-                format!("`{s}` is not key=value, e.g. --set place.population=50000"),
-            )),
-        }
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(Problems(problems))
-    }
 }
 
 /// A scenario from a file, with overrides.

@@ -3,20 +3,13 @@
 
 use crate::build::{build, Scenario};
 use crate::check::check_shape;
-use crate::merge::{resolve, set_dotted, Merged, Source};
+use crate::merge::{resolve, Merged, Source};
+use crate::overrides::{self, Override};
 use crate::problem::{suggestion, Location, Problem, Problems};
 use crate::raw::{RawSweep, Table};
 use placesim_core::rng::{Purpose, Stream};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// A value set by dotted key, and where it was written.
-#[derive(Clone, Debug)]
-pub struct Override {
-    pub key: String,
-    pub value: Value,
-    pub at: Location,
-}
 
 /// One variant of a sweep, resolved and validated.
 #[derive(Clone, Debug)]
@@ -58,18 +51,7 @@ pub fn scenario_with(src: &Source, overrides: &[Override]) -> Result<Scenario, P
 }
 
 fn apply(mut merged: Merged, overrides: &[Override]) -> Result<Scenario, Problems> {
-    let mut problems = Vec::new();
-    for o in overrides {
-        match set_dotted(&mut merged.value, &o.key, o.value.clone()) {
-            Ok(()) => {
-                merged
-                    .spans
-                    .retain(|k, _| !(k == &o.key || k.starts_with(&format!("{}.", o.key))));
-                merged.spans.insert(o.key.clone(), o.at.clone());
-            }
-            Err(msg) => problems.push(Problem::at(&o.at, &o.key, msg)),
-        }
-    }
+    let mut problems = overrides::apply(&mut merged, overrides);
     let shape = check_shape(&merged, &crate::scenario_schema());
     let removed = crate::check::remove_bad(&mut merged.value, &shape);
     problems.extend(shape);

@@ -1,53 +1,62 @@
 //! `placesim slurm`: the Slurm scripts for a sharded sweep, from the
 //! templates in `deploy/slurm/` with this sweep's paths and sizes filled in.
 
+use crate::failure::Failure;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const ARRAY: &str = include_str!("../deploy/slurm/array.sbatch.in");
-const MERGE: &str = include_str!("../deploy/slurm/merge.sbatch.in");
-const SUBMIT: &str = include_str!("../deploy/slurm/submit.sh.in");
+const ARRAY: &str = include_str!("../../deploy/slurm/array.sbatch.in");
+const MERGE: &str = include_str!("../../deploy/slurm/merge.sbatch.in");
+const SUBMIT: &str = include_str!("../../deploy/slurm/submit.sh.in");
 
+#[derive(clap::Args)]
 pub struct Job {
+    /// The sweep file (.sweep.toml or .sweep.json).
+    #[arg(value_name = "FILE")]
     pub sweep_file: PathBuf,
+    /// Number of shards (array tasks), 1 to 100000.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub shards: u32,
+    /// Folder for scripts, shards and results [default: out/<sweep name>].
+    #[arg(long)]
     pub out: Option<PathBuf>,
+    /// CPUs per array task (worker threads of each shard).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub cpus_per_task: u32,
+    /// Wall-time limit per task, as Slurm takes it (e.g. 01:00:00).
+    #[arg(long, default_value = "01:00:00")]
     pub time: String,
+    /// Slurm partition [default: the cluster's default].
+    #[arg(long)]
     pub partition: Option<String>,
 }
 
-pub enum Error {
-    BadInput(String),
-    Failed(String),
-}
-
 /// A path the scripts can quote safely, made absolute so jobs find it from any node's working folder.
-fn absolute(path: &Path, what: &str) -> Result<String, Error> {
+fn absolute(path: &Path, what: &str) -> Result<String, Failure> {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
         std::env::current_dir()
-            .map_err(|e| Error::Failed(format!("cannot read the working folder: {e}")))?
+            .map_err(|e| Failure::Failed(format!("cannot read the working folder: {e}")))?
             .join(path)
     };
     let text = abs.to_str().ok_or_else(|| {
-        Error::BadInput(format!(
+        Failure::BadInput(format!(
             "{what} {}: the path is not valid UTF-8",
             abs.display()
         ))
     })?;
     if text.contains(['"', '$', '`', '\\', '\n', '\r']) {
-        return Err(Error::BadInput(format!(
+        return Err(Failure::BadInput(format!(
             "{what} {text}: the path contains a character a shell script would interpret (\" $ ` \\ or a newline); move it"
         )));
     }
     Ok(text.to_string())
 }
 
-fn plain(value: &str, what: &str, allowed: impl Fn(char) -> bool) -> Result<(), Error> {
+fn plain(value: &str, what: &str, allowed: impl Fn(char) -> bool) -> Result<(), Failure> {
     if value.is_empty() || !value.chars().all(allowed) {
-        return Err(Error::BadInput(format!(
+        return Err(Failure::BadInput(format!(
             "--{what} `{value}`: not a valid Slurm {what}"
         )));
     }
@@ -61,9 +70,8 @@ fn render(template: &str, values: &[(&str, String)]) -> String {
     })
 }
 
-pub fn write_scripts(job: &Job) -> Result<(), Error> {
-    let sweep = placesim_scenario::load_sweep(&job.sweep_file)
-        .map_err(|e| Error::BadInput(e.to_string()))?;
+pub fn write_scripts(job: &Job) -> Result<(), Failure> {
+    let sweep = placesim_scenario::load_sweep(&job.sweep_file)?;
     plain(&job.time, "time", |c| {
         c.is_ascii_digit() || c == ':' || c == '-'
     })?;
@@ -77,10 +85,10 @@ pub fn write_scripts(job: &Job) -> Result<(), Error> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("out/{}", sweep.name)));
     let sweep_path = fs::canonicalize(&job.sweep_file)
-        .map_err(|e| Error::BadInput(format!("{}: {e}", job.sweep_file.display())))?;
+        .map_err(|e| Failure::BadInput(format!("{}: {e}", job.sweep_file.display())))?;
     let exe = std::env::current_exe()
         .and_then(fs::canonicalize)
-        .map_err(|e| Error::Failed(format!("cannot find the placesim binary: {e}")))?;
+        .map_err(|e| Failure::Failed(format!("cannot find the placesim binary: {e}")))?;
     let out_text = absolute(&out, "--out")?;
     let values = [
         ("NAME", sweep.name.clone()),
@@ -101,7 +109,7 @@ pub fn write_scripts(job: &Job) -> Result<(), Error> {
     ];
     let dir = out.join("slurm");
     fs::create_dir_all(dir.join("logs"))
-        .map_err(|e| Error::BadInput(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| Failure::BadInput(format!("cannot create {}: {e}", dir.display())))?;
     for (name, template, executable) in [
         ("array.sbatch", ARRAY, false),
         ("merge.sbatch", MERGE, false),
@@ -109,11 +117,11 @@ pub fn write_scripts(job: &Job) -> Result<(), Error> {
     ] {
         let path = dir.join(name);
         placesim_batch::output::write_atomic(&dir, name, render(template, &values).as_bytes())
-            .map_err(|e| Error::Failed(format!("writing {}: {e}", path.display())))?;
+            .map_err(|e| Failure::Failed(format!("writing {}: {e}", path.display())))?;
         if executable {
             use std::os::unix::fs::PermissionsExt;
             fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
-                .map_err(|e| Error::Failed(format!("{}: {e}", path.display())))?;
+                .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?;
         }
     }
     let runs = sweep.variants.len() as u64 * sweep.replicates as u64;

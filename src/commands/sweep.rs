@@ -1,0 +1,197 @@
+//! `placesim sweep`: variants x replicates in parallel into a results folder
+//! (or one shard of it), with progress, the comparison table and the charts.
+
+use super::plot::plot;
+use crate::cli::Threads;
+use crate::failure::Failure;
+use crate::print::{print_comparison, progress_with_message};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A sweep file (.sweep.toml or .sweep.json) [default: the built-in flagship, total-place].
+    pub file: Option<PathBuf>,
+    /// Results folder [default: out/<sweep name>/; with a shard, out/<sweep name>-shards/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replicates per variant, 1 to 100000 [default: the sweep's].
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub replicates: Option<u32>,
+    /// Sweep seed [default: the sweep's].
+    #[arg(long, allow_negative_numbers = true)]
+    pub seed: Option<u64>,
+    /// Keep every N-th week in timeseries.csv and agencies.csv, 1 to 520 [default: the scenario's output.every_weeks].
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=520))]
+    pub every: Option<u32>,
+    #[command(flatten)]
+    pub threads: Threads,
+    /// Finish the missing runs of the sweep in the folder (or add replicates to it).
+    #[arg(long)]
+    pub resume: bool,
+    /// Delete the previous results in the folder and start again.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Run only shard K of N (K from 0) into OUT/shard-KKKK-of-NNNN/; merge the shards with `placesim merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "shard_from_env")]
+    pub shard: Option<placesim_batch::Shard>,
+    /// Take the shard from the scheduler: Slurm job arrays (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT) or Kubernetes indexed jobs (JOB_COMPLETION_INDEX, with --shards N).
+    #[arg(long)]
+    pub shard_from_env: bool,
+    /// Number of shards, for --shard-from-env on Kubernetes (JOB_COMPLETION_INDEX).
+    #[arg(long, value_name = "N", requires = "shard_from_env")]
+    pub shards: Option<u32>,
+}
+
+fn parse_shard(text: &str) -> Result<placesim_batch::Shard, String> {
+    placesim_batch::Shard::parse(text)
+}
+
+pub fn sweep(a: Args) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    let sweep = match &a.file {
+        Some(f) => placesim_scenario::load_sweep(f)?,
+        None => placesim_scenario::sweep_preset("total-place")?,
+    };
+    let every = a.every.unwrap_or_else(|| {
+        sweep
+            .variants
+            .first()
+            .map_or(1, |v| v.scenario.output.every_weeks)
+    });
+    let opts = placesim_batch::SweepOptions {
+        out: a.out.clone().unwrap_or_else(|| {
+            let sharded = a.shard.is_some() || a.shard_from_env;
+            PathBuf::from(format!(
+                "out/{}{}",
+                sweep.name,
+                if sharded { "-shards" } else { "" }
+            ))
+        }),
+        replicates: a.replicates,
+        seed: a.seed,
+        resume: a.resume,
+        force: a.force,
+        every_weeks: every,
+        shard: if a.shard_from_env {
+            Some(
+                placesim_batch::Shard::from_env(|k| std::env::var(k).ok(), a.shards)
+                    .map_err(Failure::BadInput)?,
+            )
+        } else {
+            a.shard
+        },
+    };
+    let pool = a.threads.pool()?;
+    let replicates = a.replicates.unwrap_or(sweep.replicates);
+    let total = sweep.variants.len() as u64 * replicates as u64;
+    if !a.quiet {
+        eprintln!(
+            "sweep `{}`: {} variants x {} replicates = {} runs, {} threads, into {}",
+            sweep.name,
+            sweep.variants.len(),
+            replicates,
+            total,
+            pool.current_num_threads(),
+            opts.out.display()
+        );
+    }
+    let terminal = std::io::stderr().is_terminal();
+    let bar = (!a.quiet && terminal).then(|| progress_with_message(total, "runs"));
+    let last_line = std::sync::Mutex::new(0.0f64);
+    let progress = |p: placesim_batch::Progress| {
+        let rate = if p.elapsed_secs > 0.0 {
+            p.citizen_steps as f64 / p.elapsed_secs
+        } else {
+            0.0
+        };
+        if let Some(bar) = &bar {
+            bar.set_position(p.done);
+            bar.set_message(format!("{:.1} M citizen-steps/s", rate / 1e6));
+        } else if !a.quiet {
+            if let Ok(mut last) = last_line.lock() {
+                if p.elapsed_secs - *last >= 10.0 || p.done == p.total {
+                    *last = p.elapsed_secs;
+                    eprintln!(
+                        "{}/{} runs, {:.0} s, {:.1} M citizen-steps/s",
+                        p.done,
+                        p.total,
+                        p.elapsed_secs,
+                        rate / 1e6
+                    );
+                }
+            }
+        }
+    };
+    let report = pool.install(|| placesim_batch::run_sweep(&sweep, &opts, &progress))?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    if let Some(shard) = opts.shard {
+        return shard_done(&opts.out, shard, &report, a.quiet);
+    }
+    if report.failed.is_empty() {
+        plot(&opts.out, a.quiet)?;
+    }
+    if !a.quiet {
+        println!(
+            "{} runs ({} run now) in {:.1} s, {:.1} million citizen-steps per second",
+            report.runs,
+            report.ran_now,
+            report.wall_secs,
+            report.citizen_steps_per_sec / 1e6
+        );
+        print_comparison(&opts.out.join("comparison.csv"));
+        println!("results in {}", opts.out.display());
+    }
+    failures(&report, &opts.out)
+}
+
+/// Failed runs, one line each, and exit 1 if there were any.
+fn failures(report: &placesim_batch::SweepReport, dir: &Path) -> Result<(), Failure> {
+    for f in &report.failed {
+        eprintln!(
+            "run {} ({} replicate {}) failed: {}",
+            f.run_id, f.variant, f.replicate, f.error
+        );
+    }
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(format!(
+            "{} of {} runs failed; they are listed in {}",
+            report.failed.len(),
+            report.runs,
+            dir.join("manifest.json").display()
+        )))
+    }
+}
+
+/// A shard has no final files: say where it is and how to merge.
+fn shard_done(
+    out: &Path,
+    shard: placesim_batch::Shard,
+    report: &placesim_batch::SweepReport,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let dir = out.join(shard.folder_name());
+    if !quiet {
+        println!(
+            "shard {} of {}: {} runs ({} run now) in {:.1} s, stored in {}",
+            shard.index,
+            shard.count,
+            report.runs,
+            report.ran_now,
+            report.wall_secs,
+            dir.display()
+        );
+        println!(
+            "when every shard is done: placesim merge {}/shard-*-of-{:04} --out DIR",
+            out.display(),
+            shard.count
+        );
+    }
+    failures(report, &dir)
+}

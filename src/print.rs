@@ -1,0 +1,127 @@
+//! What the commands print besides their files: progress bars, the summary
+//! table of one run and the headline rows of a sweep's comparison.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::Path;
+
+/// A bar of `total` steps counted in `unit`.
+pub fn progress(total: u64, unit: &str) -> ProgressBar {
+    bar(total, &format!("{unit} (eta {{eta}})"))
+}
+
+/// A bar of `total` steps counted in `unit`, followed by a message (a rate).
+pub fn progress_with_message(total: u64, unit: &str) -> ProgressBar {
+    bar(total, &format!("{unit} (eta {{eta}}) {{msg}}"))
+}
+
+/// A bar whose template ends with `tail` after the count.
+fn bar(total: u64, tail: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    let template = format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {tail}");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+pub fn print_summary(s: &placesim_core::Summary, out: &Path) {
+    let mut o = std::io::stdout().lock();
+    let m = |x: f64| format!("£{:.1}m", x / 1e6);
+    let rows = [
+        (
+            "citizens (weight)",
+            format!("{} ({:.1} residents each)", s.population, s.weight),
+        ),
+        (
+            "weeks counted",
+            format!("{} after {} weeks of warm-up", s.ticks, s.warmup_ticks),
+        ),
+        ("total spend (PV)", m(s.total_spend)),
+        (
+            "crisis share of spend",
+            format!("{:.1} %", 100.0 * s.crisis_spend_share),
+        ),
+        (
+            "prevention share of spend",
+            format!("{:.1} %", 100.0 * s.prevention_spend_share),
+        ),
+        ("overspend", m(s.overspend)),
+        ("mean wellbeing", format!("{:.4}", s.mean_wellbeing)),
+        (
+            "low-decile wellbeing",
+            format!("{:.4}", s.low_decile_wellbeing),
+        ),
+        (
+            "wellbeing-weeks per £m",
+            format!("{:.0}", s.wellbeing_weeks_per_million),
+        ),
+        ("crisis events", format!("{:.0}", s.crisis_events)),
+        ("contacts", format!("{:.0}", s.contacts)),
+        (
+            "failure demand share",
+            format!("{:.1} %", 100.0 * s.failure_demand_share),
+        ),
+        (
+            "costliest 5 % share of spend",
+            format!("{:.1} %", 100.0 * s.top5_cost_share),
+        ),
+        ("mean wait", format!("{:.2} weeks", s.mean_wait)),
+        (
+            "referrals lost",
+            format!("{:.0} of {:.0}", s.referrals_lost, s.referrals_made),
+        ),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(o, "{k:<30} {v}");
+    }
+    let _ = writeln!(o, "outputs in {}", out.display());
+}
+
+/// A few headline rows of comparison.csv: each variant's paired difference from the baseline.
+pub fn print_comparison(path: &Path) {
+    let Ok(mut r) = csv::Reader::from_path(path) else {
+        return;
+    };
+    let wanted = [
+        "crisis_events",
+        "failure_demand_share",
+        "wellbeing_weeks_per_million",
+        "total_spend",
+    ];
+    println!(
+        "{:<28} {:>24} {:>24} {:>24} {:>24}",
+        "variant - baseline", wanted[0], wanted[1], wanted[2], wanted[3]
+    );
+    let mut rows: Vec<(String, [String; 4])> = Vec::new();
+    for rec in r.records().flatten() {
+        let (variant, outcome) = (rec.get(0).unwrap_or(""), rec.get(2).unwrap_or(""));
+        let Some(col) = wanted.iter().position(|w| *w == outcome) else {
+            continue;
+        };
+        if rows.last().is_none_or(|(v, _)| v != variant) {
+            rows.push((variant.to_string(), Default::default()));
+        }
+        let d: f64 = rec.get(6).and_then(|x| x.parse().ok()).unwrap_or(f64::NAN);
+        let h: f64 = rec.get(9).and_then(|x| x.parse().ok()).unwrap_or(f64::NAN);
+        if let Some((_, cells)) = rows.last_mut() {
+            cells[col] = format!("{} ± {}", short(d), short(h));
+        }
+    }
+    for (variant, cells) in rows {
+        println!(
+            "{:<28} {:>24} {:>24} {:>24} {:>24}",
+            variant, cells[0], cells[1], cells[2], cells[3]
+        );
+    }
+}
+
+fn short(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        format!("{:.2}e6", x / 1e6)
+    } else if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.4}")
+    }
+}
