@@ -67,7 +67,7 @@ pub enum Command {
     Slurm(slurm::Job),
     /// Live dashboard for trainers: two places side by side in the browser, barriers switched while they run.
     #[command(
-        after_help = "Examples:\n  placesim serve                          # silos, on http://127.0.0.1:8080/\n  placesim serve total-place --port 9000  # start both places from another preset\n  placesim serve my-place.toml            # or from a scenario file\n  placesim serve --bind 0.0.0.0           # let other machines in (no authentication!)\n\nThe page works offline. Each browser tab gets its own pair of places (2,000 citizens\nunless the page asks for more, up to --max-population); idle tabs expire."
+        after_help = "Examples:\n  placesim serve                          # silos, on http://127.0.0.1:8080/\n  placesim serve total-place --port 9000  # start both places from another preset\n  placesim serve my-place.toml            # or from a scenario file\n  placesim serve --bind 0.0.0.0           # let other machines in (no authentication!)\n  placesim serve --bind 0.0.0.0 --allow-host trainer-laptop   # and open it by a machine name\n\nThe page works offline. Each browser tab gets its own pair of places (2,000 citizens\nunless the page asks for more, up to --max-population); idle tabs expire."
     )]
     Serve(serve::Args),
 }

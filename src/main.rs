@@ -34,11 +34,6 @@ fn main() -> ExitCode {
         Command::Bench(a) => bench::bench(&a.world),
         Command::Merge(a) => merge::merge(&a.shards, &a.out, a.force, a.quiet),
         Command::Slurm(job) => slurm::write_scripts(&job),
-        Command::Serve(a) => serve::serve(
-            a.scenario.as_deref(),
-            std::net::SocketAddr::new(a.bind, a.port),
-            a.max_sessions,
-            a.max_population,
-        ),
+        Command::Serve(a) => serve::serve(&a),
     })
 }

@@ -19,15 +19,31 @@ pub struct Args {
     /// Largest population a tab may ask for, 100 to 100000.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(100..=100_000))]
     pub max_population: u32,
+    /// A host name the page may be opened by besides IP addresses and
+    /// localhost (e.g. this machine's name on a room's network); repeatable.
+    /// Requests naming any other host are refused, so that no other web site
+    /// can reach the dashboard through DNS rebinding.
+    #[arg(long = "allow-host", value_name = "NAME", value_parser = parse_host_name)]
+    pub allow_hosts: Vec<String>,
 }
 
-pub fn serve(
-    scenario: Option<&str>,
-    addr: std::net::SocketAddr,
-    max_sessions: u32,
-    max_population: u32,
-) -> Result<(), Failure> {
-    let default = match scenario {
+/// A host name as `--allow-host` takes it: letters, digits, dots and hyphens.
+fn parse_host_name(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text.len() <= 253
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if ok {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err("a host name (letters, digits, dots and hyphens, no port)".into())
+    }
+}
+
+pub fn serve(a: &Args) -> Result<(), Failure> {
+    let addr = std::net::SocketAddr::new(a.bind, a.port);
+    let default = match a.scenario.as_deref() {
         None => placesim_scenario::preset("silos", &[])?,
         Some(name) if placesim_scenario::presets::scenario(name).is_some() => {
             placesim_scenario::preset(name, &[])?
@@ -36,9 +52,10 @@ pub fn serve(
     };
     let config = placesim_serve::Config {
         addr,
-        max_sessions: max_sessions as usize,
-        max_population,
+        max_sessions: a.max_sessions as usize,
+        max_population: a.max_population,
         default_scenario: (default.name.clone(), default.params),
+        allowed_hosts: placesim_serve::guard::AllowedHosts(a.allow_hosts.clone()),
         ..placesim_serve::Config::default()
     };
     placesim_serve::serve(config).map_err(|e| {
