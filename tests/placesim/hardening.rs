@@ -49,3 +49,87 @@ fn devices_and_pipes_are_not_scenario_files() {
     assert!(!out.exists(), "wrote {}", out.display());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Every seed from 0 to 2^64 − 1 is accepted wherever a seed goes, and a
+/// seed read from the flagship's runs.csv reproduces that run's outcomes
+/// through `run --seed`, `--set place.seed=` and a scenario file.
+#[test]
+fn a_seed_from_runs_csv_reproduces_its_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let runs = std::fs::read_to_string(root.join("results/total-place/runs.csv")).unwrap();
+    let mut lines = runs.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    assert_eq!(row[col("variant")], "silos");
+    let seed = row[col("seed")];
+    assert!(
+        seed.parse::<u64>().unwrap() > i64::MAX as u64,
+        "a seed above 2^63"
+    );
+    let dir = scratch("seeds");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("seeded.toml");
+    write(
+        &file,
+        &format!("extends = \"silos.toml\"\n[place]\nseed = \"{seed}\"\n"),
+    );
+    let size = ["--population", "10000", "--weeks", "260"];
+    let ways: [Vec<String>; 3] = [
+        vec![
+            "--preset".into(),
+            "silos".into(),
+            "--seed".into(),
+            seed.into(),
+        ],
+        vec![
+            "--preset".into(),
+            "silos".into(),
+            "--set".into(),
+            format!("place.seed={seed}"),
+        ],
+        vec![file.to_str().unwrap().into()],
+    ];
+    for (i, way) in ways.iter().enumerate() {
+        let out = dir.join(format!("run-{i}"));
+        let o = bin()
+            .arg("run")
+            .args(way)
+            .args(size)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{way:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        assert_eq!(
+            summary["seed"].as_u64().unwrap().to_string(),
+            seed,
+            "{way:?}"
+        );
+        for outcome in [
+            "total_spend",
+            "crisis_events",
+            "failure_demand_share",
+            "mean_wellbeing",
+        ] {
+            let stored: f64 = row[col(outcome)].parse().unwrap();
+            assert_eq!(
+                summary[outcome].as_f64(),
+                Some(stored),
+                "{way:?}: {outcome}"
+            );
+        }
+    }
+    refuses(
+        &["run", "--seed", "18446744073709551616", "--weeks", "1"],
+        "--seed",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -75,11 +75,20 @@ pub fn command_line_overrides(settings: &[String]) -> Result<Vec<Override>, Prob
     for s in settings {
         let at = on_command_line("--set");
         match s.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => out.push(Override {
-                key: k.trim().to_string(),
-                value: parse_set_value(v.trim()),
-                at,
-            }),
+            Some((k, v)) if !k.trim().is_empty() => {
+                let key = k.trim();
+                let value = parse_set_value(v.trim());
+                // A seed beyond TOML's integers reads as text: take it as the number.
+                let value = match crate::source::seed_value(&value) {
+                    Some(n) if crate::source::is_seed_key(key) => n,
+                    _ => value,
+                };
+                out.push(Override {
+                    key: key.to_string(),
+                    value,
+                    at,
+                })
+            }
             _ => problems.push(Problem::at(
                 &at,
                 "",

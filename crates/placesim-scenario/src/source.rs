@@ -120,11 +120,48 @@ fn not_regular(name: &str) -> Problem {
 }
 
 /// Parse text as JSON if the file name ends in `.json`, else as TOML.
+/// Seeds written as text are read as numbers (see [`seed_value`]).
 pub fn parse(file: &str, text: &str) -> Result<Doc, Vec<Problem>> {
-    if file.ends_with(".json") {
+    let mut doc = if file.ends_with(".json") {
         parse_json(file, text)
     } else {
         parse_toml(file, text)
+    }?;
+    seeds_as_numbers(&mut doc.value);
+    Ok(doc)
+}
+
+/// Is `key` (a key or dotted key) a seed?
+pub fn is_seed_key(key: &str) -> bool {
+    key == "seed" || key.ends_with(".seed")
+}
+
+/// A seed may be any whole number from 0 to 2^64 − 1, but TOML integers
+/// stop at 2^63 − 1 (and spreadsheets and R keep 15 digits), so a seed may
+/// also be written as text of digits: `seed = "15824617304438902051"`. Text
+/// of digits that fits 64 bits becomes that number; anything else is left
+/// for the schema check to name.
+pub fn seed_value(v: &Value) -> Option<Value> {
+    match v {
+        Value::String(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+            t.parse::<u64>().ok().map(|n| Value::Number(n.into()))
+        }
+        _ => None,
+    }
+}
+
+fn seeds_as_numbers(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map.iter_mut() {
+                match seed_value(x) {
+                    Some(n) if is_seed_key(k) => *x = n,
+                    _ => seeds_as_numbers(x),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(seeds_as_numbers),
+        _ => {}
     }
 }
 
@@ -164,7 +201,12 @@ fn parse_toml(file: &str, text: &str) -> Result<Doc, Vec<Problem>> {
     let doc = toml_edit::Document::parse(text).map_err(|e| {
         let lines = Lines::new(text);
         let at = lines.at(file, text, e.span().map_or(0, |s| s.start));
-        let message = e.message().trim().to_string();
+        let mut message = e.message().trim().to_string();
+        if message.contains("overflow") {
+            message.push_str(
+                " (TOML whole numbers stop at 9223372036854775807; write a larger seed as text, e.g. seed = \"15824617304438902051\")",
+            );
+        }
         vec![Problem::at(
             &at,
             "",
@@ -472,6 +514,41 @@ mod tests {
     }
 
     #[test]
+    fn seeds_cover_64_bits_as_numbers_or_text() {
+        let big = u64::MAX.to_string();
+        let d = parse("a.toml", &format!("[place]\nseed = \"{big}\"\n")).unwrap();
+        assert_eq!(d.value["place"]["seed"].as_u64(), Some(u64::MAX));
+        let d = parse("a.json", &format!("{{\"place\": {{\"seed\": {big}}}}}")).unwrap();
+        assert_eq!(d.value["place"]["seed"].as_u64(), Some(u64::MAX));
+        let d = parse(
+            "s.toml",
+            "seed = \"7\"\n[set]\n\"place.seed\" = \"18446744073709551615\"\n",
+        )
+        .unwrap();
+        assert_eq!(d.value["seed"], 7);
+        assert_eq!(d.value["set"]["place.seed"].as_u64(), Some(u64::MAX));
+        // Not a seed, or not a whole number that fits: left as text for the checks to name.
+        let d = parse(
+            "a.toml",
+            "name = \"123\"\n[place]\nseed = \"18446744073709551616\"\n",
+        )
+        .unwrap();
+        assert_eq!(d.value["name"], "123");
+        assert!(d.value["place"]["seed"].is_string());
+        let e = parse("a.toml", "[place]\nseed = 15824617304438902051\n").unwrap_err();
+        assert!(
+            e[0].message.contains("write a larger seed as text"),
+            "{e:?}"
+        );
+        let back = parse(
+            "r.toml",
+            &to_toml(&serde_json::json!({"place": {"seed": u64::MAX}})),
+        )
+        .unwrap();
+        assert_eq!(back.value["place"]["seed"].as_u64(), Some(u64::MAX));
+    }
+
+    #[test]
     fn a_file_over_the_limit_is_refused() {
         let dir = std::env::temp_dir().join(format!("placesim-big-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -536,9 +613,11 @@ fn to_toml_value(v: &Value) -> Option<toml_edit::Value> {
     Some(match v {
         Value::Null => return None,
         Value::Bool(b) => (*b).into(),
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => i.into(),
-            (None, Some(f)) => f.into(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.into(),
+            // Beyond TOML's integers (a seed): written as text, read back as the number.
+            (None, Some(u), _) => u.to_string().into(),
+            (None, None, Some(f)) => f.into(),
             _ => return None,
         },
         Value::String(s) => s.as_str().into(),
