@@ -146,15 +146,10 @@ pub fn build(merged: &Merged, removed: &[String]) -> Result<Scenario, Problems> 
         b.missing("name");
         String::new()
     });
-    if !name.is_empty()
-        && !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        b.problem(
-            "name",
-            "may use only letters, digits, `-` and `_` (it names output folders)",
-        );
+    if raw.name.is_some() {
+        if let Err(why) = output_name(&name) {
+            b.problem("name", why);
+        }
     }
     let description = raw.description.clone().unwrap_or_default();
     let place = place(&mut b, raw.place.clone());
@@ -248,6 +243,21 @@ fn place(b: &mut Builder, raw: Option<RawPlace>) -> Place {
         },
         price_year: b.int("place.price_year", r.price_year, 1900, 2200) as u16,
         discount_rate: b.num("place.discount_rate", r.discount_rate, 0.0, 0.5),
+    }
+}
+
+/// A scenario's or sweep's name names output folders (`out/NAME/`), so it is
+/// 1 to 64 letters, digits, `-` and `_`: never empty, never a path.
+pub fn output_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.len() > 64 {
+        Err("must be 1 to 64 characters (it names output folders)")
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Err("may use only letters, digits, `-` and `_` (it names output folders)")
+    } else {
+        Ok(())
     }
 }
 

@@ -100,6 +100,11 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
     need("replicates", raw.replicates.is_some());
     need("seed", raw.seed.is_some());
     need("baseline", raw.baseline.is_some());
+    if let Some(name) = &raw.name {
+        if let Err(why) = crate::build::output_name(name) {
+            problems.push(Problem::at(&doc.locate("name"), "name", why));
+        }
+    }
     let replicates = raw.replicates.unwrap_or(1);
     if !(1..=100_000).contains(&replicates) {
         problems.push(Problem::at(
