@@ -8,7 +8,7 @@
 #   pandas  - a real run's CSV and JSON outputs load in pandas with exactly the
 #             columns docs/OUTPUTS.md lists, and the money in them adds up; a
 #             sweep's runs.csv and comparison.csv load with the right types
-#             and row counts.
+#             and row counts; README's pandas snippet runs.
 #   browser - `placesim serve` in headless Chromium (Debian's chromium and
 #             chromium-driver, installed with apt-get when run as root): two
 #             places identical until a barrier is lifted in one; screenshot in
@@ -43,7 +43,7 @@ python_ready() {
   [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import pandas' 2>/dev/null && return 0
   command -v python3 >/dev/null || return 1
   python3 -m venv "$venv" >/dev/null 2>&1 || return 1
-  "$venv/bin/pip" install --quiet --disable-pip-version-check pandas >/dev/null 2>&1 || return 1
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'pandas==2.2.3' >/dev/null 2>&1 || return 1
   "$venv/bin/python" -c 'import pandas' 2>/dev/null
 }
 
@@ -56,8 +56,14 @@ if python_ready; then
   sweep_out=target/system-tests/sweep
   rm -rf "$sweep_out"
   ./target/release/placesim sweep tests/fixtures/small.sweep.toml --out "$sweep_out" --quiet
+  # README's pandas snippet (its block is tagged `system`), against the committed flagship results.
+  readme=target/system-tests/readme
+  rm -rf "$readme" && mkdir -p "$readme/out"
+  ln -s "$PWD/results/total-place" "$readme/out/total-place"
+  sed -n '/^```python system/,/^```$/p' README.md | sed '1d;$d' >"$readme/snippet.py"
   if "$venv/bin/python" scripts/check_outputs.py "$out" docs/OUTPUTS.md &&
-    "$venv/bin/python" scripts/check_sweep.py "$sweep_out" 3 4; then
+    "$venv/bin/python" scripts/check_sweep.py "$sweep_out" 3 4 &&
+    [ -s "$readme/snippet.py" ] && (cd "$readme" && "$venv/bin/python" snippet.py >/dev/null); then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))

@@ -8,6 +8,7 @@ mod batch;
 mod cli;
 mod cluster;
 mod determinism;
+mod docs;
 mod hardening;
 mod model;
 mod plots;
