@@ -11,6 +11,7 @@ pub mod adapt;
 pub mod agency;
 pub mod citizen;
 pub mod ids;
+pub mod limits;
 pub mod metrics;
 pub mod params;
 pub mod rng;
