@@ -4,7 +4,7 @@
 use crate::commands::{bench, check, merge, plot, rerun, run, schema, serve, slurm, sweep};
 use crate::failure::Failure;
 use clap::{Parser, Subcommand};
-use placesim_core::params::MAX_POPULATION;
+use placesim_core::limits::{self, Bounds};
 use placesim_scenario::{Override, PlaceSetting, Scenario};
 use std::path::PathBuf;
 
@@ -72,6 +72,7 @@ pub enum Command {
     Serve(serve::Args),
 }
 
+/// What `run` and `bench` run: a place, its overrides and the threads.
 #[derive(clap::Args)]
 pub struct WorldArgs {
     /// A scenario file (.toml or .json) [default: the built-in default place].
@@ -85,15 +86,36 @@ pub struct WorldArgs {
     /// Random seed of the run [default: the scenario's].
     #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
-    /// Weeks counted after warm-up, 1 to 5200 [default: the scenario's].
     // `--ticks` was its name before it took the scenario files' word.
-    #[arg(long, alias = "ticks", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=5200))]
+    #[arg(
+        long,
+        alias = "ticks",
+        allow_negative_numbers = true,
+        value_parser = whole(limits::WEEKS),
+        help = ranged("Weeks counted after warm-up", limits::WEEKS, " [default: the scenario's]"),
+    )]
     pub weeks: Option<u32>,
-    /// Weeks of warm-up, excluded from outcomes, 0 to 5200 [default: the scenario's].
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(0..=5200))]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_parser = whole(limits::WARMUP_WEEKS),
+        help = ranged(
+            "Weeks of warm-up, excluded from outcomes",
+            limits::WARMUP_WEEKS,
+            " [default: the scenario's]",
+        ),
+    )]
     pub warmup: Option<u32>,
-    /// Simulated citizens, 1 to 20,000,000 [default: the scenario's]; each stands for residents/population people.
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_parser = whole(limits::POPULATION),
+        help = format!(
+            "Simulated citizens, {} to {} [default: the scenario's]; each stands for residents/population people",
+            limits::POPULATION.min,
+            grouped(limits::POPULATION.max),
+        ),
+    )]
     pub population: Option<u32>,
     #[command(flatten)]
     pub threads: Threads,
@@ -134,11 +156,14 @@ impl WorldArgs {
     }
 }
 
+/// The most worker threads a command (or a Slurm task) may ask for.
+pub const THREADS: Bounds<u32> = Bounds::new(1, 1024);
+
 /// `--threads`, shared by the commands that run places.
 #[derive(clap::Args)]
 pub struct Threads {
     /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, value_parser = whole(THREADS))]
     pub threads: Option<u32>,
 }
 
@@ -152,4 +177,28 @@ impl Threads {
         b.build()
             .map_err(|e| Failure::Failed(format!("cannot start worker threads: {e}")))
     }
+}
+
+/// A flag's parser for whole numbers in `bounds`; clap's message on a value
+/// outside them states the range.
+pub fn whole(bounds: Bounds<u32>) -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(i64::from(bounds.min)..=i64::from(bounds.max))
+}
+
+/// A flag's help that states its range: `what, MIN to MAX` and then `rest`.
+pub fn ranged(what: &str, bounds: Bounds<u32>, rest: &str) -> String {
+    format!("{what}, {} to {}{rest}", bounds.min, bounds.max)
+}
+
+/// A whole number with its thousands separated by commas (20,000,000).
+fn grouped(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -1,6 +1,8 @@
 //! `placesim serve`: the live dashboard, from a preset or a scenario file.
 
+use crate::cli::{ranged, whole};
 use crate::failure::Failure;
+use placesim_serve::{SESSIONS, SESSION_POPULATION};
 use std::path::Path;
 
 #[derive(clap::Args)]
@@ -13,11 +15,19 @@ pub struct Args {
     /// Port to listen on (0: any free port).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// Most browser tabs served at once, 1 to 1000.
-    #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(
+        long,
+        default_value_t = 48,
+        value_parser = whole(SESSIONS),
+        help = ranged("Most browser tabs served at once", SESSIONS, ""),
+    )]
     pub max_sessions: u32,
-    /// Largest population a tab may ask for, 100 to 100000.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(100..=100_000))]
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        value_parser = whole(SESSION_POPULATION),
+        help = ranged("Largest population a tab may ask for", SESSION_POPULATION, ""),
+    )]
     pub max_population: u32,
     /// A host name the page may be opened by besides IP addresses and
     /// localhost (e.g. this machine's name on a room's network); repeatable.

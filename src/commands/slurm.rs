@@ -1,7 +1,10 @@
 //! `placesim slurm`: the Slurm scripts for a sharded sweep, from the
 //! templates in `deploy/slurm/` with this sweep's paths and sizes filled in.
 
+use crate::cli::{ranged, whole, THREADS};
 use crate::failure::Failure;
+use placesim_batch::shard::MAX_SHARDS;
+use placesim_core::limits::Bounds;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -9,19 +12,25 @@ const ARRAY: &str = include_str!("../../deploy/slurm/array.sbatch.in");
 const MERGE: &str = include_str!("../../deploy/slurm/merge.sbatch.in");
 const SUBMIT: &str = include_str!("../../deploy/slurm/submit.sh.in");
 
+/// The shards a sweep may be split into.
+const SHARDS: Bounds<u32> = Bounds::new(1, MAX_SHARDS);
+
 #[derive(clap::Args)]
 pub struct Job {
     /// The sweep file (.sweep.toml or .sweep.json).
     #[arg(value_name = "FILE")]
     pub sweep_file: PathBuf,
-    /// Number of shards (array tasks), 1 to 100000.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(
+        long,
+        value_parser = whole(SHARDS),
+        help = ranged("Number of shards (array tasks)", SHARDS, ""),
+    )]
     pub shards: u32,
     /// Folder for scripts, shards and results [default: out/<sweep name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// CPUs per array task (worker threads of each shard).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, default_value_t = 2, value_parser = whole(THREADS))]
     pub cpus_per_task: u32,
     /// Wall-time limit per task, as Slurm takes it (e.g. 01:00:00).
     #[arg(long, default_value = "01:00:00")]

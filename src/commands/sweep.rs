@@ -2,9 +2,10 @@
 //! (or one shard of it), with progress, the comparison table and the charts.
 
 use super::plot::plot;
-use crate::cli::Threads;
+use crate::cli::{ranged, whole, Threads};
 use crate::failure::Failure;
 use crate::print::{print_comparison, progress_with_message};
+use placesim_core::limits;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -14,14 +15,26 @@ pub struct Args {
     /// Results folder [default: out/<sweep name>/; with a shard, out/<sweep name>-shards/].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replicates per variant, 1 to 100000 [default: the sweep's].
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_parser = whole(limits::REPLICATES),
+        help = ranged("Replicates per variant", limits::REPLICATES, " [default: the sweep's]"),
+    )]
     pub replicates: Option<u32>,
     /// Sweep seed [default: the sweep's].
     #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
-    /// Keep every N-th week in timeseries.csv and agencies.csv, 1 to 520 [default: the scenario's output.every_weeks].
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=520))]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_parser = whole(limits::EVERY_WEEKS),
+        help = ranged(
+            "Keep every N-th week in timeseries.csv and agencies.csv",
+            limits::EVERY_WEEKS,
+            " [default: the scenario's output.every_weeks]",
+        ),
+    )]
     pub every: Option<u32>,
     #[command(flatten)]
     pub threads: Threads,

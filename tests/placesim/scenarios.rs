@@ -470,3 +470,172 @@ fn the_scenario_docs_name_every_key() {
         }
     }
 }
+
+/// The ranges the format's reference states (docs/SCENARIOS.md, generated
+/// from the doc comments of the raw types, which cannot read constants) are
+/// the ranges of the limits table the files are checked against.
+#[test]
+fn the_documented_ranges_are_the_limits() {
+    use placesim_core::limits::{self as l, Bounds};
+    fn wide(b: Bounds<u32>) -> Bounds<f64> {
+        Bounds::new(b.min.into(), b.max.into())
+    }
+    let documented: Vec<(&str, Bounds<f64>)> = vec![
+        ("place.residents", wide(l::RESIDENTS)),
+        ("place.population", wide(l::POPULATION)),
+        ("place.warmup_weeks", wide(l::WARMUP_WEEKS)),
+        ("place.weeks", wide(l::WEEKS)),
+        ("place.price_year", wide(l::PRICE_YEAR)),
+        ("place.discount_rate", l::DISCOUNT_RATE),
+        ("needs.need_threshold", l::NEED_LEVEL),
+        ("needs.shock_min", l::SHOCK),
+        ("needs.recovery_rate", l::RECOVERY_RATE),
+        ("needs.failure_window_weeks", wide(l::FAILURE_WINDOW_WEEKS)),
+        (
+            "needs.attribution_window_weeks",
+            wide(l::ATTRIBUTION_WINDOW_WEEKS),
+        ),
+        ("needs.domains.<id>.base_hazard", l::BASE_HAZARD),
+        ("needs.coupling", l::COUPLING),
+        ("citizens.risk_sigma", l::RISK_SIGMA),
+        ("citizens.resilience", l::RESILIENCE),
+        ("citizens.help_threshold", l::HELP_THRESHOLD),
+        ("citizens.initial_need", l::INITIAL_NEED),
+        ("citizens.learning.forgetting", l::FORGETTING),
+        ("citizens.learning.reward_resolved", l::REWARD),
+        ("citizens.learning.reward_partial", l::REWARD),
+        ("citizens.learning.propensity_floor", l::PROPENSITY_FLOOR),
+        ("agencies.<id>.capacity_per_week", l::CAPACITY_PER_WEEK),
+        ("agencies.<id>.budget_per_year", l::ANNUAL_BUDGET),
+        ("agencies.<id>.efficacy", l::EFFICACY),
+        ("agencies.<id>.wait_target_weeks", l::WAIT_TARGET_WEEKS),
+        ("agencies.<id>.initial_propensity", l::INITIAL_PROPENSITY),
+        ("agencies.<id>.unit_costs.assessment", l::UNIT_COST),
+        ("agencies.<id>.unit_costs.intervention", l::UNIT_COST),
+        ("agencies.<id>.unit_costs.crisis", l::UNIT_COST),
+        (
+            "agencies.<id>.policy.eligibility_threshold",
+            l::ELIGIBILITY_THRESHOLD,
+        ),
+        ("agencies.<id>.policy.complexity_cap", l::COMPLEXITY_CAP),
+        (
+            "agencies.<id>.policy.prevention_capacity_share",
+            l::PREVENTION_SHARE,
+        ),
+        ("agencies.<id>.policy.intensity", l::INTENSITY),
+        (
+            "agencies.<id>.policy.referral_propensity",
+            l::REFERRAL_PROPENSITY,
+        ),
+        ("barriers.ring_fenced_budgets.strength", l::STRENGTH),
+        (
+            "barriers.ring_fenced_budgets.board_running_cost_per_year",
+            l::LIFT_COST,
+        ),
+        ("barriers.function_bound_targets.strength", l::STRENGTH),
+        (
+            "barriers.function_bound_targets.target_reporting_share",
+            l::REPORTING_SHARE,
+        ),
+        (
+            "barriers.function_bound_targets.shared_outcomes_cost_per_year",
+            l::LIFT_COST,
+        ),
+        ("barriers.professional_boundaries.strength", l::STRENGTH),
+        (
+            "barriers.professional_boundaries.coordination_cost",
+            l::COORDINATION_COST,
+        ),
+        (
+            "barriers.professional_boundaries.lead_professional_efficacy",
+            l::LEAD_PROFESSIONAL_EFFICACY,
+        ),
+        ("barriers.organisational_frameworks.strength", l::STRENGTH),
+        (
+            "barriers.organisational_frameworks.referral_delay_weeks",
+            l::REFERRAL_DELAY_WEEKS,
+        ),
+        (
+            "barriers.organisational_frameworks.referral_loss",
+            l::REFERRAL_LOSS,
+        ),
+        (
+            "barriers.organisational_frameworks.handoff_work",
+            l::HANDOFF_WORK,
+        ),
+        (
+            "barriers.organisational_frameworks.shared_assessment_setup",
+            l::LIFT_COST,
+        ),
+        (
+            "barriers.organisational_frameworks.shared_assessment_running_per_year",
+            l::LIFT_COST,
+        ),
+        ("barriers.frontline_burden.strength", l::STRENGTH),
+        (
+            "barriers.frontline_burden.reporting_share",
+            l::REPORTING_SHARE,
+        ),
+        (
+            "barriers.frontline_burden.light_assurance_cost_per_year",
+            l::LIFT_COST,
+        ),
+        ("leadership.whole_systems_weight", l::WHOLE_SYSTEMS_WEIGHT),
+        ("leadership.culture_rate", l::CULTURE_RATE),
+        ("leadership.learning_rate", l::LEARNING_RATE),
+        (
+            "leadership.kpi_window_quarters",
+            wide(l::KPI_WINDOW_QUARTERS),
+        ),
+        ("adaptation.threshold_step", l::ADAPTATION_STEP),
+        ("adaptation.prevention_step", l::ADAPTATION_STEP),
+        ("adaptation.intensity_step", l::ADAPTATION_STEP),
+        ("adaptation.complexity_cap_step", l::COMPLEXITY_CAP),
+        ("adaptation.referral_step", l::ADAPTATION_STEP),
+        ("adaptation.throughput_pull", l::THROUGHPUT_PULL),
+        ("adaptation.harm_gain", l::HARM_GAIN),
+        ("adaptation.threshold_range", l::ELIGIBILITY_THRESHOLD),
+        ("adaptation.prevention_range", l::PREVENTION_SHARE),
+        ("adaptation.intensity_range", l::INTENSITY),
+        ("adaptation.complexity_cap_range", l::COMPLEXITY_CAP),
+        ("adaptation.max_wait_weeks", wide(l::MAX_WAIT_WEEKS)),
+        ("schedule[].set", l::STRENGTH),
+        ("output.every_weeks", wide(l::EVERY_WEEKS)),
+        ("replicates", wide(l::REPLICATES)),
+    ];
+    // "1,000", "0.5", "10^7" as numbers.
+    fn number(text: &str) -> Option<f64> {
+        let text = text.replace(',', "");
+        match text.split_once('^') {
+            Some((base, exp)) => Some(base.parse::<f64>().ok()?.powf(exp.parse().ok()?)),
+            None => text.parse().ok(),
+        }
+    }
+    // The first "A to B" of a row's description, both numbers.
+    fn stated(row: &str) -> Option<Bounds<f64>> {
+        let ends = |c: char| c == ' ' || c == '(' || c == ')' || c == ';' || c == ':';
+        row.match_indices(" to ").find_map(|(at, _)| {
+            let min = row[..at].rsplit(ends).next()?;
+            let max = row[at + 4..].split(ends).next()?;
+            let max = max.trim_end_matches(['.', ',']);
+            Some(Bounds::new(number(min)?, number(max)?))
+        })
+    }
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/SCENARIOS.md"))
+            .unwrap();
+    for (key, bounds) in documented {
+        let row = docs
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{key}` |")))
+            .unwrap_or_else(|| panic!("docs/SCENARIOS.md has no row for `{key}`"));
+        assert_eq!(stated(row), Some(bounds), "`{key}`: {row}");
+    }
+    // The core's own check and a file's check state the same range.
+    let mut p = placesim_scenario::preset("silos", &[]).unwrap().params;
+    p.leadership.learning_rate = 11.0;
+    assert_eq!(
+        p.problems(),
+        ["leadership.learning_rate: must be between 0 and 10"]
+    );
+}

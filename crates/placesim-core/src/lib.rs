@@ -15,6 +15,7 @@ pub mod finance;
 mod frontline;
 pub mod ids;
 pub mod journal;
+pub mod limits;
 pub mod metrics;
 pub mod params;
 pub mod record;

@@ -2,10 +2,11 @@
 //! string key: files and flags are turned into them at the edge.
 
 use crate::ids::{AgencyId, Domain, DomainSet, MAX_AGENCIES, MAX_DOMAINS};
+use crate::limits::{self, Bounds};
 use serde::{Deserialize, Serialize};
 
-/// Most simulated citizens a run may have: 20 million take about 3 GB.
-pub const MAX_POPULATION: u32 = 20_000_000;
+/// Most simulated citizens a run may have (see [`limits::POPULATION`]).
+pub const MAX_POPULATION: u32 = limits::POPULATION.max;
 
 /// Everything a run needs, all in the units `docs/ODD.md` states.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -342,132 +343,170 @@ impl Params {
 
     /// Problems that make the parameters unusable, each as `field: what is allowed`.
     /// The scenario layer reports these with file and line; the core only
-    /// guarantees it never runs with them.
+    /// guarantees it never runs with them. The ranges are those of [`limits`].
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
-        let mut need = |ok: bool, msg: &str| {
-            if !ok {
-                p.push(msg.to_string());
-            }
-        };
+        let wide = f64::from;
         let pl = &self.place;
-        need(pl.residents >= 1, "place.residents: must be at least 1");
-        need(
-            (1..=MAX_POPULATION).contains(&pl.population),
-            "place.population: must be between 1 and 20,000,000 (about 150 bytes a citizen)",
+        within(&mut p, "place.residents", limits::RESIDENTS, [pl.residents]);
+        within(
+            &mut p,
+            "place.population",
+            limits::POPULATION,
+            [pl.population],
         );
-        need(
-            pl.ticks >= 1 && pl.ticks <= 5_200,
-            "place.ticks: must be between 1 and 5,200 weeks",
+        within(&mut p, "place.ticks", limits::WEEKS, [pl.ticks]);
+        within(
+            &mut p,
+            "place.warmup_ticks",
+            limits::WARMUP_WEEKS,
+            [pl.warmup_ticks],
         );
-        need(
-            pl.warmup_ticks <= 5_200,
-            "place.warmup_ticks: must be between 0 and 5,200 weeks",
-        );
-        need(
+        require(
+            &mut p,
             pl.total_ticks() < u16::MAX as u32,
             "place.ticks: warm-up plus ticks must be below 65,535 weeks",
         );
-        need(
-            pl.discount_rate.is_finite() && (0.0..=0.5).contains(&pl.discount_rate),
-            "place.discount_rate: must be between 0 and 0.5",
+        within(
+            &mut p,
+            "place.discount_rate",
+            limits::DISCOUNT_RATE,
+            [pl.discount_rate],
         );
         let d = self.needs.n_domains();
-        need(
+        require(
+            &mut p,
             (1..=MAX_DOMAINS).contains(&d),
             "needs.domains: between 1 and 8 domains",
         );
-        need(
+        require(
+            &mut p,
             self.needs.coupling.len() == d * d,
             "needs.coupling: must be a D x D matrix",
         );
-        need(
-            self.needs
-                .coupling
-                .iter()
-                .all(|c| c.is_finite() && (0.0..=20.0).contains(c)),
-            "needs.coupling: entries must be between 0 and 20",
+        within(
+            &mut p,
+            "needs.coupling",
+            limits::COUPLING,
+            self.needs.coupling.iter().map(|&c| wide(c)),
         );
         let a = self.n_agencies();
-        need(
+        require(
+            &mut p,
             (1..=MAX_AGENCIES).contains(&a),
             "agencies: between 1 and 12 agencies",
         );
-        need(
+        require(
+            &mut p,
             self.needs
                 .domains
                 .iter()
                 .all(|s| s.crisis_agency.index() < a),
             "needs.domains.crisis_agency: must name an agency of the place",
         );
-        need(
-            self.needs
-                .domains
-                .iter()
-                .all(|s| (0.0..=1.0).contains(&s.base_hazard)),
-            "needs.domains.base_hazard: must be between 0 and 1",
+        within(
+            &mut p,
+            "needs.domains.base_hazard",
+            limits::BASE_HAZARD,
+            self.needs.domains.iter().map(|s| wide(s.base_hazard)),
         );
-        let levels = [
-            self.needs.need_threshold,
-            self.needs.high_need,
-            self.needs.crisis_level,
-        ];
-        need(
-            levels.iter().all(|l| (0.0..1.0).contains(l))
+        let n = &self.needs;
+        let levels = [n.need_threshold, n.high_need, n.crisis_level].map(wide);
+        require(
+            &mut p,
+            levels.iter().all(|&l| limits::NEED_LEVEL.contains(l))
                 && levels[0] <= levels[1]
                 && levels[1] <= levels[2],
-            "needs: need_threshold <= high_need <= crisis_level, all in [0, 1)",
+            &format!(
+                "needs: need_threshold <= high_need <= crisis_level, all between {} and {}",
+                limits::NEED_LEVEL.min,
+                limits::NEED_LEVEL.max
+            ),
         );
-        need(
-            0.0 <= self.needs.shock_min
-                && self.needs.shock_min <= self.needs.shock_max
-                && self.needs.shock_max <= 1.0,
-            "needs: 0 <= shock_min <= shock_max <= 1",
+        let (lo, hi) = (wide(n.shock_min), wide(n.shock_max));
+        require(
+            &mut p,
+            limits::SHOCK.contains(lo) && limits::SHOCK.contains(hi) && lo <= hi,
+            &format!(
+                "needs: {} <= shock_min <= shock_max <= {}",
+                limits::SHOCK.min,
+                limits::SHOCK.max
+            ),
         );
-        need(
-            (0.0..=1.0).contains(&self.needs.recovery_rate),
-            "needs.recovery_rate: must be between 0 and 1",
+        within(
+            &mut p,
+            "needs.recovery_rate",
+            limits::RECOVERY_RATE,
+            [wide(n.recovery_rate)],
         );
         for s in &self.agencies {
-            need(
-                s.capacity_per_week >= 0.0 && s.capacity_per_week.is_finite(),
-                "agencies.capacity_per_week: must be >= 0",
+            let field = |name: &str| format!("agencies.{}.{name}", s.id);
+            let capacity = limits::CAPACITY_PER_WEEK;
+            within(
+                &mut p,
+                &field("capacity_per_week"),
+                capacity,
+                [s.capacity_per_week],
             );
-            need(
-                s.annual_budget >= 0.0 && s.annual_budget.is_finite(),
-                "agencies.annual_budget: must be >= 0",
+            within(
+                &mut p,
+                &field("annual_budget"),
+                limits::ANNUAL_BUDGET,
+                [s.annual_budget],
             );
-            need(
-                (0.0..=1.0).contains(&s.efficacy),
-                "agencies.efficacy: must be between 0 and 1",
+            within(
+                &mut p,
+                &field("efficacy"),
+                limits::EFFICACY,
+                [wide(s.efficacy)],
             );
         }
-        let b = self.barriers;
-        need(
-            [
-                b.ring_fenced_budgets,
-                b.function_bound_targets,
-                b.professional_boundaries,
-                b.organisational_frameworks,
-                b.frontline_burden,
-            ]
-            .iter()
-            .all(|s| (0.0..=1.0).contains(s)),
-            "barriers: every strength must be between 0 and 1",
-        );
+        for k in BarrierKind::ALL {
+            let strength = wide(self.barriers.get(k));
+            let field = format!("barriers.{}.strength", k.name());
+            within(&mut p, &field, limits::STRENGTH, [strength]);
+        }
         let l = self.leadership;
-        need(
-            (0.0..=1.0).contains(&l.whole_systems_weight),
-            "leadership.whole_systems_weight: must be between 0 and 1",
+        within(
+            &mut p,
+            "leadership.whole_systems_weight",
+            limits::WHOLE_SYSTEMS_WEIGHT,
+            [wide(l.whole_systems_weight)],
         );
-        need(
-            (0.0..=10.0).contains(&l.learning_rate),
-            "leadership.learning_rate: must be between 0 and 10",
+        within(
+            &mut p,
+            "leadership.learning_rate",
+            limits::LEARNING_RATE,
+            [wide(l.learning_rate)],
         );
-        need(
-            (1..=20).contains(&l.kpi_window_quarters),
-            "leadership.kpi_window_quarters: must be between 1 and 20",
+        within(
+            &mut p,
+            "leadership.kpi_window_quarters",
+            limits::KPI_WINDOW_QUARTERS,
+            [l.kpi_window_quarters],
         );
         p
+    }
+}
+
+/// A problem `msg` unless `ok`.
+fn require(problems: &mut Vec<String>, ok: bool, msg: &str) {
+    if !ok {
+        problems.push(msg.to_string());
+    }
+}
+
+/// A problem naming `field` and its range unless every one of `values` lies in `bounds`.
+fn within<T: PartialOrd + Copy + std::fmt::Display>(
+    problems: &mut Vec<String>,
+    field: &str,
+    bounds: Bounds<T>,
+    values: impl IntoIterator<Item = T>,
+) {
+    if !values.into_iter().all(|x| bounds.contains(x)) {
+        problems.push(format!(
+            "{field}: must be between {} and {}",
+            bounds.min, bounds.max
+        ));
     }
 }

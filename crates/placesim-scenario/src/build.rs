@@ -6,6 +6,7 @@ use crate::merge::Merged;
 use crate::problem::{suggestion, Problem, Problems};
 use crate::raw::*;
 use placesim_core::ids::{AgencyId, Domain, DomainSet, MAX_AGENCIES, MAX_DOMAINS};
+use placesim_core::limits::{self, Bounds};
 use placesim_core::params::*;
 use serde_json::Value;
 
@@ -61,7 +62,8 @@ impl Builder<'_> {
         }
     }
 
-    fn num(&mut self, path: &str, v: Option<f64>, lo: f64, hi: f64) -> f64 {
+    fn num(&mut self, path: &str, v: Option<f64>, bounds: Bounds<f64>) -> f64 {
+        let Bounds { min: lo, max: hi } = bounds;
         match v {
             None => {
                 self.missing(path);
@@ -83,7 +85,8 @@ impl Builder<'_> {
         }
     }
 
-    fn int(&mut self, path: &str, v: Option<u64>, lo: u64, hi: u64) -> u64 {
+    fn int(&mut self, path: &str, v: Option<u64>, bounds: Bounds<u32>) -> u64 {
+        let (lo, hi) = (u64::from(bounds.min), u64::from(bounds.max));
         match v {
             None => {
                 self.missing(path);
@@ -97,7 +100,8 @@ impl Builder<'_> {
         }
     }
 
-    fn pair(&mut self, path: &str, v: Option<[f64; 2]>, lo: f64, hi: f64) -> (f64, f64) {
+    fn pair(&mut self, path: &str, v: Option<[f64; 2]>, bounds: Bounds<f64>) -> (f64, f64) {
+        let Bounds { min: lo, max: hi } = bounds;
         match v {
             None => {
                 self.missing(path);
@@ -177,8 +181,7 @@ pub fn build(merged: &Merged, removed: &[String]) -> Result<Scenario, Problems> 
         every_weeks: b.int(
             "output.every_weeks",
             Some(out.every_weeks.unwrap_or(1)),
-            1,
-            520,
+            limits::EVERY_WEEKS,
         ) as u32,
     };
     let params = Params {
@@ -214,26 +217,31 @@ pub fn build(merged: &Merged, removed: &[String]) -> Result<Scenario, Problems> 
 
 fn place(b: &mut Builder, raw: Option<RawPlace>) -> Place {
     let r = b.section("place", raw);
-    if let Some(n) = r.population.filter(|&n| n > MAX_POPULATION as u64) {
+    if let Some(n) = r
+        .population
+        .filter(|&n| n > u64::from(limits::POPULATION.max))
+    {
         let gb = n as f64 * std::mem::size_of::<placesim_core::citizen::Citizen>() as f64 / 1e9;
         b.problem(
             "place.population",
             format!(
-                "{n} citizens would need about {gb:.1} GB of memory for citizens alone; allowed 1 to {MAX_POPULATION} (raise residents' weight instead: each citizen can stand for many residents)"
+                "{n} citizens would need about {gb:.1} GB of memory for citizens alone; allowed {} to {} (raise residents' weight instead: each citizen can stand for many residents)",
+                limits::POPULATION.min,
+                limits::POPULATION.max
             ),
         );
     }
     let population = b.int(
         "place.population",
-        r.population.map(|n| n.min(MAX_POPULATION as u64)),
-        1,
-        MAX_POPULATION as u64,
+        r.population
+            .map(|n| n.min(u64::from(limits::POPULATION.max))),
+        limits::POPULATION,
     );
     Place {
-        residents: b.int("place.residents", r.residents, 1, 100_000_000) as u32,
+        residents: b.int("place.residents", r.residents, limits::RESIDENTS) as u32,
         population: population as u32,
-        warmup_ticks: b.int("place.warmup_weeks", r.warmup_weeks, 0, 5_200) as u32,
-        ticks: b.int("place.weeks", r.weeks, 1, 5_200) as u32,
+        warmup_ticks: b.int("place.warmup_weeks", r.warmup_weeks, limits::WARMUP_WEEKS) as u32,
+        ticks: b.int("place.weeks", r.weeks, limits::WEEKS) as u32,
         seed: match r.seed {
             Some(s) => s,
             None => {
@@ -241,8 +249,12 @@ fn place(b: &mut Builder, raw: Option<RawPlace>) -> Place {
                 0
             }
         },
-        price_year: b.int("place.price_year", r.price_year, 1900, 2200) as u16,
-        discount_rate: b.num("place.discount_rate", r.discount_rate, 0.0, 0.5),
+        price_year: b.int("place.price_year", r.price_year, limits::PRICE_YEAR) as u16,
+        discount_rate: b.num(
+            "place.discount_rate",
+            r.discount_rate,
+            limits::DISCOUNT_RATE,
+        ),
     }
 }
 
@@ -319,7 +331,11 @@ fn needs(
     let mut domains = Vec::new();
     for (name, d) in specs {
         let path = format!("needs.domains.{name}");
-        let base_hazard = b.num(&format!("{path}.base_hazard"), d.base_hazard, 0.0, 1.0) as f32;
+        let base_hazard = b.num(
+            &format!("{path}.base_hazard"),
+            d.base_hazard,
+            limits::BASE_HAZARD,
+        ) as f32;
         let crisis_agency = match d.crisis_service {
             None => {
                 b.missing(&format!("{path}.crisis_service"));
@@ -344,11 +360,18 @@ fn needs(
         });
     }
     let coupling = coupling(b, r.coupling.clone(), names);
-    let need_threshold = b.num("needs.need_threshold", r.need_threshold, 0.0, 0.99);
-    let high_need = b.num("needs.high_need", r.high_need, need_threshold, 0.99);
-    let crisis_level = b.num("needs.crisis_level", r.crisis_level, high_need, 0.99);
-    let shock_min = b.num("needs.shock_min", r.shock_min, 0.0, 1.0);
-    let shock_max = b.num("needs.shock_max", r.shock_max, shock_min, 1.0);
+    // Each level lies between the one below it and the greatest level allowed.
+    let level = Bounds::new;
+    let top = limits::NEED_LEVEL.max;
+    let need_threshold = b.num("needs.need_threshold", r.need_threshold, limits::NEED_LEVEL);
+    let high_need = b.num("needs.high_need", r.high_need, level(need_threshold, top));
+    let crisis_level = b.num("needs.crisis_level", r.crisis_level, level(high_need, top));
+    let shock_min = b.num("needs.shock_min", r.shock_min, limits::SHOCK);
+    let shock_max = b.num(
+        "needs.shock_max",
+        r.shock_max,
+        Bounds::new(shock_min, limits::SHOCK.max),
+    );
     NeedModel {
         domains,
         coupling,
@@ -357,13 +380,20 @@ fn needs(
         crisis_level: crisis_level as f32,
         shock_min: shock_min as f32,
         shock_max: shock_max as f32,
-        recovery_rate: b.num("needs.recovery_rate", r.recovery_rate, 0.0, 1.0) as f32,
-        failure_window: b.int("needs.failure_window_weeks", r.failure_window_weeks, 1, 520) as u16,
+        recovery_rate: b.num(
+            "needs.recovery_rate",
+            r.recovery_rate,
+            limits::RECOVERY_RATE,
+        ) as f32,
+        failure_window: b.int(
+            "needs.failure_window_weeks",
+            r.failure_window_weeks,
+            limits::FAILURE_WINDOW_WEEKS,
+        ) as u16,
         attribution_window: b.int(
             "needs.attribution_window_weeks",
             r.attribution_window_weeks,
-            1,
-            520,
+            limits::ATTRIBUTION_WINDOW_WEEKS,
         ) as u16,
     }
 }
@@ -404,7 +434,8 @@ fn coupling(b: &mut Builder, raw: Option<Table>, names: &[String]) -> Vec<f32> {
             ),
             Some(row) => {
                 for (j, x) in row.iter().enumerate() {
-                    m[i * d + j] = b.num(&format!("{path}.{j}"), x.as_f64(), 0.0, 20.0) as f32;
+                    m[i * d + j] =
+                        b.num(&format!("{path}.{j}"), x.as_f64(), limits::COUPLING) as f32;
                 }
             }
         }
@@ -467,68 +498,66 @@ fn agencies(b: &mut Builder, raw: &RawScenario, domains: &[String]) -> Vec<Agenc
             capacity_per_week: b.num(
                 &format!("{path}.capacity_per_week"),
                 a.capacity_per_week,
-                0.0,
-                1e7,
+                limits::CAPACITY_PER_WEEK,
             ),
             unit_costs: UnitCosts {
                 assessment: b.num(
                     &format!("{path}.unit_costs.assessment"),
                     costs.assessment,
-                    0.0,
-                    1e7,
+                    limits::UNIT_COST,
                 ),
                 intervention: b.num(
                     &format!("{path}.unit_costs.intervention"),
                     costs.intervention,
-                    0.0,
-                    1e7,
+                    limits::UNIT_COST,
                 ),
-                crisis: b.num(&format!("{path}.unit_costs.crisis"), costs.crisis, 0.0, 1e7),
+                crisis: b.num(
+                    &format!("{path}.unit_costs.crisis"),
+                    costs.crisis,
+                    limits::UNIT_COST,
+                ),
             },
             annual_budget: b.num(
                 &format!("{path}.budget_per_year"),
                 a.budget_per_year,
-                0.0,
-                1e12,
+                limits::ANNUAL_BUDGET,
             ),
-            efficacy: b.num(&format!("{path}.efficacy"), a.efficacy, 0.0, 1.0) as f32,
+            efficacy: b.num(&format!("{path}.efficacy"), a.efficacy, limits::EFFICACY) as f32,
             wait_target_weeks: b.num(
                 &format!("{path}.wait_target_weeks"),
                 a.wait_target_weeks,
-                0.1,
-                520.0,
+                limits::WAIT_TARGET_WEEKS,
             ) as f32,
             initial_propensity: b.num(
                 &format!("{path}.initial_propensity"),
                 a.initial_propensity,
-                0.0,
-                100.0,
+                limits::INITIAL_PROPENSITY,
             ) as f32,
             initial_policy: Policy {
                 eligibility_threshold: b.num(
                     &format!("{pp}.eligibility_threshold"),
                     policy.eligibility_threshold,
-                    0.0,
-                    1.0,
+                    limits::ELIGIBILITY_THRESHOLD,
                 ) as f32,
                 complexity_cap: b.num(
                     &format!("{pp}.complexity_cap"),
                     policy.complexity_cap,
-                    0.0,
-                    8.0,
+                    limits::COMPLEXITY_CAP,
                 ) as f32,
                 prevention_capacity_share: b.num(
                     &format!("{pp}.prevention_capacity_share"),
                     policy.prevention_capacity_share,
-                    0.0,
-                    1.0,
+                    limits::PREVENTION_SHARE,
                 ) as f32,
-                intensity: b.num(&format!("{pp}.intensity"), policy.intensity, 0.1, 3.0) as f32,
+                intensity: b.num(
+                    &format!("{pp}.intensity"),
+                    policy.intensity,
+                    limits::INTENSITY,
+                ) as f32,
                 referral_propensity: b.num(
                     &format!("{pp}.referral_propensity"),
                     policy.referral_propensity,
-                    0.0,
-                    1.0,
+                    limits::REFERRAL_PROPENSITY,
                 ) as f32,
             },
         });
@@ -539,33 +568,42 @@ fn agencies(b: &mut Builder, raw: &RawScenario, domains: &[String]) -> Vec<Agenc
 fn citizens(b: &mut Builder, raw: Option<RawCitizens>) -> CitizenTraits {
     let r = b.section("citizens", raw);
     let l = b.section("citizens.learning", r.learning.clone());
-    let resilience = b.pair("citizens.resilience", r.resilience, 0.0, 10.0);
-    let help = b.pair("citizens.help_threshold", r.help_threshold, 0.0, 1.0);
+    let resilience = b.pair("citizens.resilience", r.resilience, limits::RESILIENCE);
+    let help = b.pair(
+        "citizens.help_threshold",
+        r.help_threshold,
+        limits::HELP_THRESHOLD,
+    );
     CitizenTraits {
-        risk_sigma: b.num("citizens.risk_sigma", r.risk_sigma, 0.0, 3.0) as f32,
+        risk_sigma: b.num("citizens.risk_sigma", r.risk_sigma, limits::RISK_SIGMA) as f32,
         resilience_min: resilience.0 as f32,
         resilience_max: resilience.1 as f32,
         help_threshold_min: help.0 as f32,
         help_threshold_max: help.1 as f32,
-        initial_need: b.num("citizens.initial_need", r.initial_need, 0.0, 2.0) as f32,
-        forgetting: b.num("citizens.learning.forgetting", l.forgetting, 0.0, 1.0) as f32,
+        initial_need: b.num(
+            "citizens.initial_need",
+            r.initial_need,
+            limits::INITIAL_NEED,
+        ) as f32,
+        forgetting: b.num(
+            "citizens.learning.forgetting",
+            l.forgetting,
+            limits::FORGETTING,
+        ) as f32,
         reward_resolved: b.num(
             "citizens.learning.reward_resolved",
             l.reward_resolved,
-            0.0,
-            100.0,
+            limits::REWARD,
         ) as f32,
         reward_partial: b.num(
             "citizens.learning.reward_partial",
             l.reward_partial,
-            0.0,
-            100.0,
+            limits::REWARD,
         ) as f32,
         propensity_floor: b.num(
             "citizens.learning.propensity_floor",
             l.propensity_floor,
-            0.0,
-            1.0,
+            limits::PROPENSITY_FLOOR,
         ) as f32,
     }
 }
@@ -584,7 +622,7 @@ fn barriers(b: &mut Builder, raw: Option<RawBarriers>) -> (Barriers, LiftPrices)
     );
     let burden = b.section("barriers.frontline_burden", r.frontline_burden);
     let s = |b: &mut Builder, name: &str, v: Option<f64>| {
-        b.num(&format!("barriers.{name}.strength"), v, 0.0, 1.0) as f32
+        b.num(&format!("barriers.{name}.strength"), v, limits::STRENGTH) as f32
     };
     let barriers = Barriers {
         ring_fenced_budgets: s(b, "ring_fenced_budgets", ring.strength),
@@ -597,74 +635,62 @@ fn barriers(b: &mut Builder, raw: Option<RawBarriers>) -> (Barriers, LiftPrices)
         board_running_cost: b.num(
             "barriers.ring_fenced_budgets.board_running_cost_per_year",
             ring.board_running_cost_per_year,
-            0.0,
-            1e10,
+            limits::LIFT_COST,
         ),
         shared_outcomes_cost: b.num(
             "barriers.function_bound_targets.shared_outcomes_cost_per_year",
             targets.shared_outcomes_cost_per_year,
-            0.0,
-            1e10,
+            limits::LIFT_COST,
         ),
         target_reporting_share: b.num(
             "barriers.function_bound_targets.target_reporting_share",
             targets.target_reporting_share,
-            0.0,
-            0.9,
+            limits::REPORTING_SHARE,
         ) as f32,
         coordination_cost: b.num(
             "barriers.professional_boundaries.coordination_cost",
             bounds.coordination_cost,
-            0.0,
-            100.0,
+            limits::COORDINATION_COST,
         ) as f32,
         lead_professional_efficacy: b.num(
             "barriers.professional_boundaries.lead_professional_efficacy",
             bounds.lead_professional_efficacy,
-            0.0,
-            1.0,
+            limits::LEAD_PROFESSIONAL_EFFICACY,
         ) as f32,
         referral_delay_weeks: b.num(
             "barriers.organisational_frameworks.referral_delay_weeks",
             frames.referral_delay_weeks,
-            0.0,
-            52.0,
+            limits::REFERRAL_DELAY_WEEKS,
         ) as f32,
         referral_loss: b.num(
             "barriers.organisational_frameworks.referral_loss",
             frames.referral_loss,
-            0.0,
-            1.0,
+            limits::REFERRAL_LOSS,
         ) as f32,
         handoff_work: b.num(
             "barriers.organisational_frameworks.handoff_work",
             frames.handoff_work,
-            0.0,
-            10.0,
+            limits::HANDOFF_WORK,
         ) as f32,
         shared_assessment_setup: b.num(
             "barriers.organisational_frameworks.shared_assessment_setup",
             frames.shared_assessment_setup,
-            0.0,
-            1e10,
+            limits::LIFT_COST,
         ),
         shared_assessment_running: b.num(
             "barriers.organisational_frameworks.shared_assessment_running_per_year",
             frames.shared_assessment_running_per_year,
-            0.0,
-            1e10,
+            limits::LIFT_COST,
         ),
         reporting_share: b.num(
             "barriers.frontline_burden.reporting_share",
             burden.reporting_share,
-            0.0,
-            0.9,
+            limits::REPORTING_SHARE,
         ) as f32,
         light_assurance_cost: b.num(
             "barriers.frontline_burden.light_assurance_cost_per_year",
             burden.light_assurance_cost_per_year,
-            0.0,
-            1e10,
+            limits::LIFT_COST,
         ),
     };
     (barriers, prices)
@@ -676,44 +702,73 @@ fn leadership(b: &mut Builder, raw: Option<RawLeadership>) -> Leadership {
         whole_systems_weight: b.num(
             "leadership.whole_systems_weight",
             r.whole_systems_weight,
-            0.0,
-            1.0,
+            limits::WHOLE_SYSTEMS_WEIGHT,
         ) as f32,
-        culture_rate: b.num("leadership.culture_rate", r.culture_rate, 0.0, 1.0) as f32,
-        learning_rate: b.num("leadership.learning_rate", r.learning_rate, 0.0, 10.0) as f32,
+        culture_rate: b.num(
+            "leadership.culture_rate",
+            r.culture_rate,
+            limits::CULTURE_RATE,
+        ) as f32,
+        learning_rate: b.num(
+            "leadership.learning_rate",
+            r.learning_rate,
+            limits::LEARNING_RATE,
+        ) as f32,
         kpi_window_quarters: b.int(
             "leadership.kpi_window_quarters",
             r.kpi_window_quarters,
-            1,
-            20,
+            limits::KPI_WINDOW_QUARTERS,
         ) as u32,
     }
 }
 
 fn adaptation(b: &mut Builder, raw: Option<RawAdaptation>) -> AdaptationRule {
     let r = b.section("adaptation", raw);
-    let range = |b: &mut Builder, k: &str, v, lo, hi| {
-        let (x, y) = b.pair(&format!("adaptation.{k}"), v, lo, hi);
+    let range = |b: &mut Builder, k: &str, v, bounds| {
+        let (x, y) = b.pair(&format!("adaptation.{k}"), v, bounds);
         (x as f32, y as f32)
     };
+    let step = limits::ADAPTATION_STEP;
     AdaptationRule {
-        threshold_step: b.num("adaptation.threshold_step", r.threshold_step, 0.0, 1.0) as f32,
-        prevention_step: b.num("adaptation.prevention_step", r.prevention_step, 0.0, 1.0) as f32,
-        intensity_step: b.num("adaptation.intensity_step", r.intensity_step, 0.0, 1.0) as f32,
+        threshold_step: b.num("adaptation.threshold_step", r.threshold_step, step) as f32,
+        prevention_step: b.num("adaptation.prevention_step", r.prevention_step, step) as f32,
+        intensity_step: b.num("adaptation.intensity_step", r.intensity_step, step) as f32,
         cap_step: b.num(
             "adaptation.complexity_cap_step",
             r.complexity_cap_step,
-            0.0,
-            8.0,
+            limits::COMPLEXITY_CAP,
         ) as f32,
-        referral_step: b.num("adaptation.referral_step", r.referral_step, 0.0, 1.0) as f32,
-        throughput_pull: b.num("adaptation.throughput_pull", r.throughput_pull, 0.0, 1.0) as f32,
-        harm_gain: b.num("adaptation.harm_gain", r.harm_gain, 0.0, 100.0) as f32,
-        threshold_range: range(b, "threshold_range", r.threshold_range, 0.0, 1.0),
-        prevention_range: range(b, "prevention_range", r.prevention_range, 0.0, 1.0),
-        intensity_range: range(b, "intensity_range", r.intensity_range, 0.1, 3.0),
-        cap_range: range(b, "complexity_cap_range", r.complexity_cap_range, 0.0, 8.0),
-        max_wait_weeks: b.int("adaptation.max_wait_weeks", r.max_wait_weeks, 1, 520) as u16,
+        referral_step: b.num("adaptation.referral_step", r.referral_step, step) as f32,
+        throughput_pull: b.num(
+            "adaptation.throughput_pull",
+            r.throughput_pull,
+            limits::THROUGHPUT_PULL,
+        ) as f32,
+        harm_gain: b.num("adaptation.harm_gain", r.harm_gain, limits::HARM_GAIN) as f32,
+        threshold_range: range(
+            b,
+            "threshold_range",
+            r.threshold_range,
+            limits::ELIGIBILITY_THRESHOLD,
+        ),
+        prevention_range: range(
+            b,
+            "prevention_range",
+            r.prevention_range,
+            limits::PREVENTION_SHARE,
+        ),
+        intensity_range: range(b, "intensity_range", r.intensity_range, limits::INTENSITY),
+        cap_range: range(
+            b,
+            "complexity_cap_range",
+            r.complexity_cap_range,
+            limits::COMPLEXITY_CAP,
+        ),
+        max_wait_weeks: b.int(
+            "adaptation.max_wait_weeks",
+            r.max_wait_weeks,
+            limits::MAX_WAIT_WEEKS,
+        ) as u16,
     }
 }
 
@@ -754,8 +809,7 @@ fn schedule(
         let week = b.int(
             &format!("{path}.week"),
             s.week,
-            0,
-            place.ticks.saturating_sub(1) as u64,
+            Bounds::new(0, place.ticks.saturating_sub(1)),
         );
         let Some(set) = s.set else {
             b.missing(&format!("{path}.set"));
@@ -765,7 +819,11 @@ fn schedule(
             let kp = format!("{path}.set.{key}");
             match schedulable(&key) {
                 Some(make) => {
-                    let x = b.num(&kp, v.as_f64(), 0.0, 1.0) as f32;
+                    let bounds = match make(0.0) {
+                        Change::Barrier(..) => limits::STRENGTH,
+                        Change::WholeSystemsWeight(_) => limits::WHOLE_SYSTEMS_WEIGHT,
+                    };
+                    let x = b.num(&kp, v.as_f64(), bounds) as f32;
                     out.push(ScheduledChange {
                         tick: place.warmup_ticks + week as u32,
                         change: make(x),

@@ -7,6 +7,7 @@ use crate::merge::{resolve, Merged, Source};
 use crate::overrides::{self, Override};
 use crate::problem::{suggestion, Location, Problem, Problems};
 use crate::raw::{RawSweep, Table};
+use placesim_core::limits;
 use placesim_core::rng::{Purpose, Stream};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -106,11 +107,15 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
         }
     }
     let replicates = raw.replicates.unwrap_or(1);
-    if !(1..=100_000).contains(&replicates) {
+    let allowed = limits::REPLICATES;
+    if !u32::try_from(replicates).is_ok_and(|r| allowed.contains(r)) {
         problems.push(Problem::at(
             &doc.locate("replicates"),
             "replicates",
-            format!("{replicates} is out of range; allowed 1 to 100000"),
+            format!(
+                "{replicates} is out of range; allowed {} to {}",
+                allowed.min, allowed.max
+            ),
         ));
     }
     let overrides_of = |table: &Option<Table>, path: &str| -> Vec<Override> {

@@ -9,7 +9,7 @@
 use crate::frame::Frame;
 use crate::script;
 use crate::session::{Live, Setup};
-use crate::Config;
+use crate::{Config, SESSION_POPULATION};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
@@ -17,6 +17,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use placesim_core::limits::{self, Bounds};
 use placesim_core::params::BarrierKind;
 use placesim_core::Params;
 use serde::Deserialize;
@@ -212,10 +213,11 @@ impl NewSession {
             .population
             .or(fallback.map(|f| f.population))
             .unwrap_or(2_000);
-        if !(100..=config.max_population).contains(&population) {
+        let allowed = Bounds::new(SESSION_POPULATION.min, config.max_population);
+        if !allowed.contains(population) {
             return Err(bad(format!(
-                "population: must be between 100 and {} citizens, not {population}",
-                config.max_population
+                "population: must be between {} and {} citizens, not {population}",
+                allowed.min, allowed.max
             )));
         }
         let mut params = if preset == config.default_scenario.0 {
@@ -487,11 +489,14 @@ struct Settings {
     leadership: Option<f64>,
 }
 
-fn unit_interval(field: &str, x: f64) -> Result<f32, ApiError> {
-    if x.is_finite() && (0.0..=1.0).contains(&x) {
+fn within(field: &str, x: f64, bounds: Bounds<f64>) -> Result<f32, ApiError> {
+    if bounds.contains(x) {
         Ok(x as f32)
     } else {
-        Err(bad(format!("{field}: must be between 0 and 1, not {x}")))
+        Err(bad(format!(
+            "{field}: must be between {} and {}, not {x}",
+            bounds.min, bounds.max
+        )))
     }
 }
 
@@ -512,11 +517,12 @@ async fn settings(
                 names.join(", ")
             ))
         })?;
-        changes.push((kind, unit_interval(&format!("barriers.{name}"), strength)?));
+        let field = format!("barriers.{name}");
+        changes.push((kind, within(&field, strength, limits::STRENGTH)?));
     }
     let leadership = asked
         .leadership
-        .map(|x| unit_interval("leadership", x))
+        .map(|x| within("leadership", x, limits::WHOLE_SYSTEMS_WEIGHT))
         .transpose()?;
     let mut live = s.live();
     for (kind, strength) in changes {

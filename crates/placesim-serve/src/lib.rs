@@ -13,8 +13,15 @@ pub mod guard;
 pub mod script;
 pub mod session;
 
+use placesim_core::limits::Bounds;
 use std::net::SocketAddr;
 use std::time::Duration;
+
+/// The populations a session may ask for: at least the minimum, and at most
+/// `Config::max_population`, which may itself be at most the maximum.
+pub const SESSION_POPULATION: Bounds<u32> = Bounds::new(100, 100_000);
+/// What `Config::max_sessions` may be.
+pub const SESSIONS: Bounds<u32> = Bounds::new(1, 1000);
 
 /// How the server runs; every limit is bounded so that a busy room of
 /// browsers cannot exhaust the machine.
