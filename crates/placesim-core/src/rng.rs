@@ -19,8 +19,9 @@ pub enum Purpose {
     LifeEvents = 2,
     /// Triage, service and referral at the agencies (serial, one stream a tick).
     Agencies = 3,
-    /// Sampling a sweep's design (Latin hypercube), keyed by the sweep seed.
-    SweepDesign = 4,
+    /// Drawing the parameter sets of a design (e.g. a Latin hypercube), keyed
+    /// by the design's own seed; the edge crates that build designs use it.
+    Design = 4,
 }
 
 /// A random stream for one purpose, tick and unit of work.

@@ -475,7 +475,7 @@ fn latin_hypercube(
         .iter()
         .enumerate()
         .map(|(d, (_, lo, hi))| {
-            let mut rng = Stream::new(seed, Purpose::SweepDesign, 0, d as u32);
+            let mut rng = Stream::new(seed, Purpose::Design, 0, d as u32);
             let mut strata: Vec<u32> = (0..n).collect();
             for i in (1..n as usize).rev() {
                 strata.swap(i, rng.below(i as u32 + 1) as usize);
