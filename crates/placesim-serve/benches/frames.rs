@@ -10,7 +10,7 @@
 //!    delivered per second and the frames' sizes as the browser receives them.
 
 use placesim_serve::session::{Live, Setup};
-use placesim_serve::{api, Config};
+use placesim_serve::{api, frame, Config};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -32,7 +32,7 @@ fn in_process(population: u32) {
         live.step();
         step_time += t.elapsed();
         let t = Instant::now();
-        let json = serde_json::to_string(&live.frame(api::FRAME_TAIL)).unwrap();
+        let json = serde_json::to_string(&frame::build(&live, api::FRAME_TAIL)).unwrap();
         frame_time += t.elapsed();
         max_bytes = max_bytes.max(json.len());
         sum_bytes += json.len();

@@ -6,7 +6,7 @@
 //! gets `503`. Frames go out over Server-Sent Events from a `watch` channel:
 //! a slow client skips to the latest frame and never holds anyone up.
 
-use crate::frame::Frame;
+use crate::frame::{self, Frame};
 use crate::script;
 use crate::session::{Live, Setup};
 use crate::{Config, SESSION_POPULATION};
@@ -252,7 +252,7 @@ async fn create_session(State(app): State<Shared>, body: Bytes) -> Result<Respon
     let live = tokio::task::spawn_blocking(move || Live::new(setup, params))
         .await
         .map_err(|e| bad(format!("could not build the place: {e}")))?;
-    let first = Arc::new(to_json(&live.frame(FRAME_TAIL)));
+    let first = Arc::new(to_json(&frame::build(&live, FRAME_TAIL)));
     let (tx, _) = watch::channel(first.clone());
     let session = Arc::new(Session {
         live: Mutex::new(live),
@@ -309,7 +309,8 @@ async fn run_clock(session: Arc<Session>, interval: Duration) {
         let frame = tokio::task::spawn_blocking(move || {
             let mut live = s.live();
             live.advance(dt, MAX_WEEKS_PER_FRAME);
-            (live.version != sent).then(|| (live.version, to_json(&live.frame(FRAME_TAIL))))
+            (live.version != sent)
+                .then(|| (live.version, to_json(&frame::build(&live, FRAME_TAIL))))
         })
         .await;
         match frame {
@@ -461,7 +462,7 @@ async fn control(
 
 /// Send the session's frame to its stream now, and answer the request with it.
 fn publish(s: &Session, live: &Live) -> Response {
-    let frame = Arc::new(to_json(&live.frame(FRAME_TAIL)));
+    let frame = Arc::new(to_json(&frame::build(live, FRAME_TAIL)));
     s.frames.send_replace(frame.clone());
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -549,7 +550,7 @@ async fn follow(
     let w = world_index(&world)?;
     let f: Follow = parse(&body)?;
     let mut live = s.live();
-    let population = live.panes[w].world.citizens().len() as u32;
+    let population = live.panes[w].world().citizens().len() as u32;
     if f.citizen >= population {
         return Err(bad(format!(
             "citizen: must be below {population}, not {}",

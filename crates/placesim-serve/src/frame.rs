@@ -2,7 +2,9 @@
 //! times a second (about 17 KB at 2,000 citizens; `benches/frames.rs` measures it).
 
 use crate::session::{Live, Pane};
+use placesim_core::citizen::NONE;
 use placesim_core::params::BarrierKind;
+use placesim_core::World;
 use serde::Serialize;
 
 /// A citizen's state in the population view.
@@ -83,6 +85,7 @@ pub struct JourneyTail {
     pub agencies: Vec<String>,
 }
 
+/// The frame of a session now, with the last `tail` weeks of each series.
 pub fn build(live: &Live, tail: usize) -> Frame {
     Frame {
         version: live.version,
@@ -99,7 +102,7 @@ pub fn build(live: &Live, tail: usize) -> Frame {
 
 /// The last `tail` weeks after warm-up of a pane's series.
 pub fn series(pane: &Pane, tail: usize) -> Series {
-    let warmup = pane.world.params().place.warmup_ticks as usize;
+    let warmup = pane.world().params().place.warmup_ticks as usize;
     let shown = &pane.rows[warmup.min(pane.rows.len())..];
     let start = shown.len().saturating_sub(tail);
     let rows = &shown[start..];
@@ -113,7 +116,7 @@ pub fn series(pane: &Pane, tail: usize) -> Series {
 }
 
 fn world(pane: &Pane, tail: usize) -> WorldFrame {
-    let w = &pane.world;
+    let w = pane.world();
     let p = w.params();
     let b = w.barriers();
     WorldFrame {
@@ -141,8 +144,7 @@ fn world(pane: &Pane, tail: usize) -> WorldFrame {
                 utilisation: r.utilisation,
             })
             .collect(),
-        cells: pane
-            .citizen_states()
+        cells: citizen_states(w)
             .into_iter()
             .map(|s| (b'0' + s) as char)
             .collect(),
@@ -159,4 +161,37 @@ fn world(pane: &Pane, tail: usize) -> WorldFrame {
             }
         }),
     }
+}
+
+/// Each citizen's state this week, one byte each (a [`CitizenState`]).
+fn citizen_states(world: &World) -> Vec<u8> {
+    use CitizenState as S;
+    let p = world.params();
+    let n = p.needs.n_domains();
+    let mut states: Vec<u8> = world
+        .citizens()
+        .iter()
+        .map(|c| {
+            let worst = c.needs[..n].iter().fold(0.0f32, |a, &b| a.max(b));
+            if worst > p.needs.crisis_level {
+                S::Crisis
+            } else if c.open_agency != NONE {
+                S::Waiting
+            } else if worst > p.needs.need_threshold {
+                S::InNeed
+            } else {
+                S::Well
+            }
+        } as u8)
+        .collect();
+    for e in world.journal() {
+        use placesim_core::world::Happening as H;
+        let s = &mut states[e.citizen.index()];
+        match e.happening {
+            H::Crisis { .. } => *s = S::Crisis as u8,
+            H::Served { .. } if *s != S::Crisis as u8 => *s = S::Helped as u8,
+            _ => {}
+        }
+    }
+    states
 }

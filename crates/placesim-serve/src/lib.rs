@@ -2,9 +2,12 @@
 //! place on the same seed run side by side in the browser; the trainer
 //! switches barriers and leadership in one of them while they run.
 //!
-//! One job per module: `session` holds and steps the two worlds, `frame` says
-//! what the page is sent, `api` is the HTTP surface (validation, sessions,
-//! Server-Sent Events), `guard` decides whose requests it serves, `script` is the guided script built from the presets.
+//! One job per module: `session` holds and steps the two worlds (each a run
+//! of the core's run driver), `frame` says what the page is sent of a
+//! session, `api` is the HTTP surface (validation, sessions, Server-Sent
+//! Events), `guard` decides whose requests it serves, `script` is the guided
+//! script built from the presets. They depend one way: `api` on `guard`,
+//! `frame` and `session`, `frame` on `session`.
 //! The page itself (`assets/`) is embedded in the binary and works offline.
 
 pub mod api;

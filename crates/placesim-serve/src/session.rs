@@ -1,11 +1,11 @@
 //! A trainer's session: two worlds of the same place, on the same seed,
 //! stepped together so they stay identical until one of them is changed.
+//! Each world is a run of the core's run driver, like any other run; what the
+//! page is sent of them is `frame`'s business.
 
-use crate::frame::{self, Frame};
-use placesim_core::citizen::NONE;
 use placesim_core::params::BarrierKind;
 use placesim_core::world::{JournalEntry, World};
-use placesim_core::{Params, TickRow};
+use placesim_core::{Params, Run, TickRow};
 
 /// Weeks shown after warm-up before a session stops by itself.
 pub const MAX_WEEKS: u32 = 1040;
@@ -34,7 +34,8 @@ pub struct Journey {
 
 /// One of the two worlds, with what the page needs of its past.
 pub struct Pane {
-    pub world: World,
+    /// Every week is kept: the page charts them all.
+    run: Run,
     /// Every week's place-level row since the start (warm-up included).
     pub rows: Vec<TickRow>,
     pub journey: Option<Journey>,
@@ -42,31 +43,29 @@ pub struct Pane {
 
 impl Pane {
     fn new(params: Params) -> Pane {
-        let mut world = World::new(params);
-        world.keep_journal(true);
-        let warmup = world.params().place.warmup_ticks;
+        let mut run = Run::new(params, 1);
+        run.world_mut().keep_journal(true);
+        let warmup = run.world().params().place.warmup_ticks;
         let mut rows = Vec::with_capacity((warmup + MAX_WEEKS) as usize);
-        for _ in 0..warmup {
-            world.step();
-            rows.push(world.tick_row().clone());
-        }
+        run.warm_up(|week| rows.push(week.place().clone()));
         Pane {
-            world,
+            run,
             rows,
             journey: None,
         }
     }
 
     fn step(&mut self) {
-        self.world.step();
-        self.rows.push(self.world.tick_row().clone());
+        let week = self.run.step();
+        self.rows.push(week.place().clone());
+        let world = week.world;
         if let Some(j) = &mut self.journey {
-            let c = &self.world.citizens()[j.citizen as usize];
-            let n = self.world.params().needs.n_domains();
+            let c = &world.citizens()[j.citizen as usize];
+            let n = world.params().needs.n_domains();
             j.needs.push(c.needs[..n].to_vec());
             let id = j.citizen;
             j.events.extend(
-                self.world
+                world
                     .journal()
                     .iter()
                     .filter(|e| e.citizen.0 == id)
@@ -77,56 +76,29 @@ impl Pane {
         }
     }
 
+    /// The world as it stands after the last week run.
+    pub fn world(&self) -> &World {
+        self.run.world()
+    }
+
     /// Weeks run after warm-up.
     pub fn week(&self) -> u32 {
-        self.world.tick() - self.world.params().place.warmup_ticks
+        let world = self.world();
+        world.tick() - world.params().place.warmup_ticks
     }
 
     /// Follow citizen `id` from now on.
     pub fn follow(&mut self, id: u32) {
-        let c = &self.world.citizens()[id as usize];
-        let n = self.world.params().needs.n_domains();
+        let world = self.run.world();
+        let c = &world.citizens()[id as usize];
+        let n = world.params().needs.n_domains();
         self.journey = Some(Journey {
             citizen: id,
-            warmup: self.world.params().place.warmup_ticks,
+            warmup: world.params().place.warmup_ticks,
             from_week: self.week(),
             needs: vec![c.needs[..n].to_vec()],
             events: Vec::new(),
         });
-    }
-
-    /// Each citizen's state this week, one byte each (see `frame::CitizenState`).
-    pub fn citizen_states(&self) -> Vec<u8> {
-        use frame::CitizenState as S;
-        let p = self.world.params();
-        let n = p.needs.n_domains();
-        let mut states: Vec<u8> = self
-            .world
-            .citizens()
-            .iter()
-            .map(|c| {
-                let worst = c.needs[..n].iter().fold(0.0f32, |a, &b| a.max(b));
-                if worst > p.needs.crisis_level {
-                    S::Crisis
-                } else if c.open_agency != NONE {
-                    S::Waiting
-                } else if worst > p.needs.need_threshold {
-                    S::InNeed
-                } else {
-                    S::Well
-                }
-            } as u8)
-            .collect();
-        for e in self.world.journal() {
-            use placesim_core::world::Happening as H;
-            let s = &mut states[e.citizen.index()];
-            match e.happening {
-                H::Crisis { .. } => *s = S::Crisis as u8,
-                H::Served { .. } if *s != S::Crisis as u8 => *s = S::Helped as u8,
-                _ => {}
-            }
-        }
-        states
     }
 }
 
@@ -168,7 +140,7 @@ impl Live {
     }
 
     pub fn finished(&self) -> bool {
-        self.panes[0].week() >= MAX_WEEKS || self.panes[0].world.is_finished()
+        self.panes[0].week() >= MAX_WEEKS || self.panes[0].run.is_finished()
     }
 
     /// One week in both worlds.
@@ -199,7 +171,7 @@ impl Live {
     }
 
     pub fn set_barrier(&mut self, world: usize, kind: BarrierKind, strength: f32) {
-        let w = &mut self.panes[world].world;
+        let w = self.panes[world].run.world_mut();
         let mut b = w.barriers();
         b.set(kind, strength);
         w.set_barriers(b);
@@ -207,11 +179,47 @@ impl Live {
     }
 
     pub fn set_leadership(&mut self, world: usize, weight: f32) {
-        self.panes[world].world.set_whole_systems_weight(weight);
+        self.panes[world]
+            .run
+            .world_mut()
+            .set_whole_systems_weight(weight);
         self.version += 1;
     }
+}
 
-    pub fn frame(&self, tail: usize) -> Frame {
-        frame::build(self, tail)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dashboard world keeps every week of its run, warm-up first, and
+    /// stops where any other run of the same parameters stops.
+    #[test]
+    fn a_pane_keeps_every_week_of_the_run() {
+        let mut params = placesim_scenario::preset("silos", &[]).unwrap().params;
+        params.place.population = 300;
+        params.place.warmup_ticks = 4;
+        params.place.ticks = 6;
+        let setup = Setup {
+            preset: "silos".into(),
+            seed: params.place.seed,
+            population: 300,
+        };
+        let mut live = Live::new(setup, params.clone());
+        assert_eq!(live.panes[0].rows.len(), 4);
+        assert_eq!(live.panes[0].week(), 0);
+        while !live.finished() {
+            live.step();
+        }
+        assert_eq!(live.panes[0].week(), 6);
+        let mut run = Run::new(params, 1);
+        let mut rows = Vec::new();
+        run.to_end(|week| {
+            rows.push(week.place().clone());
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        let json = |rows: &[TickRow]| serde_json::to_string(rows).unwrap();
+        assert_eq!(json(&live.panes[0].rows), json(&rows));
+        assert_eq!(json(&live.panes[1].rows), json(&rows));
     }
 }
