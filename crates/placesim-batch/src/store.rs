@@ -1,16 +1,22 @@
 //! The results folder of a sweep: its manifest, the per-run store, the final
 //! files, and resuming.
 
-use crate::output::write_atomic;
 use crate::shard::Shard;
 use placesim_core::stats::Welford;
-use placesim_core::{AgencyRow, ComparisonRow, Params, Summary, TickRow, World};
+use placesim_core::{Params, Summary, World};
+use placesim_results::manifest::{fnv1a_hex, pretty_json, MANIFEST};
+use placesim_results::table::csv_bytes;
+use placesim_results::{
+    comparison, runs, series, write_atomic, AtomicDir, AtomicFile, ComparisonRow, FailedRun,
+    Manifest, ManifestError, ManifestVariant, RunId, FINAL_FILES, MODEL_VERSION, PROVENANCE,
+    RUNS_DIR,
+};
 use placesim_scenario::Sweep;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::fs;
-use std::io::{self, BufRead, BufWriter, Write};
+use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -72,64 +78,6 @@ pub struct SweepReport {
     pub citizen_steps_per_sec: f64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct FailedRun {
-    pub run_id: u64,
-    pub variant: String,
-    pub replicate: u32,
-    pub error: String,
-}
-
-/// One variant as the manifest records it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct ManifestVariant {
-    name: String,
-    overrides: Vec<(String, Value)>,
-    /// This variant's value of each swept parameter, in the order of `swept`.
-    swept_values: Vec<Value>,
-    params: Params,
-}
-
-/// `manifest.json`: everything needed to reproduce the sweep, and nothing that changes between runs of it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct Manifest {
-    placesim_version: String,
-    sweep: String,
-    description: String,
-    /// FNV-1a 64 of the resolved sweep (variants, seed, sampling), without the replicate count.
-    sweep_hash: String,
-    sweep_seed: u64,
-    replicates: u32,
-    baseline: String,
-    every_weeks: u32,
-    /// Dotted keys the variants differ by: the swept parameters, columns of `runs.csv`.
-    swept: Vec<String>,
-    /// Seed of each replicate, shared by every variant.
-    replicate_seeds: Vec<u64>,
-    variants: Vec<ManifestVariant>,
-    failed_runs: Vec<FailedRun>,
-    /// Set in a shard's folder only; a whole sweep's manifest has no `shard`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    shard: Option<Shard>,
-}
-
-const RUNS: &str = "runs";
-const OUR_FILES: [&str; 7] = [
-    "manifest.json",
-    "provenance.json",
-    "runs.csv",
-    "timeseries.csv",
-    "agencies.csv",
-    "cost_shifting.csv",
-    "comparison.csv",
-];
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
     let seed = opts.seed.unwrap_or(sweep.seed);
     let replicates = opts.replicates.unwrap_or(sweep.replicates);
@@ -175,6 +123,13 @@ fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
         .collect();
     let mut reseeded = sweep.clone();
     reseeded.seed = seed;
+    let defaults = variants
+        .iter()
+        .find(|v| v.name == sweep.baseline)
+        .or(variants.first())
+        .map_or(String::new(), |v| {
+            placesim_results::defaults_hash(&v.params)
+        });
     let identity = serde_json::json!({
         "name": sweep.name, "seed": seed, "baseline": sweep.baseline, "every_weeks": opts.every_weeks,
         "variants": variants.iter().map(|v| serde_json::json!({"name": v.name, "params": v.params})).collect::<Vec<_>>(),
@@ -183,7 +138,7 @@ fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
         placesim_version: env!("CARGO_PKG_VERSION").to_string(),
         sweep: sweep.name.clone(),
         description: sweep.description.clone(),
-        sweep_hash: format!("{:016x}", fnv1a(identity.to_string().as_bytes())),
+        sweep_hash: fnv1a_hex(identity.to_string().as_bytes()),
         sweep_seed: seed,
         replicates,
         baseline: sweep.baseline.clone(),
@@ -194,13 +149,10 @@ fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
             .collect(),
         variants,
         failed_runs: Vec::new(),
-        shard: opts.shard,
+        model_version: MODEL_VERSION.to_string(),
+        defaults_hash: defaults,
+        shard: opts.shard.map(Into::into),
     }
-}
-
-fn part_dir(out: &Path, variant: usize, replicate: u32) -> PathBuf {
-    out.join(RUNS)
-        .join(format!("v{variant:04}-r{replicate:06}"))
 }
 
 /// Check the results folder against the options: new, resumable or forced.
@@ -223,7 +175,7 @@ fn prepare_folder(out: &Path, m: &Manifest, opts: &SweepOptions) -> Result<(), B
                     "nothing to resume: {name} does not exist"
                 )));
             }
-            return fs::create_dir_all(out.join(RUNS)).map_err(|e| {
+            return fs::create_dir_all(out.join(RUNS_DIR)).map_err(|e| {
                 BatchError::BadInput(format!("cannot create results folder {name}: {e}"))
             });
         }
@@ -233,39 +185,43 @@ fn prepare_folder(out: &Path, m: &Manifest, opts: &SweepOptions) -> Result<(), B
         .map_err(io_err(format!("reading {name}")))?
         .next()
         .is_some();
-    let previous = fs::read(out.join("manifest.json")).ok();
+    let previous = Manifest::read(out);
+    let has_manifest = !matches!(previous, Err(ManifestError::Unreadable(_)));
     if opts.force {
-        if non_empty && previous.is_none() {
+        if non_empty && !has_manifest {
             return Err(BatchError::BadInput(format!(
                 "{name} is not empty and is not a placesim results folder (no manifest.json); --force will not delete it; choose another --out"
             )));
         }
-        let _ = fs::remove_dir_all(out.join(RUNS));
-        for f in OUR_FILES {
+        let _ = fs::remove_dir_all(out.join(RUNS_DIR));
+        for f in FINAL_FILES {
             let _ = fs::remove_file(out.join(f));
         }
-        return fs::create_dir_all(out.join(RUNS))
-            .map_err(io_err(format!("creating {name}/{RUNS}")));
+        return fs::create_dir_all(out.join(RUNS_DIR))
+            .map_err(io_err(format!("creating {name}/{RUNS_DIR}")));
     }
     if !non_empty {
-        return fs::create_dir_all(out.join(RUNS))
-            .map_err(io_err(format!("creating {name}/{RUNS}")));
+        return fs::create_dir_all(out.join(RUNS_DIR))
+            .map_err(io_err(format!("creating {name}/{RUNS_DIR}")));
     }
     if !opts.resume {
         return Err(BatchError::BadInput(format!(
             "results folder {name} is not empty; add --resume to finish or extend that sweep, or --force to start again"
         )));
     }
-    let Some(bytes) = previous else {
-        return Err(BatchError::BadInput(format!(
-            "cannot resume: {name} has no manifest.json, so it is not a placesim results folder"
-        )));
+    let old = match previous {
+        Ok(old) => old,
+        Err(ManifestError::Unreadable(_)) => {
+            return Err(BatchError::BadInput(format!(
+                "cannot resume: {name} has no manifest.json, so it is not a placesim results folder"
+            )))
+        }
+        Err(ManifestError::Damaged(e)) => {
+            return Err(BatchError::BadInput(format!(
+                "cannot resume: {name}/manifest.json is damaged ({e}); use --force to start again"
+            )))
+        }
     };
-    let old: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
-        BatchError::BadInput(format!(
-            "cannot resume: {name}/manifest.json is damaged ({e}); use --force to start again"
-        ))
-    })?;
     if old.sweep_hash != m.sweep_hash {
         return Err(BatchError::BadInput(format!(
             "cannot resume: {name} holds a different sweep (`{}`, hash {}; this one is `{}`, hash {}); use --force or another --out",
@@ -278,20 +234,7 @@ fn prepare_folder(out: &Path, m: &Manifest, opts: &SweepOptions) -> Result<(), B
             m.replicates, old.replicates
         )));
     }
-    fs::create_dir_all(out.join(RUNS)).map_err(io_err(format!("creating {name}/{RUNS}")))
-}
-
-fn csv_bytes<T: Serialize>(
-    rows: impl IntoIterator<Item = T>,
-    headers: bool,
-) -> io::Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(headers)
-        .from_writer(Vec::new());
-    for r in rows {
-        w.serialize(r).map_err(io::Error::other)?;
-    }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    fs::create_dir_all(out.join(RUNS_DIR)).map_err(io_err(format!("creating {name}/{RUNS_DIR}")))
 }
 
 /// Every leaf of a JSON value as (dotted key, value), in document order.
@@ -319,24 +262,23 @@ fn flatten(v: &Value) -> Vec<(String, Value)> {
     out
 }
 
-/// Run one replicate of one variant and store it atomically in its part folder.
-fn run_part(
-    out: &Path,
-    params: &Params,
-    seed: u64,
-    every: u32,
-    dir: &Path,
-) -> Result<(u64, Summary), String> {
+/// Run one replicate of one variant and store it atomically in its run folder.
+fn run_part(params: &Params, seed: u64, every: u32, dir: &Path) -> Result<(u64, Summary), String> {
     let mut p = params.clone();
     p.place.seed = seed;
     let steps = p.place.population as u64 * p.place.total_ticks() as u64;
+    let stored = |e: io::Error| format!("storing the run in {}: {e}", dir.display());
+    let folder = AtomicDir::create(dir).map_err(stored)?;
+    let rows = |name: &str| {
+        fs::File::create(folder.temporary().join(name)).map(|f| {
+            csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(io::BufWriter::new(f))
+        })
+    };
+    let mut ts = rows(series::TIMESERIES).map_err(stored)?;
+    let mut ag = rows(series::AGENCIES).map_err(stored)?;
     let mut world = World::new(p);
-    let mut ts = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::new());
-    let mut ag = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::new());
     while !world.is_finished() {
         world.step();
         if world.tick_row().tick % every == 0 {
@@ -346,48 +288,18 @@ fn run_part(
             }
         }
     }
+    ts.flush().map_err(stored)?;
+    ag.flush().map_err(stored)?;
+    drop((ts, ag));
     let summary = world.summary();
-    let outcome: Vec<String> = summary
-        .outcomes()
-        .iter()
-        .map(|(_, v)| v.to_string())
-        .collect();
-    let tmp = out.join(RUNS).join(format!(
-        ".tmp-{}",
-        dir.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
-    let _ = fs::remove_dir_all(&tmp);
-    let write = || -> io::Result<()> {
-        fs::create_dir_all(&tmp)?;
-        for (name, bytes) in [
-            (
-                "outcomes.csv",
-                format!("{}\n", outcome.join(",")).into_bytes(),
-            ),
-            (
-                "timeseries.csv",
-                ts.into_inner()
-                    .map_err(|e| io::Error::other(e.to_string()))?,
-            ),
-            (
-                "agencies.csv",
-                ag.into_inner()
-                    .map_err(|e| io::Error::other(e.to_string()))?,
-            ),
-            (
-                "cost_shifting.csv",
-                csv_bytes(world.cost_shifting(), false)?,
-            ),
-        ] {
-            let mut f = fs::File::create(tmp.join(name))?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-        }
-        fs::rename(&tmp, dir)
-    };
-    write().map_err(|e| format!("storing the run: {e}"))?;
+    folder
+        .write(runs::OUTCOMES, runs::outcomes_line(&summary).as_bytes())
+        .map_err(stored)?;
+    let shifts = csv_bytes(world.cost_shifting(), false).map_err(stored)?;
+    folder
+        .write(series::COST_SHIFTING, &shifts)
+        .map_err(stored)?;
+    folder.commit().map_err(stored)?;
     Ok((steps, summary))
 }
 
@@ -409,7 +321,7 @@ pub fn run_sweep(
         Some(shard) => {
             shard_out = opts.out.join(shard.folder_name());
             // A shard is retried by its scheduler: a folder of the same shard resumes.
-            opts.resume = !opts.force && shard_out.join("manifest.json").is_file();
+            opts.resume = !opts.force && shard_out.join(MANIFEST).is_file();
             &shard_out
         }
         None => &opts.out,
@@ -419,30 +331,31 @@ pub fn run_sweep(
     if let Some(shard) = opts.shard {
         check_same_shard(out, shard)?;
     }
-    write_atomic(out, "manifest.json", &pretty(&manifest)?)
-        .map_err(io_err("writing manifest.json"))?;
-    let r_count = manifest.replicates;
+    write_manifest(out, &manifest)?;
+    let grid = manifest.grid();
     let variants = manifest.variants.len();
     // This sweep's runs (or this shard's), and those not stored yet.
-    let runs: Vec<(usize, u32)> = (0..variants)
-        .flat_map(|v| (0..r_count).map(move |r| (v, r)))
-        .filter(|&(v, r)| opts.shard.is_none_or(|s| s.holds(v, r, variants)))
+    let runs: Vec<RunId> = grid
+        .runs()
+        .filter(|id| {
+            opts.shard
+                .is_none_or(|s| s.holds(id.variant as usize, id.replicate, variants))
+        })
         .collect();
     let total = runs.len() as u64;
-    let pending: Vec<(usize, u32)> = runs
+    let pending: Vec<RunId> = runs
         .into_iter()
-        .filter(|&(v, r)| !part_dir(out, v, r).is_dir())
+        .filter(|id| !id.folder(out).is_dir())
         .collect();
     let done = AtomicU64::new(total - pending.len() as u64);
     let steps = AtomicU64::new(0);
     let failed = Mutex::new(Vec::new());
     let every = opts.every_weeks.max(1);
-    pending.par_iter().for_each(|&(v, r)| {
-        let variant = &manifest.variants[v];
-        let seed = manifest.replicate_seeds[r as usize];
-        let dir = part_dir(out, v, r);
+    pending.par_iter().for_each(|&id| {
+        let variant = &manifest.variants[id.variant as usize];
+        let seed = manifest.replicate_seeds[id.replicate as usize];
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            run_part(out, &variant.params, seed, every, &dir)
+            run_part(&variant.params, seed, every, &id.folder(out))
         }))
         .unwrap_or_else(|e| Err(format!("the run panicked: {}", panic_text(&e))));
         match result {
@@ -450,12 +363,11 @@ pub fn run_sweep(
                 steps.fetch_add(n, Ordering::Relaxed);
             }
             Err(error) => {
-                let run_id = v as u64 * r_count as u64 + r as u64;
                 if let Ok(mut f) = failed.lock() {
                     f.push(FailedRun {
-                        run_id,
+                        run_id: grid.flat(id),
                         variant: variant.name.clone(),
-                        replicate: r,
+                        replicate: id.replicate,
                         error,
                     });
                 }
@@ -472,8 +384,7 @@ pub fn run_sweep(
     let mut failed = failed.into_inner().unwrap_or_default();
     failed.sort_by_key(|f| f.run_id);
     manifest.failed_runs = failed.clone();
-    write_atomic(out, "manifest.json", &pretty(&manifest)?)
-        .map_err(io_err("writing manifest.json"))?;
+    write_manifest(out, &manifest)?;
     if manifest.shard.is_none() {
         assemble(out, &manifest)?;
     }
@@ -501,8 +412,7 @@ pub fn run_sweep(
         "os": std::env::consts::OS,
         "arch": std::env::consts::ARCH,
     });
-    write_atomic(out, "provenance.json", &pretty(&provenance)?)
-        .map_err(io_err("writing provenance.json"))?;
+    write_json(&out.join(PROVENANCE), &provenance)?;
     Ok(report)
 }
 
@@ -513,172 +423,144 @@ fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_default()
 }
 
-fn pretty<T: Serialize>(v: &T) -> Result<Vec<u8>, BatchError> {
-    let mut b = serde_json::to_vec_pretty(v).map_err(|e| BatchError::Io {
-        context: "encoding JSON".into(),
-        source: io::Error::other(e),
-    })?;
-    b.push(b'\n');
-    Ok(b)
+fn write_manifest(out: &Path, m: &Manifest) -> Result<(), BatchError> {
+    m.write(out)
+        .map_err(io_err(format!("writing {}/manifest.json", out.display())))
 }
 
-/// The header line of a row type's CSV.
-fn header_of<T: Serialize + Default>() -> String {
-    let bytes = csv_bytes([T::default()], true).unwrap_or_default();
-    String::from_utf8_lossy(&bytes)
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_string()
+/// Write a JSON file of the results folder atomically.
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), BatchError> {
+    pretty_json(value)
+        .and_then(|bytes| write_atomic(path, &bytes))
+        .map_err(io_err(format!("writing {}", path.display())))
 }
 
-/// A final file written line by line into a temporary file, renamed when complete.
+/// A final file written line by line, atomically.
 struct Assembled {
-    tmp: PathBuf,
-    path: PathBuf,
-    w: BufWriter<fs::File>,
+    file: AtomicFile,
 }
 
 impl Assembled {
     fn create(out: &Path, name: &str, header: &str) -> Result<Self, BatchError> {
-        let tmp = out.join(format!(".{name}.tmp"));
-        let f = fs::File::create(&tmp).map_err(io_err(format!("creating {name}")))?;
-        let mut w = BufWriter::new(f);
-        writeln!(w, "{header}").map_err(io_err(format!("writing {name}")))?;
-        Ok(Assembled {
-            tmp,
-            path: out.join(name),
-            w,
-        })
+        let path = out.join(name);
+        let mut file =
+            AtomicFile::create(&path).map_err(io_err(format!("creating {}", path.display())))?;
+        writeln!(file, "{header}").map_err(io_err(format!("writing {}", path.display())))?;
+        Ok(Assembled { file })
     }
 
-    /// Append each line of a part file, prefixed.
+    /// Append each line of a stored run's file, prefixed.
     fn append(&mut self, part: &Path, prefix: &str) -> Result<(), BatchError> {
         let f = fs::File::open(part).map_err(io_err(format!("reading {}", part.display())))?;
         for line in io::BufReader::new(f).lines() {
             let line = line.map_err(io_err(format!("reading {}", part.display())))?;
-            writeln!(self.w, "{prefix}{line}")
-                .map_err(io_err(format!("writing {}", self.path.display())))?;
+            writeln!(self.file, "{prefix}{line}")
+                .map_err(io_err(format!("writing {}", self.file.path().display())))?;
         }
         Ok(())
     }
 
     fn finish(self) -> Result<(), BatchError> {
-        let f = self.w.into_inner().map_err(|e| BatchError::Io {
-            context: "flushing".into(),
-            source: e.into_error(),
-        })?;
-        f.sync_all().map_err(io_err("syncing"))?;
-        fs::rename(&self.tmp, &self.path)
-            .map_err(io_err(format!("renaming {}", self.path.display())))
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn cell(x: &Value) -> String {
-    match x {
-        Value::String(s) => csv_field(s),
-        Value::Null => String::new(),
-        other => csv_field(&other.to_string()),
+        let path = self.file.path().to_path_buf();
+        self.file
+            .commit()
+            .map_err(io_err(format!("writing {}", path.display())))
     }
 }
 
 fn read_outcomes(part: &Path) -> Result<Vec<f64>, BatchError> {
-    let text = fs::read_to_string(part.join("outcomes.csv"))
-        .map_err(io_err(format!("reading {}", part.display())))?;
-    Ok(text
-        .trim()
-        .split(',')
-        .map(|x| x.parse().unwrap_or(f64::NAN))
-        .collect())
+    runs::read_outcomes(part).map_err(io_err(format!("reading {}", part.display())))
 }
 
 /// Assemble the final files from the stored runs, in run order.
 fn assemble(out: &Path, m: &Manifest) -> Result<(), BatchError> {
-    let names: Vec<&str> = Summary::default()
-        .outcomes()
-        .iter()
-        .map(|(n, _)| *n)
-        .collect();
-    let mut header = vec![
-        "run_id".to_string(),
-        "variant".into(),
-        "replicate".into(),
-        "seed".into(),
-    ];
-    header.extend(m.swept.iter().cloned());
-    header.extend(names.iter().map(|s| s.to_string()));
-    let mut runs = Assembled::create(
-        out,
-        "runs.csv",
-        &header
-            .iter()
-            .map(|h| csv_field(h))
-            .collect::<Vec<_>>()
-            .join(","),
-    )?;
-    let mut ts = Assembled::create(
-        out,
-        "timeseries.csv",
-        &format!("run_id,{}", header_of::<TickRow>()),
-    )?;
-    let mut ag = Assembled::create(
-        out,
-        "agencies.csv",
-        &format!("run_id,{}", header_of::<AgencyRow>()),
-    )?;
-    let mut cs = Assembled::create(out, "cost_shifting.csv", "run_id,spender,caused_by,spend")?;
-    let baseline = m.variants.iter().position(|v| v.name == m.baseline);
-    let baseline_values: Vec<Option<Vec<f64>>> = (0..m.replicates)
-        .map(|r| baseline.and_then(|b| read_outcomes(&part_dir(out, b, r)).ok()))
-        .collect();
-    let mut comparison = Vec::new();
+    let grid = m.grid();
+    let mut runs_csv = Assembled::create(out, runs::RUNS, &runs::header(&m.swept))?;
+    let mut ts = Assembled::create(out, series::TIMESERIES, &series::timeseries_header())?;
+    let mut ag = Assembled::create(out, series::AGENCIES, &series::agencies_header())?;
+    let mut cs = Assembled::create(out, series::COST_SHIFTING, &series::cost_shifting_header())?;
     for (v, variant) in m.variants.iter().enumerate() {
-        let mut acc =
-            vec![(Welford::default(), Welford::default(), Welford::default()); names.len()];
-        let swept: Vec<String> = variant.swept_values.iter().map(cell).collect();
         for r in 0..m.replicates {
-            let dir = part_dir(out, v, r);
+            let id = RunId::new(v as u32, r);
+            let dir = id.folder(out);
             if !dir.is_dir() {
                 continue;
             }
-            let run_id = v as u64 * m.replicates as u64 + r as u64;
+            let run_id = grid.flat(id);
             let seed = m.replicate_seeds[r as usize];
-            let mut prefix = vec![
-                run_id.to_string(),
-                csv_field(&variant.name),
-                r.to_string(),
-                seed.to_string(),
-            ];
-            prefix.extend(swept.iter().cloned());
-            runs.append(&dir.join("outcomes.csv"), &format!("{},", prefix.join(",")))?;
-            ts.append(&dir.join("timeseries.csv"), &format!("{run_id},"))?;
-            ag.append(&dir.join("agencies.csv"), &format!("{run_id},"))?;
-            cs.append(&dir.join("cost_shifting.csv"), &format!("{run_id},"))?;
-            if let (Some(b), Some(Some(base))) = (baseline, baseline_values.get(r as usize)) {
-                if b != v {
-                    let x = read_outcomes(&dir)?;
-                    for (i, a) in acc.iter_mut().enumerate() {
-                        a.0.add(x[i]);
-                        a.1.add(base[i]);
-                        a.2.add(x[i] - base[i]);
-                    }
-                }
+            runs_csv.append(
+                &dir.join(runs::OUTCOMES),
+                &runs::row_start(run_id, &variant.name, r, seed, &variant.swept_values),
+            )?;
+            let start = series::row_start(run_id);
+            ts.append(&dir.join(series::TIMESERIES), &start)?;
+            ag.append(&dir.join(series::AGENCIES), &start)?;
+            cs.append(&dir.join(series::COST_SHIFTING), &start)?;
+        }
+    }
+    runs_csv.finish()?;
+    ts.finish()?;
+    ag.finish()?;
+    cs.finish()?;
+    let path = out.join(comparison::COMPARISON);
+    comparison::write(&path, &paired(out, m)?)
+        .map_err(io_err(format!("writing {}", path.display())))
+}
+
+/// Each variant against the baseline on each outcome, paired by replicate
+/// over the stored runs: means, and the Student t 95 % interval of the mean
+/// difference. Replicates where either run is missing are left out.
+fn paired(out: &Path, m: &Manifest) -> Result<Vec<ComparisonRow>, BatchError> {
+    let names = runs::outcome_names();
+    let outcomes = |dir: &Path| -> Result<Vec<f64>, BatchError> {
+        let x = read_outcomes(dir)?;
+        if x.len() != names.len() {
+            return Err(BatchError::Io {
+                context: format!("reading {}", dir.join(runs::OUTCOMES).display()),
+                source: io::Error::other(format!(
+                    "{} outcomes where {} were expected",
+                    x.len(),
+                    names.len()
+                )),
+            });
+        }
+        Ok(x)
+    };
+    let baseline = m.baseline_index();
+    let baseline_values: Vec<Option<Vec<f64>>> = (0..m.replicates)
+        .map(|r| {
+            baseline
+                .map(|b| outcomes(&RunId::new(b as u32, r).folder(out)).ok())
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for (v, variant) in m.variants.iter().enumerate() {
+        if Some(v) == baseline {
+            continue;
+        }
+        // Per outcome: the variant, the baseline and their difference.
+        let mut acc = vec![[Welford::default(); 3]; names.len()];
+        for (r, base) in baseline_values.iter().enumerate() {
+            let dir = RunId::new(v as u32, r as u32).folder(out);
+            let Some(base) = base.as_ref().filter(|_| dir.is_dir()) else {
+                continue;
+            };
+            let x = outcomes(&dir)?;
+            for (i, [xs, bs, ds]) in acc.iter_mut().enumerate() {
+                xs.add(x[i]);
+                bs.add(base[i]);
+                ds.add(x[i] - base[i]);
             }
         }
-        if Some(v) != baseline {
-            for (i, (x, b, d)) in acc.iter().enumerate() {
-                comparison.push(ComparisonRow {
+        rows.extend(
+            names
+                .iter()
+                .zip(&acc)
+                .map(|(name, [x, b, d])| ComparisonRow {
                     variant: variant.name.clone(),
                     baseline: m.baseline.clone(),
-                    outcome: names[i].to_string(),
+                    outcome: name.to_string(),
                     n: d.n,
                     mean: x.mean(),
                     mean_baseline: b.mean(),
@@ -686,34 +568,22 @@ fn assemble(out: &Path, m: &Manifest) -> Result<(), BatchError> {
                     ci_low: d.mean() - d.ci95_half_width(),
                     ci_high: d.mean() + d.ci95_half_width(),
                     ci_half_width: d.ci95_half_width(),
-                });
-            }
-        }
+                }),
+        );
     }
-    runs.finish()?;
-    ts.finish()?;
-    ag.finish()?;
-    cs.finish()?;
-    let bytes = csv_bytes(comparison, true).map_err(io_err("encoding comparison.csv"))?;
-    write_atomic(out, "comparison.csv", &bytes).map_err(io_err("writing comparison.csv"))
+    Ok(rows)
 }
 
 /// Rerun run `run_id` of the sweep in `dir` with full weekly outputs into `out`.
 pub fn rerun(dir: &Path, run_id: u64, out: &Path) -> Result<Summary, BatchError> {
     let m = read_manifest(dir)?;
-    let total = m.variants.len() as u64 * m.replicates as u64;
-    if run_id >= total {
+    let grid = m.grid();
+    let Some(p) = grid.run(run_id).and_then(|id| m.run_params(id)) else {
         return Err(BatchError::BadInput(format!(
             "run {run_id} does not exist: the sweep has runs 0 to {}",
-            total.saturating_sub(1)
+            grid.len().saturating_sub(1)
         )));
-    }
-    let (v, r) = (
-        (run_id / m.replicates as u64) as usize,
-        (run_id % m.replicates as u64) as usize,
-    );
-    let mut p = m.variants[v].params.clone();
-    p.place.seed = m.replicate_seeds[r];
+    };
     let mut world = World::new(p);
     fs::create_dir_all(out)
         .map_err(|e| BatchError::BadInput(format!("cannot create {}: {e}", out.display())))?;
@@ -732,14 +602,18 @@ pub fn rerun(dir: &Path, run_id: u64, out: &Path) -> Result<Summary, BatchError>
 
 /// A shard's folder may only be resumed by the same shard of the same split.
 fn check_same_shard(out: &Path, shard: Shard) -> Result<(), BatchError> {
-    let Ok(bytes) = fs::read(out.join("manifest.json")) else {
-        return Ok(());
+    let old = match Manifest::read(out) {
+        Ok(old) => old,
+        Err(ManifestError::Unreadable(_)) => return Ok(()),
+        Err(ManifestError::Damaged(e)) => {
+            return Err(BatchError::BadInput(format!(
+                "{}/manifest.json is damaged: {e}",
+                out.display()
+            )))
+        }
     };
-    let old: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
-        BatchError::BadInput(format!("{}/manifest.json is damaged: {e}", out.display()))
-    })?;
     match old.shard {
-        Some(s) if s == shard => Ok(()),
+        Some(s) if Shard::from(s) == shard => Ok(()),
         other => Err(BatchError::BadInput(format!(
             "{} holds {}, not shard {} of {}; use --force or another --out",
             out.display(),
@@ -762,14 +636,14 @@ pub struct MergeReport {
 }
 
 fn read_manifest(dir: &Path) -> Result<Manifest, BatchError> {
-    let bytes = fs::read(dir.join("manifest.json")).map_err(|e| {
-        BatchError::BadInput(format!(
+    Manifest::read(dir).map_err(|e| match e {
+        ManifestError::Unreadable(e) => BatchError::BadInput(format!(
             "{} is not a placesim results folder: cannot read manifest.json ({e})",
             dir.display()
-        ))
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        BatchError::BadInput(format!("{}/manifest.json is damaged: {e}", dir.display()))
+        )),
+        ManifestError::Damaged(e) => {
+            BatchError::BadInput(format!("{}/manifest.json is damaged: {e}", dir.display()))
+        }
     })
 }
 
@@ -789,7 +663,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
     let mut by_index: Vec<Option<PathBuf>> = Vec::new();
     for dir in shards {
         let m = read_manifest(dir)?;
-        let Some(shard) = m.shard else {
+        let Some(shard) = m.shard.map(Shard::from) else {
             return Err(BatchError::BadInput(format!(
                 "{} holds a whole sweep, not a shard; only shard folders (from `placesim sweep --shard`) are merged",
                 dir.display()
@@ -802,7 +676,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
                     dir.display(), m.sweep, m.sweep_hash, f.display(), fm.sweep, fm.sweep_hash
                 )));
             }
-            let fs_ = fm.shard.unwrap_or(shard);
+            let fs_ = fm.shard.map_or(shard, Shard::from);
             if shard.count != fs_.count
                 || m.replicates != fm.replicates
                 || m.every_weeks != fm.every_weeks
@@ -833,6 +707,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
     let count = by_index.len() as u32;
     // Every run of the sweep, where it should be.
     let variants = manifest.variants.len();
+    let grid = manifest.grid();
     let mut missing_shards = Vec::new();
     let mut missing_runs: Vec<(u32, u64)> = Vec::new();
     let mut failed = Vec::new();
@@ -846,14 +721,10 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
             continue;
         };
         failed.extend(read_manifest(dir)?.failed_runs);
-        for v in 0..variants {
-            for r in (0..manifest.replicates).filter(|&r| shard.holds(v, r, variants)) {
-                if !part_dir(dir, v, r).is_dir() {
-                    missing_runs.push((
-                        shard.index,
-                        v as u64 * manifest.replicates as u64 + r as u64,
-                    ));
-                }
+        for id in grid.runs() {
+            if shard.holds(id.variant as usize, id.replicate, variants) && !id.folder(dir).is_dir()
+            {
+                missing_runs.push((shard.index, grid.flat(id)));
             }
         }
     }
@@ -909,7 +780,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
         out: out.to_path_buf(),
         replicates: None,
         seed: None,
-        resume: !force && out.join("manifest.json").is_file(),
+        resume: !force && out.join(MANIFEST).is_file(),
         force,
         every_weeks: whole.every_weeks,
         shard: None,
@@ -921,52 +792,42 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
             count,
         };
         let dir = dir.as_ref().expect("checked above");
-        for v in 0..variants {
-            for r in (0..whole.replicates).filter(|&r| shard.holds(v, r, variants)) {
-                copy_run(&part_dir(dir, v, r), &part_dir(out, v, r))?;
+        for id in grid.runs() {
+            if shard.holds(id.variant as usize, id.replicate, variants) {
+                copy_run(&id.folder(dir), &id.folder(out))?;
             }
         }
     }
-    write_atomic(out, "manifest.json", &pretty(&whole)?)
-        .map_err(io_err("writing manifest.json"))?;
+    write_manifest(out, &whole)?;
     assemble(out, &whole)?;
     let provenance = serde_json::json!({
         "placesim_version": env!("CARGO_PKG_VERSION"),
         "merged_from": shards.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
         "finished_unix_secs": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
         "merge_wall_secs": start.elapsed().as_secs_f64(),
-        "runs_total": variants as u64 * whole.replicates as u64,
+        "runs_total": grid.len(),
         "host": fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default(),
     });
-    write_atomic(out, "provenance.json", &pretty(&provenance)?)
-        .map_err(io_err("writing provenance.json"))?;
+    write_json(&out.join(PROVENANCE), &provenance)?;
     Ok(MergeReport {
-        runs: variants as u64 * whole.replicates as u64,
+        runs: grid.len(),
         shards: count,
         sweep: whole.sweep,
     })
 }
 
-/// Copy a stored run into place atomically (a folder renamed when complete).
+/// Copy a stored run into place atomically.
 fn copy_run(from: &Path, to: &Path) -> Result<(), BatchError> {
     if to.is_dir() {
         return Ok(());
     }
-    let parent = to.parent().expect("a run folder has a parent");
-    let tmp = parent.join(format!(
-        ".tmp-{}",
-        to.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
-    let _ = fs::remove_dir_all(&tmp);
     let copy = || -> io::Result<()> {
-        fs::create_dir_all(&tmp)?;
+        let folder = AtomicDir::create(to)?;
         for entry in fs::read_dir(from)? {
             let entry = entry?;
-            fs::copy(entry.path(), tmp.join(entry.file_name()))?;
+            fs::copy(entry.path(), folder.temporary().join(entry.file_name()))?;
         }
-        fs::rename(&tmp, to)
+        folder.commit()
     };
     copy().map_err(io_err(format!(
         "copying {} to {}",
