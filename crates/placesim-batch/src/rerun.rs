@@ -1,0 +1,33 @@
+//! Rerunning one run of a sweep with its full weekly outputs.
+
+use crate::manifest::read_manifest;
+use crate::{io_err, BatchError};
+use placesim_core::{Summary, World};
+use std::fs;
+use std::path::Path;
+
+/// Rerun run `run_id` of the sweep in `dir` with full weekly outputs into `out`.
+pub fn rerun(dir: &Path, run_id: u64, out: &Path) -> Result<Summary, BatchError> {
+    let m = read_manifest(dir)?;
+    let grid = m.grid();
+    let Some(p) = grid.run(run_id).and_then(|id| m.run_params(id)) else {
+        return Err(BatchError::BadInput(format!(
+            "run {run_id} does not exist: the sweep has runs 0 to {}",
+            grid.len().saturating_sub(1)
+        )));
+    };
+    let mut world = World::new(p);
+    fs::create_dir_all(out)
+        .map_err(|e| BatchError::BadInput(format!("cannot create {}: {e}", out.display())))?;
+    let mut writer =
+        crate::output::RunWriter::create(out, 1).map_err(io_err("creating outputs"))?;
+    while !world.is_finished() {
+        world.step();
+        writer.week(&world).map_err(io_err("writing outputs"))?;
+    }
+    let summary = world.summary();
+    writer
+        .finish(&world, &summary)
+        .map_err(io_err("writing outputs"))?;
+    Ok(summary)
+}
