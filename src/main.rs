@@ -6,8 +6,9 @@ mod slurm;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use placesim_core::params::MAX_POPULATION;
-use placesim_core::World;
+use placesim_core::{Finished, Run};
 use placesim_scenario::{Problems, Scenario};
+use std::convert::Infallible;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -336,28 +337,26 @@ fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Failur
     })?;
     let total = params.place.total_ticks() as u64;
     let bar = progress(total, "weeks");
-    let mut writer = output::RunWriter::create(&out, scenario.output.every_weeks)
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+    let mut writer = output::RunWriter::create(&out).map_err(|e| Failure::Failed(e.to_string()))?;
     // The whole run inside the pool: the serial agency phases then run on a
     // worker that shares the citizen pass, not on a thread that hands each
     // week over (measured: better 1 -> 2 thread scaling at 10^6 citizens).
-    let world = pool.install(|| -> Result<World, Failure> {
-        let mut world = World::new(params);
-        while !world.is_finished() {
-            world.step();
+    let finished = pool.install(|| -> Result<Finished, Failure> {
+        let mut run = Run::new(params, scenario.output.every_weeks);
+        run.to_end(|week| {
             writer
-                .week(&world)
+                .week(&week)
                 .map_err(|e| Failure::Failed(e.to_string()))?;
             bar.inc(1);
-        }
-        Ok(world)
+            Ok(())
+        })?;
+        Ok(run.finish())
     })?;
     bar.finish_and_clear();
-    let summary = world.summary();
     writer
-        .finish(&world, &summary)
+        .finish(&finished)
         .map_err(|e| Failure::Failed(e.to_string()))?;
-    print_summary(&summary, &out);
+    print_summary(&finished.summary, &out);
     Ok(())
 }
 
@@ -845,10 +844,11 @@ fn bench(args: &WorldArgs) -> Result<(), Failure> {
     let pool = args.pool()?;
     let steps = params.place.population as f64 * params.place.total_ticks() as f64;
     let start = Instant::now();
-    let mut world = pool.install(|| World::new(params));
+    let mut sim = pool.install(|| Run::new(params, 1));
     let built = start.elapsed();
-    pool.install(|| world.run());
+    let Ok(()) = pool.install(|| sim.to_end(|_| Ok::<_, Infallible>(())));
     let wall = start.elapsed();
+    let world = sim.world();
     let run = wall - built;
     println!("threads               {}", pool.current_num_threads());
     println!(

@@ -1,70 +1,98 @@
-//! Writing one run's outputs (`placesim run`, `placesim rerun`). Time series
-//! are streamed week by week; every file is written atomically (see
-//! `placesim_results::atomic`), so a killed run never leaves a truncated
-//! output under its final name.
+//! Writing a run's weekly rows and, for `placesim run` and `placesim rerun`,
+//! its files. Which weeks are kept is the run driver's
+//! ([`placesim_core::Run`]): rows are written for the weeks it marks
+//! sampled. Every file is written atomically (`placesim_results::atomic`),
+//! so a killed run never leaves a truncated output under its final name.
 
-use placesim_core::{Summary, World};
+use placesim_core::{Finished, Week};
 use placesim_results::manifest::pretty_json;
 use placesim_results::series::{AGENCIES, COST_SHIFTING, TIMESERIES};
 use placesim_results::table::csv_bytes;
 use placesim_results::{write_atomic, AtomicFile};
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// Streams `timeseries.csv` and `agencies.csv`, then writes the run-level files.
-pub struct RunWriter {
-    dir: PathBuf,
-    timeseries: csv::Writer<AtomicFile>,
-    agencies: csv::Writer<AtomicFile>,
-    every_weeks: u32,
+/// A run's rows of the sampled weeks: its `timeseries.csv` and `agencies.csv`.
+pub struct WeekRows<W: Write> {
+    timeseries: csv::Writer<W>,
+    agencies: csv::Writer<W>,
 }
 
-fn csv_writer(dir: &Path, name: &str) -> io::Result<csv::Writer<AtomicFile>> {
-    Ok(csv::Writer::from_writer(AtomicFile::create(
-        &dir.join(name),
-    )?))
-}
-
-fn csv_error(e: csv::Error) -> io::Error {
-    io::Error::other(e)
-}
-
-impl RunWriter {
-    /// Write into `dir`, keeping every `every_weeks`-th week of the time series.
-    pub fn create(dir: &Path, every_weeks: u32) -> io::Result<Self> {
-        Ok(RunWriter {
-            dir: dir.to_path_buf(),
-            timeseries: csv_writer(dir, TIMESERIES)?,
-            agencies: csv_writer(dir, AGENCIES)?,
-            every_weeks: every_weeks.max(1),
-        })
+impl<W: Write> WeekRows<W> {
+    /// Rows into `timeseries` and `agencies`, each with its header line or without.
+    pub fn new(timeseries: W, agencies: W, headers: bool) -> Self {
+        let csv = |w| {
+            csv::WriterBuilder::new()
+                .has_headers(headers)
+                .from_writer(w)
+        };
+        WeekRows {
+            timeseries: csv(timeseries),
+            agencies: csv(agencies),
+        }
     }
 
-    /// Append the week the world just completed, if it is a sampled week.
-    pub fn week(&mut self, world: &World) -> io::Result<()> {
-        if world.tick_row().tick % self.every_weeks != 0 {
+    /// Append the week's rows if the week is sampled.
+    pub fn week(&mut self, week: &Week<'_>) -> io::Result<()> {
+        if !week.sampled {
             return Ok(());
         }
         self.timeseries
-            .serialize(world.tick_row())
-            .map_err(csv_error)?;
-        for row in world.agency_rows() {
-            self.agencies.serialize(row).map_err(csv_error)?;
+            .serialize(week.place())
+            .map_err(io::Error::other)?;
+        for row in week.agencies() {
+            self.agencies.serialize(row).map_err(io::Error::other)?;
         }
         Ok(())
     }
 
+    /// Flush the rows and hand back the two writers.
+    pub fn finish(self) -> io::Result<(W, W)> {
+        let inner = |w: csv::Writer<W>| w.into_inner().map_err(|e| io::Error::other(e.to_string()));
+        Ok((inner(self.timeseries)?, inner(self.agencies)?))
+    }
+}
+
+/// One run's files in a folder: `timeseries.csv` and `agencies.csv` streamed
+/// week by week, then `cost_shifting.csv` and `summary.json`.
+pub struct RunWriter {
+    dir: PathBuf,
+    rows: WeekRows<AtomicFile>,
+}
+
+/// An error, naming the file it happened to.
+fn at(path: &Path) -> impl FnOnce(io::Error) -> io::Error + '_ {
+    move |e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+impl RunWriter {
+    /// Write into `dir`.
+    pub fn create(dir: &Path) -> io::Result<Self> {
+        let file = |name: &str| {
+            let path = dir.join(name);
+            AtomicFile::create(&path).map_err(at(&path))
+        };
+        Ok(RunWriter {
+            dir: dir.to_path_buf(),
+            rows: WeekRows::new(file(TIMESERIES)?, file(AGENCIES)?, true),
+        })
+    }
+
+    /// Append the week the run just completed, if it is sampled.
+    pub fn week(&mut self, week: &Week<'_>) -> io::Result<()> {
+        self.rows.week(week).map_err(at(&self.dir))
+    }
+
     /// Close the streams and write the run-level files.
-    pub fn finish(self, world: &World, summary: &Summary) -> io::Result<()> {
-        for w in [self.timeseries, self.agencies] {
-            w.into_inner()
-                .map_err(|e| io::Error::other(e.to_string()))?
-                .commit()?;
+    pub fn finish(self, run: &Finished) -> io::Result<()> {
+        let (timeseries, agencies) = self.rows.finish().map_err(at(&self.dir))?;
+        for file in [timeseries, agencies] {
+            let path = file.path().to_path_buf();
+            file.commit().map_err(at(&path))?;
         }
-        write_atomic(
-            &self.dir.join(COST_SHIFTING),
-            &csv_bytes(world.cost_shifting(), true)?,
-        )?;
-        write_atomic(&self.dir.join("summary.json"), &pretty_json(summary)?)
+        let path = self.dir.join(COST_SHIFTING);
+        write_atomic(&path, &csv_bytes(&run.cost_shifting, true)?).map_err(at(&path))?;
+        let path = self.dir.join("summary.json");
+        write_atomic(&path, &pretty_json(&run.summary)?).map_err(at(&path))
     }
 }

@@ -1,12 +1,14 @@
 //! Rerunning one run of a sweep with its full weekly outputs.
 
 use crate::manifest::read_manifest;
+use crate::output::RunWriter;
 use crate::{io_err, BatchError};
-use placesim_core::{Summary, World};
+use placesim_core::{Run, Summary};
 use std::fs;
 use std::path::Path;
 
-/// Rerun run `run_id` of the sweep in `dir` with full weekly outputs into `out`.
+/// Rerun run `run_id` of the sweep in `dir` with full weekly outputs (every
+/// week, where the sweep kept every `every_weeks`-th) into `out`.
 pub fn rerun(dir: &Path, run_id: u64, out: &Path) -> Result<Summary, BatchError> {
     let m = read_manifest(dir)?;
     let grid = m.grid();
@@ -16,18 +18,15 @@ pub fn rerun(dir: &Path, run_id: u64, out: &Path) -> Result<Summary, BatchError>
             grid.len().saturating_sub(1)
         )));
     };
-    let mut world = World::new(p);
     fs::create_dir_all(out)
         .map_err(|e| BatchError::BadInput(format!("cannot create {}: {e}", out.display())))?;
-    let mut writer =
-        crate::output::RunWriter::create(out, 1).map_err(io_err("creating outputs"))?;
-    while !world.is_finished() {
-        world.step();
-        writer.week(&world).map_err(io_err("writing outputs"))?;
-    }
-    let summary = world.summary();
-    writer
-        .finish(&world, &summary)
+    let mut writer = RunWriter::create(out).map_err(io_err("creating outputs"))?;
+    let mut run = Run::new(p, 1);
+    run.to_end(|week| writer.week(&week))
         .map_err(io_err("writing outputs"))?;
-    Ok(summary)
+    let finished = run.finish();
+    writer
+        .finish(&finished)
+        .map_err(io_err("writing outputs"))?;
+    Ok(finished.summary)
 }

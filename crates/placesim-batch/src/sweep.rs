@@ -4,9 +4,10 @@
 use crate::assemble::assemble;
 use crate::folder::{check_same_shard, prepare_folder};
 use crate::manifest::{manifest_for, write_manifest};
+use crate::output::WeekRows;
 use crate::shard::Shard;
 use crate::{write_json, BatchError};
-use placesim_core::{Params, Summary, World};
+use placesim_core::{Finished, Params, Run, Summary};
 use placesim_results::manifest::MANIFEST;
 use placesim_results::table::csv_bytes;
 use placesim_results::{runs, series, AtomicDir, FailedRun, RunId, PROVENANCE};
@@ -56,40 +57,37 @@ pub struct SweepReport {
     pub citizen_steps_per_sec: f64,
 }
 
-/// Run one replicate of one variant and store it atomically in its run folder.
-fn run_part(params: &Params, seed: u64, every: u32, dir: &Path) -> Result<(u64, Summary), String> {
+/// Run one replicate of one variant, streaming its rows into its run
+/// folder, which appears (atomically) when the run is complete.
+fn run_and_store(
+    params: &Params,
+    seed: u64,
+    every: u32,
+    dir: &Path,
+) -> Result<(u64, Summary), String> {
     let mut p = params.clone();
     p.place.seed = seed;
     let steps = p.place.population as u64 * p.place.total_ticks() as u64;
     let stored = |e: io::Error| format!("storing the run in {}: {e}", dir.display());
     let folder = AtomicDir::create(dir).map_err(stored)?;
-    let rows = |name: &str| {
-        fs::File::create(folder.temporary().join(name)).map(|f| {
-            csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(io::BufWriter::new(f))
-        })
-    };
-    let mut ts = rows(series::TIMESERIES).map_err(stored)?;
-    let mut ag = rows(series::AGENCIES).map_err(stored)?;
-    let mut world = World::new(p);
-    while !world.is_finished() {
-        world.step();
-        if world.tick_row().tick % every == 0 {
-            ts.serialize(world.tick_row()).map_err(|e| e.to_string())?;
-            for r in world.agency_rows() {
-                ag.serialize(r).map_err(|e| e.to_string())?;
-            }
-        }
-    }
-    ts.flush().map_err(stored)?;
-    ag.flush().map_err(stored)?;
-    drop((ts, ag));
-    let summary = world.summary();
+    let file = |name: &str| fs::File::create(folder.temporary().join(name)).map(io::BufWriter::new);
+    let mut rows = WeekRows::new(
+        file(series::TIMESERIES).map_err(stored)?,
+        file(series::AGENCIES).map_err(stored)?,
+        false,
+    );
+    let mut run = Run::new(p, every);
+    run.to_end(|week| rows.week(&week)).map_err(stored)?;
+    drop(rows.finish().map_err(stored)?);
+    let Finished {
+        summary,
+        cost_shifting,
+        ..
+    } = run.finish();
     folder
         .write(runs::OUTCOMES, runs::outcomes_line(&summary).as_bytes())
         .map_err(stored)?;
-    let shifts = csv_bytes(world.cost_shifting(), false).map_err(stored)?;
+    let shifts = csv_bytes(&cost_shifting, false).map_err(stored)?;
     folder
         .write(series::COST_SHIFTING, &shifts)
         .map_err(stored)?;
@@ -149,7 +147,7 @@ pub fn run_sweep(
         let variant = &manifest.variants[id.variant as usize];
         let seed = manifest.replicate_seeds[id.replicate as usize];
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            run_part(&variant.params, seed, every, &id.folder(out))
+            run_and_store(&variant.params, seed, every, &id.folder(out))
         }))
         .unwrap_or_else(|e| Err(format!("the run panicked: {}", panic_text(&e))));
         match result {
