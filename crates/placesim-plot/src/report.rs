@@ -102,9 +102,7 @@ pub fn write(r: &Results, charts: &[Chart], dir: &Path) -> Result<PathBuf, PlotE
     }
     h.push_str("</body>\n</html>\n");
     let path = dir.join("report.html");
-    let tmp = dir.join(".report.html.tmp");
-    std::fs::write(&tmp, h.as_bytes())
-        .and_then(|_| std::fs::rename(&tmp, &path))
+    placesim_results::write_atomic(&path, h.as_bytes())
         .map_err(|e| PlotError::Io(format!("writing {}: {e}", path.display())))?;
     Ok(path)
 }
