@@ -337,7 +337,7 @@ fn forest<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results) -> Dra
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(190)
-            .caption(format!("{} − {}", m.label, r.baseline), (FONT, 15))
+            .caption(format!("{} − {}", m.label, r.manifest.baseline), (FONT, 15))
             .build_cartesian_2d(lo..hi, -0.6f64..(n as f64 - 0.4))
             .map_err(e)?;
         chart
@@ -881,13 +881,14 @@ pub struct Factorial {
 
 pub fn factorial(r: &Results) -> Option<Factorial> {
     let keys: Vec<usize> = r
+        .manifest
         .swept
         .iter()
         .enumerate()
         .filter(|(_, k)| k.starts_with("barriers.") && k.ends_with(".strength"))
         .map(|(i, _)| i)
         .collect();
-    if keys.len() < 2 || keys.len() != r.swept.len() {
+    if keys.len() < 2 || keys.len() != r.manifest.swept.len() {
         return None;
     }
     let levels_ok = r.runs.iter().all(|run| {
@@ -927,7 +928,7 @@ pub fn factorial(r: &Results) -> Option<Factorial> {
     let names = keys
         .iter()
         .map(|&k| {
-            r.swept[k]
+            r.manifest.swept[k]
                 .trim_start_matches("barriers.")
                 .trim_end_matches(".strength")
                 .replace('_', " ")
@@ -1041,12 +1042,12 @@ fn factorial_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Factor
 /// Draw every chart the results allow.
 pub fn draw_all(r: &Results, plots: &Path) -> Result<Vec<Chart>, PlotError> {
     let mut charts = Vec::new();
-    let base = &r.baseline;
+    let base = &r.manifest.baseline;
     for m in &KEY_OUTCOMES {
         let title = format!(
             "{}: distribution across {} replicates per variant",
             capitalised(m.label),
-            r.replicates
+            r.manifest.replicates
         );
         let caption = format!("Each box spans the middle half of the replicates, the bar is the median, dots are replicates; dashed line: the median of {base}.");
         charts.push(both!(

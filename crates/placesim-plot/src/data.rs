@@ -1,8 +1,8 @@
 //! Reading a results folder through its contract (`placesim-results`),
 //! refusing one that is missing files, truncated or not a results folder.
 
+use placesim_results::RunsTable;
 use placesim_results::{comparison, ComparisonRow, Manifest, ManifestError, ReadError};
-use placesim_results::{RunGrid, RunsTable};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -40,30 +40,16 @@ pub struct Run {
 #[derive(Clone, Debug)]
 pub struct Results {
     pub dir: PathBuf,
-    pub sweep: String,
-    pub description: String,
-    pub baseline: String,
+    pub manifest: Manifest,
+    /// The variants' names, in the sweep's order.
     pub variants: Vec<String>,
-    pub replicates: u64,
-    pub swept: Vec<String>,
-    pub sweep_hash: String,
-    pub sweep_seed: u64,
-    pub version: String,
-    pub failed_runs: usize,
-    pub population: u64,
-    pub weeks: u64,
-    /// Which run a `run_id` of the files is.
-    pub grid: RunGrid,
     pub runs: Vec<Run>,
     pub comparison: Vec<ComparisonRow>,
 }
 
 impl Results {
     pub fn baseline_index(&self) -> usize {
-        self.variants
-            .iter()
-            .position(|v| *v == self.baseline)
-            .unwrap_or(0)
+        self.manifest.baseline_index().unwrap_or(0)
     }
 
     /// The variant set against the baseline in the before/after charts: the one
@@ -80,7 +66,10 @@ impl Results {
 
     /// The index of the variant of run `run_id`, if the sweep has that run.
     pub fn variant_of(&self, run_id: u64) -> Option<usize> {
-        self.grid.run(run_id).map(|id| id.variant as usize)
+        self.manifest
+            .grid()
+            .run(run_id)
+            .map(|id| id.variant as usize)
     }
 
     pub fn load(dir: &Path) -> Result<Self, PlotError> {
@@ -119,22 +108,10 @@ impl Results {
                 return Err(bad(dir, format!("{f} is missing; is the sweep finished? (`placesim sweep --resume` finishes it)")));
             }
         }
-        let place = &manifest.variants[0].params.place;
         let mut r = Results {
             dir: dir.to_path_buf(),
-            population: place.population as u64,
-            weeks: place.ticks as u64,
-            grid: manifest.grid(),
             variants: manifest.variants.iter().map(|v| v.name.clone()).collect(),
-            failed_runs: manifest.failed_runs.len(),
-            sweep: manifest.sweep,
-            description: manifest.description,
-            baseline: manifest.baseline,
-            replicates: manifest.replicates as u64,
-            swept: manifest.swept,
-            sweep_hash: manifest.sweep_hash,
-            sweep_seed: manifest.sweep_seed,
-            version: manifest.placesim_version,
+            manifest,
             runs: Vec::new(),
             comparison: Vec::new(),
         };
@@ -145,7 +122,7 @@ impl Results {
 }
 
 fn read_runs(path: &Path, r: &Results) -> Result<Vec<Run>, PlotError> {
-    let table = RunsTable::read(path, &r.swept)?;
+    let table = RunsTable::read(path, &r.manifest.swept)?;
     if table.rows.is_empty() {
         return Err(bad(path, "has no runs"));
     }
