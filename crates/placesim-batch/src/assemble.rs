@@ -59,7 +59,12 @@ pub(crate) fn assemble(out: &Path, m: &Manifest) -> Result<(), BatchError> {
                 continue;
             }
             let run_id = grid.flat(id);
-            let seed = m.replicate_seeds[r as usize];
+            let Some(&seed) = m.replicate_seeds.get(r as usize) else {
+                return Err(BatchError::BadInput(format!(
+                    "{}/manifest.json has no seed for replicate {r}",
+                    out.display()
+                )));
+            };
             runs_csv.append(
                 &dir.join(runs::OUTCOMES),
                 &runs::row_start(run_id, &variant.name, r, seed, &variant.swept_values),

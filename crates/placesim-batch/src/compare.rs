@@ -7,8 +7,18 @@ use placesim_results::{runs, ComparisonRow, Manifest, RunId};
 use std::io;
 use std::path::Path;
 
-fn read_outcomes(part: &Path) -> Result<Vec<f64>, BatchError> {
-    runs::read_outcomes(part).map_err(io_err(format!("reading {}", part.display())))
+/// A stored run's outcomes, as many as there are outcome columns.
+fn outcomes(run_folder: &Path, count: usize) -> Result<Vec<f64>, BatchError> {
+    let path = run_folder.join(runs::OUTCOMES);
+    let reading = || io_err(format!("reading {}", path.display()));
+    let x = runs::read_outcomes(run_folder).map_err(reading())?;
+    if x.len() != count {
+        return Err(reading()(io::Error::other(format!(
+            "{} outcomes where there should be {count}",
+            x.len()
+        ))));
+    }
+    Ok(x)
 }
 
 /// Each variant against the baseline on each outcome, paired by replicate
@@ -16,26 +26,10 @@ fn read_outcomes(part: &Path) -> Result<Vec<f64>, BatchError> {
 /// difference. Replicates where either run is missing are left out.
 pub(crate) fn paired(out: &Path, m: &Manifest) -> Result<Vec<ComparisonRow>, BatchError> {
     let names = runs::outcome_names();
-    let outcomes = |dir: &Path| -> Result<Vec<f64>, BatchError> {
-        let x = read_outcomes(dir)?;
-        if x.len() != names.len() {
-            return Err(BatchError::Io {
-                context: format!("reading {}", dir.join(runs::OUTCOMES).display()),
-                source: io::Error::other(format!(
-                    "{} outcomes where {} were expected",
-                    x.len(),
-                    names.len()
-                )),
-            });
-        }
-        Ok(x)
-    };
     let baseline = m.baseline_index();
     let baseline_values: Vec<Option<Vec<f64>>> = (0..m.replicates)
         .map(|r| {
-            baseline
-                .map(|b| outcomes(&RunId::new(b as u32, r).folder(out)).ok())
-                .unwrap_or_default()
+            baseline.and_then(|b| outcomes(&RunId::new(b as u32, r).folder(out), names.len()).ok())
         })
         .collect();
     let mut rows = Vec::new();
@@ -50,7 +44,7 @@ pub(crate) fn paired(out: &Path, m: &Manifest) -> Result<Vec<ComparisonRow>, Bat
             let Some(base) = base.as_ref().filter(|_| dir.is_dir()) else {
                 continue;
             };
-            let x = outcomes(&dir)?;
+            let x = outcomes(&dir, names.len())?;
             for (i, [xs, bs, ds]) in acc.iter_mut().enumerate() {
                 xs.add(x[i]);
                 bs.add(base[i]);

@@ -57,17 +57,10 @@ pub struct SweepReport {
     pub citizen_steps_per_sec: f64,
 }
 
-/// Run one replicate of one variant, streaming its rows into its run
-/// folder, which appears (atomically) when the run is complete.
-fn run_and_store(
-    params: &Params,
-    seed: u64,
-    every: u32,
-    dir: &Path,
-) -> Result<(u64, Summary), String> {
-    let mut p = params.clone();
-    p.place.seed = seed;
-    let steps = p.place.population as u64 * p.place.total_ticks() as u64;
+/// Run one run, streaming its rows into its run folder, which appears
+/// (atomically) when the run is complete; its citizen-steps and summary.
+fn run_and_store(params: Params, every: u32, dir: &Path) -> Result<(u64, Summary), String> {
+    let steps = params.place.population as u64 * params.place.total_ticks() as u64;
     let stored = |e: io::Error| format!("storing the run in {}: {e}", dir.display());
     let folder = AtomicDir::create(dir).map_err(stored)?;
     let file = |name: &str| fs::File::create(folder.temporary().join(name)).map(io::BufWriter::new);
@@ -76,7 +69,7 @@ fn run_and_store(
         file(series::AGENCIES).map_err(stored)?,
         false,
     );
-    let mut run = Run::new(p, every);
+    let mut run = Run::new(params, every);
     run.to_end(|week| rows.week(&week)).map_err(stored)?;
     drop(rows.finish().map_err(stored)?);
     let Finished {
@@ -145,9 +138,11 @@ pub fn run_sweep(
     let every = opts.every_weeks.max(1);
     pending.par_iter().for_each(|&id| {
         let variant = &manifest.variants[id.variant as usize];
-        let seed = manifest.replicate_seeds[id.replicate as usize];
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            run_and_store(&variant.params, seed, every, &id.folder(out))
+            let params = manifest
+                .run_params(id)
+                .ok_or_else(|| "the manifest has no seed for this run".to_string())?;
+            run_and_store(params, every, &id.folder(out))
         }))
         .unwrap_or_else(|e| Err(format!("the run panicked: {}", panic_text(&e))));
         match result {
