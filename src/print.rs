@@ -80,7 +80,7 @@ pub fn print_summary(s: &placesim_core::Summary, out: &Path) {
 
 /// A few headline rows of comparison.csv: each variant's paired difference from the baseline.
 pub fn print_comparison(path: &Path) {
-    let Ok(mut r) = csv::Reader::from_path(path) else {
+    let Ok(comparison) = placesim_results::comparison::read(path) else {
         return;
     };
     let wanted = [
@@ -94,18 +94,15 @@ pub fn print_comparison(path: &Path) {
         "variant - baseline", wanted[0], wanted[1], wanted[2], wanted[3]
     );
     let mut rows: Vec<(String, [String; 4])> = Vec::new();
-    for rec in r.records().flatten() {
-        let (variant, outcome) = (rec.get(0).unwrap_or(""), rec.get(2).unwrap_or(""));
-        let Some(col) = wanted.iter().position(|w| *w == outcome) else {
+    for c in &comparison {
+        let Some(col) = wanted.iter().position(|w| *w == c.outcome) else {
             continue;
         };
-        if rows.last().is_none_or(|(v, _)| v != variant) {
-            rows.push((variant.to_string(), Default::default()));
+        if rows.last().is_none_or(|(v, _)| *v != c.variant) {
+            rows.push((c.variant.clone(), Default::default()));
         }
-        let d: f64 = rec.get(6).and_then(|x| x.parse().ok()).unwrap_or(f64::NAN);
-        let h: f64 = rec.get(9).and_then(|x| x.parse().ok()).unwrap_or(f64::NAN);
         if let Some((_, cells)) = rows.last_mut() {
-            cells[col] = format!("{} ± {}", short(d), short(h));
+            cells[col] = format!("{} ± {}", short(c.mean_diff), short(c.ci_half_width));
         }
     }
     for (variant, cells) in rows {
@@ -114,6 +111,9 @@ pub fn print_comparison(path: &Path) {
             variant, cells[0], cells[1], cells[2], cells[3]
         );
     }
+    println!(
+        "mean paired difference ± half-width of its 95 % interval; crisis events are counted for the place's residents over the counted weeks, total spend is £ present value (every outcome in comparison.csv)"
+    );
 }
 
 fn short(x: f64) -> String {

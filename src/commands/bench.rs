@@ -2,7 +2,8 @@
 
 use crate::cli::WorldArgs;
 use crate::failure::Failure;
-use placesim_core::World;
+use placesim_core::Run;
+use std::convert::Infallible;
 use std::fs;
 use std::time::Instant;
 
@@ -17,10 +18,11 @@ pub fn bench(args: &WorldArgs) -> Result<(), Failure> {
     let pool = args.pool()?;
     let steps = params.place.population as f64 * params.place.total_ticks() as f64;
     let start = Instant::now();
-    let mut world = pool.install(|| World::new(params));
+    let mut sim = pool.install(|| Run::new(params, 1));
     let built = start.elapsed();
-    pool.install(|| world.run());
+    let Ok(()) = pool.install(|| sim.to_end(|_| Ok::<_, Infallible>(())));
     let wall = start.elapsed();
+    let world = sim.world();
     let run = wall - built;
     println!("threads               {}", pool.current_num_threads());
     println!(

@@ -125,7 +125,7 @@ pub fn write_scripts(job: &Job) -> Result<(), Failure> {
         ("submit.sh", SUBMIT, true),
     ] {
         let path = dir.join(name);
-        placesim_batch::output::write_atomic(&dir, name, render(template, &values).as_bytes())
+        placesim_results::write_atomic(&path, render(template, &values).as_bytes())
             .map_err(|e| Failure::Failed(format!("writing {}: {e}", path.display())))?;
         if executable {
             use std::os::unix::fs::PermissionsExt;

@@ -77,9 +77,12 @@ fn a_non_empty_folder_needs_force() {
         .status()
         .unwrap()
         .success());
-    let no_temp = std::fs::read_dir(&out)
-        .unwrap()
-        .all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp"));
+    let no_temp = std::fs::read_dir(&out).unwrap().all(|e| {
+        !e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".tmp-")
+    });
     assert!(no_temp, "temporary files left behind");
     let _ = std::fs::remove_dir_all(out);
 }

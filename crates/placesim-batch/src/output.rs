@@ -1,92 +1,98 @@
-//! Writing one run's outputs (`placesim run`, `placesim rerun`). Time series
-//! are streamed week by week into temporary files; every file is renamed into
-//! place only when complete, so a killed run never leaves a truncated output
-//! under its final name.
+//! Writing a run's weekly rows and, for `placesim run` and `placesim rerun`,
+//! its files. Which weeks are kept is the run driver's
+//! ([`placesim_core::Run`]): rows are written for the weeks it marks
+//! sampled. Every file is written atomically (`placesim_results::atomic`),
+//! so a killed run never leaves a truncated output under its final name.
 
-use placesim_core::{Summary, World};
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use placesim_core::{Finished, Week};
+use placesim_results::manifest::pretty_json;
+use placesim_results::series::{AGENCIES, COST_SHIFTING, TIMESERIES};
+use placesim_results::table::csv_bytes;
+use placesim_results::{write_atomic, AtomicFile};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// Streams `timeseries.csv` and `agencies.csv`, then writes the run-level files.
-pub struct RunWriter {
-    dir: PathBuf,
-    timeseries: csv::Writer<BufWriter<File>>,
-    agencies: csv::Writer<BufWriter<File>>,
-    every_weeks: u32,
+/// A run's rows of the sampled weeks: its `timeseries.csv` and `agencies.csv`.
+pub struct WeekRows<W: Write> {
+    timeseries: csv::Writer<W>,
+    agencies: csv::Writer<W>,
 }
 
-fn tmp_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!(".{name}.tmp"))
-}
-
-fn csv_writer(dir: &Path, name: &str) -> io::Result<csv::Writer<BufWriter<File>>> {
-    Ok(csv::Writer::from_writer(BufWriter::new(File::create(
-        tmp_path(dir, name),
-    )?)))
-}
-
-fn csv_error(e: csv::Error) -> io::Error {
-    io::Error::other(e)
-}
-
-/// Write `bytes` to `dir/name` atomically (temporary file, then rename).
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
-    let tmp = tmp_path(dir, name);
-    let mut f = File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    fs::rename(tmp, dir.join(name))
-}
-
-impl RunWriter {
-    /// Write into `dir`, keeping every `every_weeks`-th week of the time series.
-    pub fn create(dir: &Path, every_weeks: u32) -> io::Result<Self> {
-        Ok(RunWriter {
-            dir: dir.to_path_buf(),
-            timeseries: csv_writer(dir, "timeseries.csv")?,
-            agencies: csv_writer(dir, "agencies.csv")?,
-            every_weeks: every_weeks.max(1),
-        })
+impl<W: Write> WeekRows<W> {
+    /// Rows into `timeseries` and `agencies`, each with its header line or without.
+    pub fn new(timeseries: W, agencies: W, headers: bool) -> Self {
+        let csv = |w| {
+            csv::WriterBuilder::new()
+                .has_headers(headers)
+                .from_writer(w)
+        };
+        WeekRows {
+            timeseries: csv(timeseries),
+            agencies: csv(agencies),
+        }
     }
 
-    /// Append the week the world just completed, if it is a sampled week.
-    pub fn week(&mut self, world: &World) -> io::Result<()> {
-        if world.tick_row().tick % self.every_weeks != 0 {
+    /// Append the week's rows if the week is sampled.
+    pub fn week(&mut self, week: &Week<'_>) -> io::Result<()> {
+        if !week.sampled {
             return Ok(());
         }
         self.timeseries
-            .serialize(world.tick_row())
-            .map_err(csv_error)?;
-        for row in world.agency_rows() {
-            self.agencies.serialize(row).map_err(csv_error)?;
+            .serialize(week.place())
+            .map_err(io::Error::other)?;
+        for row in week.agencies() {
+            self.agencies.serialize(row).map_err(io::Error::other)?;
         }
         Ok(())
     }
 
+    /// Flush the rows and hand back the two writers.
+    pub fn finish(self) -> io::Result<(W, W)> {
+        let inner = |w: csv::Writer<W>| w.into_inner().map_err(|e| io::Error::other(e.to_string()));
+        Ok((inner(self.timeseries)?, inner(self.agencies)?))
+    }
+}
+
+/// One run's files in a folder: `timeseries.csv` and `agencies.csv` streamed
+/// week by week, then `cost_shifting.csv` and `summary.json`.
+pub struct RunWriter {
+    dir: PathBuf,
+    rows: WeekRows<AtomicFile>,
+}
+
+/// An error, naming the file it happened to.
+fn at(path: &Path) -> impl FnOnce(io::Error) -> io::Error + '_ {
+    move |e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+impl RunWriter {
+    /// Write into `dir`.
+    pub fn create(dir: &Path) -> io::Result<Self> {
+        let file = |name: &str| {
+            let path = dir.join(name);
+            AtomicFile::create(&path).map_err(at(&path))
+        };
+        Ok(RunWriter {
+            dir: dir.to_path_buf(),
+            rows: WeekRows::new(file(TIMESERIES)?, file(AGENCIES)?, true),
+        })
+    }
+
+    /// Append the week the run just completed, if it is sampled.
+    pub fn week(&mut self, week: &Week<'_>) -> io::Result<()> {
+        self.rows.week(week).map_err(at(&self.dir))
+    }
+
     /// Close the streams and write the run-level files.
-    pub fn finish(self, world: &World, summary: &Summary) -> io::Result<()> {
-        for (w, name) in [
-            (self.timeseries, "timeseries.csv"),
-            (self.agencies, "agencies.csv"),
-        ] {
-            let mut inner = w
-                .into_inner()
-                .map_err(|e| io::Error::other(e.to_string()))?;
-            inner.flush()?;
-            inner.get_ref().sync_all()?;
-            fs::rename(tmp_path(&self.dir, name), self.dir.join(name))?;
+    pub fn finish(self, run: &Finished) -> io::Result<()> {
+        let (timeseries, agencies) = self.rows.finish().map_err(at(&self.dir))?;
+        for file in [timeseries, agencies] {
+            let path = file.path().to_path_buf();
+            file.commit().map_err(at(&path))?;
         }
-        let mut shifts = csv::Writer::from_writer(Vec::new());
-        for row in world.cost_shifting() {
-            shifts.serialize(row).map_err(csv_error)?;
-        }
-        let bytes = shifts
-            .into_inner()
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        write_atomic(&self.dir, "cost_shifting.csv", &bytes)?;
-        let mut json = serde_json::to_vec_pretty(summary).map_err(io::Error::other)?;
-        json.push(b'\n');
-        write_atomic(&self.dir, "summary.json", &json)
+        let path = self.dir.join(COST_SHIFTING);
+        write_atomic(&path, &csv_bytes(&run.cost_shifting, true)?).map_err(at(&path))?;
+        let path = self.dir.join("summary.json");
+        write_atomic(&path, &pretty_json(&run.summary)?).map_err(at(&path))
     }
 }

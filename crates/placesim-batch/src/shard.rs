@@ -8,6 +8,7 @@
 //! depend on the number of replicates, so growing a sweep keeps every
 //! existing run in its shard.
 
+use placesim_results::ManifestShard;
 use serde::{Deserialize, Serialize};
 
 /// Shard `index` of `count` (index counted from 0).
@@ -100,6 +101,25 @@ impl Shard {
     /// The shard's folder under the sweep's shards folder.
     pub fn folder_name(&self) -> String {
         format!("shard-{:04}-of-{:04}", self.index, self.count)
+    }
+}
+
+/// A shard's manifest records which shard it is.
+impl From<Shard> for ManifestShard {
+    fn from(s: Shard) -> ManifestShard {
+        ManifestShard {
+            index: s.index,
+            count: s.count,
+        }
+    }
+}
+
+impl From<ManifestShard> for Shard {
+    fn from(s: ManifestShard) -> Shard {
+        Shard {
+            index: s.index,
+            count: s.count,
+        }
     }
 }
 

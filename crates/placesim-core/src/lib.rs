@@ -29,7 +29,7 @@ mod triage;
 pub mod world;
 
 pub use ids::{AgencyId, CitizenId, Domain, Tick};
-pub use metrics::{AgencyRow, ComparisonRow, CostShiftRow, Summary, TickRow};
+pub use metrics::{AgencyRow, CostShiftRow, Summary, TickRow};
 pub use params::{Barriers, Params};
 pub use run::{Finished, Run, Week};
 pub use world::World;

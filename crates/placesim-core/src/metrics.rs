@@ -1,7 +1,7 @@
 //! Output row types, defined once here so that every writer and reader shares
 //! their columns (listed with units in `docs/OUTPUTS.md`).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// One row of `timeseries.csv`: the place in one week. Counts are scaled to
 /// the real place (simulated count × weight); money is £ of the price year,
@@ -75,23 +75,6 @@ pub struct CostShiftRow {
     pub spender: String,
     pub caused_by: String,
     pub spend: f64,
-}
-
-/// One row of a sweep's `comparison.csv`: a variant against the baseline on
-/// one outcome, paired by replicate; the 95 % interval is Student t on the
-/// paired differences. Written by the sweep runner, read by the charts.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct ComparisonRow {
-    pub variant: String,
-    pub baseline: String,
-    pub outcome: String,
-    pub n: u64,
-    pub mean: f64,
-    pub mean_baseline: f64,
-    pub mean_diff: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    pub ci_half_width: f64,
 }
 
 /// Run-level outcomes (`summary.json`), all after warm-up. Money is present

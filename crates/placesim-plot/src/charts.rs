@@ -1,6 +1,9 @@
 //! Every chart, drawn once for SVG and once for PNG from the same code.
 
-use crate::data::{column, number, reader, record, PlotError, Results};
+use crate::data::{PlotError, Results};
+use placesim_results::series::{CostShiftingRow, AGENCIES, COST_SHIFTING, TIMESERIES};
+use placesim_results::table::Table;
+use placesim_results::{write_atomic, AtomicPath};
 use plotters::coord::ranged1d::SegmentedCoord;
 use plotters::coord::types::RangedCoordi32;
 use plotters::coord::Shift;
@@ -57,38 +60,36 @@ fn e<E: std::fmt::Debug>(x: E) -> String {
     format!("{x:?}")
 }
 
-/// Draw with `$body` (using `$root`) into SVG and PNG, each via a temporary file renamed when complete.
+/// Draw with `$body` (using `$root`) into SVG and PNG, each written atomically.
 macro_rules! both {
     ($plots:expr, $name:expr, $title:expr, $caption:expr, $size:expr, |$root:ident| $body:expr) => {{
         let name: String = $name;
         let svg = $plots.join(format!("{name}.svg"));
         let png = $plots.join(format!("{name}.png"));
-        let (tmp_svg, tmp_png) = (
-            $plots.join(format!(".tmp-{name}.svg")),
-            $plots.join(format!(".tmp-{name}.png")),
-        );
         let size: (u32, u32) = $size;
+        let drawing = |m: String| PlotError::Io(format!("drawing {name}: {m}"));
+        let writing = |f: &Path, x: &dyn std::fmt::Debug| {
+            PlotError::Io(format!("writing {}: {x:?}", f.display()))
+        };
+        let mut document = String::new();
         {
-            let $root = SVGBackend::new(&tmp_svg, size).into_drawing_area();
-            frame(&$root, $title, $caption)
-                .map_err(|m| PlotError::Io(format!("drawing {name}: {m}")))?;
+            let $root = SVGBackend::with_string(&mut document, size).into_drawing_area();
+            frame(&$root, $title, $caption).map_err(drawing)?;
             let $root = inner(&$root);
-            $body.map_err(|m| PlotError::Io(format!("drawing {name}: {m}")))?;
+            $body.map_err(drawing)?;
+            $root.present().map_err(|x| writing(&svg, &x))?;
         }
+        write_atomic(&svg, document.as_bytes()).map_err(|x| writing(&svg, &x))?;
+        // The PNG encoder writes to a path itself (choosing the format by its ending).
+        let staged = AtomicPath::new(&png);
         {
-            let $root = BitMapBackend::new(&tmp_png, size).into_drawing_area();
-            frame(&$root, $title, $caption)
-                .map_err(|m| PlotError::Io(format!("drawing {name}: {m}")))?;
+            let $root = BitMapBackend::new(staged.temporary(), size).into_drawing_area();
+            frame(&$root, $title, $caption).map_err(drawing)?;
             let $root = inner(&$root);
-            $body.map_err(|m| PlotError::Io(format!("drawing {name}: {m}")))?;
-            $root
-                .present()
-                .map_err(|x| PlotError::Io(format!("writing {name}.png: {x:?}")))?;
+            $body.map_err(drawing)?;
+            $root.present().map_err(|x| writing(&png, &x))?;
         }
-        for (t, f) in [(&tmp_svg, &svg), (&tmp_png, &png)] {
-            std::fs::rename(t, f)
-                .map_err(|x| PlotError::Io(format!("writing {}: {x}", f.display())))?;
-        }
+        staged.commit().map_err(|x| writing(&png, &x))?;
         Chart {
             name,
             title: $title.to_string(),
@@ -336,7 +337,7 @@ fn forest<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results) -> Dra
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(190)
-            .caption(format!("{} − {}", m.label, r.baseline), (FONT, 15))
+            .caption(format!("{} − {}", m.label, r.manifest.baseline), (FONT, 15))
             .build_cartesian_2d(lo..hi, -0.6f64..(n as f64 - 0.4))
             .map_err(e)?;
         chart
@@ -386,16 +387,16 @@ pub const FAN_METRICS: [(&str, &str, f64); 4] = [
 
 /// Stream timeseries.csv one variant at a time into quantile bands (never all series at once).
 fn fan_bands(r: &Results) -> Result<Vec<Bands>, PlotError> {
-    let path = r.dir.join("timeseries.csv");
-    let (mut rd, header) = reader(&path)?;
+    let path = r.dir.join(TIMESERIES);
+    let mut table = Table::open(&path)?;
     let (irun, itick, iwarm) = (
-        column(&path, &header, "run_id")?,
-        column(&path, &header, "tick")?,
-        column(&path, &header, "warmup")?,
+        table.column("run_id")?,
+        table.column("tick")?,
+        table.column("warmup")?,
     );
     let cols: Vec<usize> = FAN_METRICS
         .iter()
-        .map(|(k, _, _)| column(&path, &header, k))
+        .map(|(k, _, _)| table.column(k))
         .collect::<Result<_, _>>()?;
     let mut out: Vec<Bands> = vec![vec![Vec::new(); r.variants.len()]; FAN_METRICS.len()];
     let mut current: Option<usize> = None;
@@ -414,28 +415,27 @@ fn fan_bands(r: &Results) -> Result<Vec<Bands>, PlotError> {
                 .collect();
         }
     };
-    for rec in rd.records() {
-        let rec = record(&path, rec)?;
-        let run = number(&path, &rec, irun, "run_id")? as u64;
-        let v = (run / r.replicates.max(1)) as usize;
-        if v >= r.variants.len() {
+    for rec in table.records() {
+        let rec = rec?;
+        let run: u64 = rec.parse(irun)?;
+        let Some(v) = r.variant_of(run) else {
             return Err(PlotError::BadInput(format!(
                 "{}: run {run} is outside the sweep",
                 path.display()
             )));
-        }
+        };
         if current != Some(v) {
             if let Some(c) = current {
                 flush(c, &mut by_tick, &mut out);
             }
             current = Some(v);
         }
-        if number(&path, &rec, iwarm, "warmup")? != 0.0 {
+        if rec.number(iwarm)? != 0.0 {
             continue;
         }
-        let tick = number(&path, &rec, itick, "tick")? as u64;
+        let tick: u64 = rec.parse(itick)?;
         for (m, &c) in cols.iter().enumerate() {
-            let x = number(&path, &rec, c, &header[c])? * FAN_METRICS[m].2;
+            let x = rec.number(c)? * FAN_METRICS[m].2;
             by_tick[m].entry(tick).or_default().push(x);
         }
     }
@@ -450,7 +450,6 @@ fn fan<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     r: &Results,
     bands: &Bands,
-    label: &str,
     warmup_weeks: f64,
 ) -> DrawResult {
     let n = r.variants.len();
@@ -510,7 +509,6 @@ fn fan<DB: DrawingBackend>(
             ))
             .map_err(e)?;
     }
-    let _ = label;
     Ok(())
 }
 
@@ -525,9 +523,8 @@ struct Adaptation {
 type PolicySums = BTreeMap<(usize, u64), (f64, f64, f64)>;
 
 fn adaptation_data(r: &Results, pair: [usize; 2]) -> Result<Adaptation, PlotError> {
-    let path = r.dir.join("agencies.csv");
-    let (mut rd, header) = reader(&path)?;
-    let c = |n: &str| column(&path, &header, n);
+    let mut table = Table::open(&r.dir.join(AGENCIES))?;
+    let c = |n: &str| table.column(n);
     let (irun, itick, iag, ithr, iprev) = (
         c("run_id")?,
         c("tick")?,
@@ -537,13 +534,13 @@ fn adaptation_data(r: &Results, pair: [usize; 2]) -> Result<Adaptation, PlotErro
     );
     let mut agencies: Vec<String> = Vec::new();
     let mut sums: [PolicySums; 2] = [BTreeMap::new(), BTreeMap::new()];
-    for rec in rd.records() {
-        let rec = record(&path, rec)?;
-        let v = (number(&path, &rec, irun, "run_id")? as u64 / r.replicates.max(1)) as usize;
-        let Some(slot) = pair.iter().position(|&p| p == v) else {
+    for rec in table.records() {
+        let rec = rec?;
+        let v = r.variant_of(rec.parse(irun)?);
+        let Some(slot) = pair.iter().position(|&p| Some(p) == v) else {
             continue;
         };
-        let name = rec.get(iag).unwrap_or("").to_string();
+        let name = rec.text(iag).to_string();
         let a = match agencies.iter().position(|x| *x == name) {
             Some(a) => a,
             None => {
@@ -551,10 +548,10 @@ fn adaptation_data(r: &Results, pair: [usize; 2]) -> Result<Adaptation, PlotErro
                 agencies.len() - 1
             }
         };
-        let tick = number(&path, &rec, itick, "tick")? as u64;
+        let tick: u64 = rec.parse(itick)?;
         let e = sums[slot].entry((a, tick)).or_insert((0.0, 0.0, 0.0));
-        e.0 += number(&path, &rec, ithr, "eligibility_threshold")?;
-        e.1 += number(&path, &rec, iprev, "prevention_capacity_share")?;
+        e.0 += rec.number(ithr)?;
+        e.1 += rec.number(iprev)?;
         e.2 += 1.0;
     }
     let series = sums.map(|s| {
@@ -647,24 +644,15 @@ type Shifting = (Vec<String>, Vec<String>, Vec<Vec<f64>>);
 
 /// Mean cost-shifting matrix (£m PV) of a variant: [spender][caused_by].
 fn shifting_data(r: &Results, v: usize) -> Result<Shifting, PlotError> {
-    let path = r.dir.join("cost_shifting.csv");
-    let (mut rd, header) = reader(&path)?;
-    let (irun, isp, ica, is) = (
-        column(&path, &header, "run_id")?,
-        column(&path, &header, "spender")?,
-        column(&path, &header, "caused_by")?,
-        column(&path, &header, "spend")?,
-    );
     let (mut rows, mut cols): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     let mut sum: BTreeMap<(usize, usize), f64> = BTreeMap::new();
     let mut runs = std::collections::BTreeSet::new();
-    for rec in rd.records() {
-        let rec = record(&path, rec)?;
-        let run = number(&path, &rec, irun, "run_id")? as u64;
-        if (run / r.replicates.max(1)) as usize != v {
+    for row in Table::open(&r.dir.join(COST_SHIFTING))?.rows() {
+        let row: CostShiftingRow = row?;
+        if r.variant_of(row.run_id) != Some(v) {
             continue;
         }
-        runs.insert(run);
+        runs.insert(row.run_id);
         let idx = |list: &mut Vec<String>, s: &str| match list.iter().position(|x| x == s) {
             Some(i) => i,
             None => {
@@ -672,11 +660,8 @@ fn shifting_data(r: &Results, v: usize) -> Result<Shifting, PlotError> {
                 list.len() - 1
             }
         };
-        let (a, b) = (
-            idx(&mut rows, rec.get(isp).unwrap_or("")),
-            idx(&mut cols, rec.get(ica).unwrap_or("")),
-        );
-        *sum.entry((a, b)).or_default() += number(&path, &rec, is, "spend")? / 1e6;
+        let (a, b) = (idx(&mut rows, &row.spender), idx(&mut cols, &row.caused_by));
+        *sum.entry((a, b)).or_default() += row.spend / 1e6;
     }
     let n = runs.len().max(1) as f64;
     let matrix = (0..rows.len())
@@ -896,13 +881,14 @@ pub struct Factorial {
 
 pub fn factorial(r: &Results) -> Option<Factorial> {
     let keys: Vec<usize> = r
+        .manifest
         .swept
         .iter()
         .enumerate()
         .filter(|(_, k)| k.starts_with("barriers.") && k.ends_with(".strength"))
         .map(|(i, _)| i)
         .collect();
-    if keys.len() < 2 || keys.len() != r.swept.len() {
+    if keys.len() < 2 || keys.len() != r.manifest.swept.len() {
         return None;
     }
     let levels_ok = r.runs.iter().all(|run| {
@@ -942,7 +928,7 @@ pub fn factorial(r: &Results) -> Option<Factorial> {
     let names = keys
         .iter()
         .map(|&k| {
-            r.swept[k]
+            r.manifest.swept[k]
                 .trim_start_matches("barriers.")
                 .trim_end_matches(".strength")
                 .replace('_', " ")
@@ -1056,12 +1042,12 @@ fn factorial_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Factor
 /// Draw every chart the results allow.
 pub fn draw_all(r: &Results, plots: &Path) -> Result<Vec<Chart>, PlotError> {
     let mut charts = Vec::new();
-    let base = &r.baseline;
+    let base = &r.manifest.baseline;
     for m in &KEY_OUTCOMES {
         let title = format!(
             "{}: distribution across {} replicates per variant",
             capitalised(m.label),
-            r.replicates
+            r.manifest.replicates
         );
         let caption = format!("Each box spans the middle half of the replicates, the bar is the median, dots are replicates; dashed line: the median of {base}.");
         charts.push(both!(
@@ -1083,8 +1069,8 @@ pub fn draw_all(r: &Results, plots: &Path) -> Result<Vec<Chart>, PlotError> {
         |root| forest(&root, r)
     ));
     let bands = fan_bands(r)?;
-    let warmup = r.runs.first().map_or(0.0, |_| 0.0);
-    let warmup_weeks = first_counted_tick(r).unwrap_or(warmup);
+    // Time is shown from the end of warm-up (from 0 if the series have no counted week).
+    let warmup_weeks = first_counted_tick(r).unwrap_or(0.0);
     for (m, (key, label, _)) in FAN_METRICS.iter().enumerate() {
         let title = format!("{} over time, by variant", capitalised(label));
         let caption = "Median across replicates (line), middle 50 % (dark band) and 90 % (light band); years after warm-up.".to_string();
@@ -1095,7 +1081,7 @@ pub fn draw_all(r: &Results, plots: &Path) -> Result<Vec<Chart>, PlotError> {
             &title,
             &caption,
             (1300, 74 + 250 * rows),
-            |root| fan(&root, r, &bands[m], label, warmup_weeks)
+            |root| fan(&root, r, &bands[m], warmup_weeks)
         ));
     }
     let pair = [r.baseline_index(), r.contrast_index()];
@@ -1156,15 +1142,11 @@ fn capitalised(s: &str) -> String {
 
 /// The first tick after warm-up, from the time series' `warmup` column.
 fn first_counted_tick(r: &Results) -> Option<f64> {
-    let path = r.dir.join("timeseries.csv");
-    let (mut rd, header) = reader(&path).ok()?;
-    let (itick, iwarm) = (
-        column(&path, &header, "tick").ok()?,
-        column(&path, &header, "warmup").ok()?,
-    );
-    for rec in rd.records().flatten() {
-        if rec.get(iwarm) == Some("0") {
-            return rec.get(itick)?.parse().ok();
+    let mut table = Table::open(&r.dir.join(TIMESERIES)).ok()?;
+    let (itick, iwarm) = (table.column("tick").ok()?, table.column("warmup").ok()?);
+    for rec in table.records().flatten() {
+        if rec.text(iwarm) == "0" {
+            return rec.text(itick).parse().ok();
         }
     }
     None

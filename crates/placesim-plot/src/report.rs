@@ -29,27 +29,31 @@ fn num(x: f64) -> String {
 
 /// Write `DIR/report.html` atomically.
 pub fn write(r: &Results, charts: &[Chart], dir: &Path) -> Result<PathBuf, PlotError> {
+    let m = &r.manifest;
+    let (population, weeks) = m.variants.first().map_or((0, 0), |v| {
+        (v.params.place.population, v.params.place.ticks)
+    });
     let mut h = String::new();
-    let title = format!("placesim sweep `{}`", r.sweep);
+    let title = format!("placesim sweep `{}`", m.sweep);
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\nbody{{font-family:DejaVu Sans,Verdana,sans-serif;max-width:1400px;margin:2em auto;padding:0 1em;color:#222}}\ntable{{border-collapse:collapse;margin:1em 0}}th,td{{border:1px solid #bbb;padding:4px 8px;text-align:right}}th:first-child,td:first-child{{text-align:left}}\nfigure{{margin:2em 0}}figcaption{{color:#444;margin-top:.3em}}svg{{max-width:100%;height:auto}}dt{{font-weight:bold;float:left;width:12em}}dd{{margin-left:13em}}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n<p>{}</p>\n",
         esc(&title),
         esc(&title),
-        esc(&r.description)
+        esc(&m.description)
     );
     let _ = write!(h, "<h2>Key facts</h2>\n<dl>\n");
     let facts = [
-        ("placesim version", r.version.clone()),
-        ("sweep hash", r.sweep_hash.clone()),
-        ("sweep seed", r.sweep_seed.to_string()),
+        ("placesim version", m.placesim_version.clone()),
+        ("sweep hash", m.sweep_hash.clone()),
+        ("sweep seed", m.sweep_seed.to_string()),
         ("variants", r.variants.join(", ")),
-        ("baseline", r.baseline.clone()),
-        ("replicates", r.replicates.to_string()),
-        ("citizens per run", r.population.to_string()),
-        ("weeks counted", r.weeks.to_string()),
+        ("baseline", m.baseline.clone()),
+        ("replicates", m.replicates.to_string()),
+        ("citizens per run", population.to_string()),
+        ("weeks counted", weeks.to_string()),
         ("runs", r.runs.len().to_string()),
-        ("failed runs", r.failed_runs.to_string()),
+        ("failed runs", m.failed_runs.len().to_string()),
     ];
     for (k, v) in facts {
         let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
@@ -60,7 +64,7 @@ pub fn write(r: &Results, charts: &[Chart], dir: &Path) -> Result<PathBuf, PlotE
     }
     h.push_str("</tr>\n");
     for (v, name) in r.variants.iter().enumerate() {
-        let label = if *name == r.baseline {
+        let label = if *name == m.baseline {
             format!("{name} (baseline)")
         } else {
             name.clone()
@@ -102,9 +106,7 @@ pub fn write(r: &Results, charts: &[Chart], dir: &Path) -> Result<PathBuf, PlotE
     }
     h.push_str("</body>\n</html>\n");
     let path = dir.join("report.html");
-    let tmp = dir.join(".report.html.tmp");
-    std::fs::write(&tmp, h.as_bytes())
-        .and_then(|_| std::fs::rename(&tmp, &path))
+    placesim_results::write_atomic(&path, h.as_bytes())
         .map_err(|e| PlotError::Io(format!("writing {}: {e}", path.display())))?;
     Ok(path)
 }

@@ -1,0 +1,73 @@
+//! The paired comparison: each variant against the baseline, replicate by
+//! replicate (common random numbers), from the stored runs' outcomes.
+
+use crate::{io_err, BatchError};
+use placesim_core::stats::Welford;
+use placesim_results::{runs, ComparisonRow, Manifest, RunId};
+use std::io;
+use std::path::Path;
+
+/// A stored run's outcomes, as many as there are outcome columns.
+fn outcomes(run_folder: &Path, count: usize) -> Result<Vec<f64>, BatchError> {
+    let path = run_folder.join(runs::OUTCOMES);
+    let reading = || io_err(format!("reading {}", path.display()));
+    let x = runs::read_outcomes(run_folder).map_err(reading())?;
+    if x.len() != count {
+        return Err(reading()(io::Error::other(format!(
+            "{} outcomes where there should be {count}",
+            x.len()
+        ))));
+    }
+    Ok(x)
+}
+
+/// Each variant against the baseline on each outcome, paired by replicate
+/// over the stored runs: means, and the Student t 95 % interval of the mean
+/// difference. Replicates where either run is missing are left out.
+pub(crate) fn paired(out: &Path, m: &Manifest) -> Result<Vec<ComparisonRow>, BatchError> {
+    let names = runs::outcome_names();
+    let baseline = m.baseline_index();
+    let baseline_values: Vec<Option<Vec<f64>>> = (0..m.replicates)
+        .map(|r| {
+            baseline.and_then(|b| outcomes(&RunId::new(b as u32, r).folder(out), names.len()).ok())
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for (v, variant) in m.variants.iter().enumerate() {
+        if Some(v) == baseline {
+            continue;
+        }
+        // Per outcome: the variant, the baseline and their difference.
+        let mut acc = vec![[Welford::default(); 3]; names.len()];
+        for (r, base) in baseline_values.iter().enumerate() {
+            let dir = RunId::new(v as u32, r as u32).folder(out);
+            let Some(base) = base.as_ref().filter(|_| dir.is_dir()) else {
+                continue;
+            };
+            let x = outcomes(&dir, names.len())?;
+            for (i, [xs, bs, ds]) in acc.iter_mut().enumerate() {
+                xs.add(x[i]);
+                bs.add(base[i]);
+                ds.add(x[i] - base[i]);
+            }
+        }
+        rows.extend(
+            names
+                .iter()
+                .zip(&acc)
+                .map(|(name, [x, b, d])| ComparisonRow {
+                    variant: variant.name.clone(),
+                    baseline: m.baseline.clone(),
+                    outcome: name.to_string(),
+                    n: d.n,
+                    mean: x.mean(),
+                    mean_baseline: b.mean(),
+                    mean_diff: d.mean(),
+                    ci_low: d.mean() - d.ci95_half_width(),
+                    ci_high: d.mean() + d.ci95_half_width(),
+                    ci_half_width: d.ci95_half_width(),
+                }),
+        );
+    }
+    Ok(rows)
+}

@@ -1,0 +1,124 @@
+//! The rules of a results folder: a new one is made, a sweep's own folder
+//! is resumed or forced, anything else is refused before a file is touched.
+
+use crate::shard::Shard;
+use crate::{io_err, BatchError};
+use placesim_results::{Manifest, ManifestError, FINAL_FILES, RUNS_DIR};
+use std::fs;
+use std::path::Path;
+
+/// Make `out` ready for the sweep of manifest `m`: a new folder, the same
+/// sweep to `resume` (with no fewer replicates), or one of ours to `force`
+/// afresh (its final files and run folders deleted, nothing else).
+pub(crate) fn prepare_folder(
+    out: &Path,
+    m: &Manifest,
+    resume: bool,
+    force: bool,
+) -> Result<(), BatchError> {
+    let name = out.display();
+    if resume && force {
+        return Err(BatchError::BadInput(
+            "give --resume or --force, not both".into(),
+        ));
+    }
+    match fs::metadata(out) {
+        Ok(meta) if !meta.is_dir() => {
+            return Err(BatchError::BadInput(format!(
+                "results path {name} is a file, not a folder; give --out a folder"
+            )))
+        }
+        Err(_) => {
+            if resume {
+                return Err(BatchError::BadInput(format!(
+                    "nothing to resume: {name} does not exist"
+                )));
+            }
+            return fs::create_dir_all(out.join(RUNS_DIR)).map_err(|e| {
+                BatchError::BadInput(format!("cannot create results folder {name}: {e}"))
+            });
+        }
+        Ok(_) => {}
+    }
+    let non_empty = fs::read_dir(out)
+        .map_err(io_err(format!("reading {name}")))?
+        .next()
+        .is_some();
+    let previous = Manifest::read(out);
+    let has_manifest = !matches!(previous, Err(ManifestError::Unreadable(_)));
+    if force {
+        if non_empty && !has_manifest {
+            return Err(BatchError::BadInput(format!(
+                "{name} is not empty and is not a placesim results folder (no manifest.json); --force will not delete it; choose another --out"
+            )));
+        }
+        let _ = fs::remove_dir_all(out.join(RUNS_DIR));
+        for f in FINAL_FILES {
+            let _ = fs::remove_file(out.join(f));
+        }
+        return fs::create_dir_all(out.join(RUNS_DIR))
+            .map_err(io_err(format!("creating {name}/{RUNS_DIR}")));
+    }
+    if !non_empty {
+        return fs::create_dir_all(out.join(RUNS_DIR))
+            .map_err(io_err(format!("creating {name}/{RUNS_DIR}")));
+    }
+    if !resume {
+        return Err(BatchError::BadInput(format!(
+            "results folder {name} is not empty; add --resume to finish or extend that sweep, or --force to start again"
+        )));
+    }
+    let old = match previous {
+        Ok(old) => old,
+        Err(ManifestError::Unreadable(_)) => {
+            return Err(BatchError::BadInput(format!(
+                "cannot resume: {name} has no manifest.json, so it is not a placesim results folder"
+            )))
+        }
+        Err(ManifestError::Damaged(e)) => {
+            return Err(BatchError::BadInput(format!(
+                "cannot resume: {name}/manifest.json is damaged ({e}); use --force to start again"
+            )))
+        }
+    };
+    if old.sweep_hash != m.sweep_hash {
+        return Err(BatchError::BadInput(format!(
+            "cannot resume: {name} holds a different sweep (`{}`, hash {}; this one is `{}`, hash {}); use --force or another --out",
+            old.sweep, old.sweep_hash, m.sweep, m.sweep_hash
+        )));
+    }
+    if m.replicates < old.replicates {
+        return Err(BatchError::BadInput(format!(
+            "cannot resume with {} replicates: {name} already has {}; --replicates may only grow",
+            m.replicates, old.replicates
+        )));
+    }
+    fs::create_dir_all(out.join(RUNS_DIR)).map_err(io_err(format!("creating {name}/{RUNS_DIR}")))
+}
+
+/// A shard's folder may only be resumed by the same shard of the same split.
+pub(crate) fn check_same_shard(out: &Path, shard: Shard) -> Result<(), BatchError> {
+    let old = match Manifest::read(out) {
+        Ok(old) => old,
+        Err(ManifestError::Unreadable(_)) => return Ok(()),
+        Err(ManifestError::Damaged(e)) => {
+            return Err(BatchError::BadInput(format!(
+                "{}/manifest.json is damaged: {e}",
+                out.display()
+            )))
+        }
+    };
+    match old.shard {
+        Some(s) if Shard::from(s) == shard => Ok(()),
+        other => Err(BatchError::BadInput(format!(
+            "{} holds {}, not shard {} of {}; use --force or another --out",
+            out.display(),
+            other.map_or("a whole sweep".to_string(), |s| format!(
+                "shard {} of {}",
+                s.index, s.count
+            )),
+            shard.index,
+            shard.count
+        ))),
+    }
+}

@@ -1,0 +1,131 @@
+//! The manifest of a sweep: what `manifest.json` says about a sweep file
+//! (its resolved variants, the swept parameters, the replicate seeds, the
+//! sweep's hash), written and read back with errors a user can act on.
+
+use crate::{io_err, BatchError, SweepOptions};
+use placesim_results::manifest::fnv1a_hex;
+use placesim_results::{Manifest, ManifestError, ManifestVariant, MODEL_VERSION};
+use placesim_scenario::Sweep;
+use serde_json::Value;
+use std::path::Path;
+
+/// The manifest of `sweep` run with `opts`.
+pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
+    let seed = opts.seed.unwrap_or(sweep.seed);
+    let replicates = opts.replicates.unwrap_or(sweep.replicates);
+    // The swept parameters: every dotted key whose resolved value differs between variants.
+    let flat: Vec<Vec<(String, Value)>> = sweep
+        .variants
+        .iter()
+        .map(|v| flatten(&v.scenario.resolved))
+        .collect();
+    let swept: Vec<String> = flat
+        .first()
+        .map(|first| {
+            first
+                .iter()
+                .filter(|(k, x)| {
+                    k != "name"
+                        && k != "description"
+                        && flat
+                            .iter()
+                            .any(|f| f.iter().find(|(k2, _)| k2 == k).map(|(_, y)| y) != Some(x))
+                })
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let variants: Vec<ManifestVariant> = sweep
+        .variants
+        .iter()
+        .zip(&flat)
+        .map(|(v, f)| ManifestVariant {
+            name: v.name.clone(),
+            overrides: v.overrides.clone(),
+            swept_values: swept
+                .iter()
+                .map(|k| {
+                    f.iter()
+                        .find(|(k2, _)| k2 == k)
+                        .map_or(Value::Null, |(_, x)| x.clone())
+                })
+                .collect(),
+            params: v.scenario.params.clone(),
+        })
+        .collect();
+    let mut reseeded = sweep.clone();
+    reseeded.seed = seed;
+    let defaults = variants
+        .iter()
+        .find(|v| v.name == sweep.baseline)
+        .or(variants.first())
+        .map_or(String::new(), |v| {
+            placesim_results::defaults_hash(&v.params)
+        });
+    let identity = serde_json::json!({
+        "name": sweep.name, "seed": seed, "baseline": sweep.baseline, "every_weeks": opts.every_weeks,
+        "variants": variants.iter().map(|v| serde_json::json!({"name": v.name, "params": v.params})).collect::<Vec<_>>(),
+    });
+    Manifest {
+        placesim_version: env!("CARGO_PKG_VERSION").to_string(),
+        sweep: sweep.name.clone(),
+        description: sweep.description.clone(),
+        sweep_hash: fnv1a_hex(identity.to_string().as_bytes()),
+        sweep_seed: seed,
+        replicates,
+        baseline: sweep.baseline.clone(),
+        every_weeks: opts.every_weeks,
+        swept,
+        replicate_seeds: (0..replicates)
+            .map(|r| reseeded.replicate_seed(r))
+            .collect(),
+        variants,
+        failed_runs: Vec::new(),
+        model_version: MODEL_VERSION.to_string(),
+        defaults_hash: defaults,
+        shard: opts.shard.map(Into::into),
+    }
+}
+
+/// Every leaf of a JSON value as (dotted key, value), in document order.
+fn flatten(v: &Value) -> Vec<(String, Value)> {
+    fn go(v: &Value, path: &str, out: &mut Vec<(String, Value)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    go(
+                        x,
+                        &if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        },
+                        out,
+                    );
+                }
+            }
+            other => out.push((path.to_string(), other.clone())),
+        }
+    }
+    let mut out = Vec::new();
+    go(v, "", &mut out);
+    out
+}
+
+pub(crate) fn write_manifest(out: &Path, m: &Manifest) -> Result<(), BatchError> {
+    m.write(out)
+        .map_err(io_err(format!("writing {}/manifest.json", out.display())))
+}
+
+/// Read a results folder's manifest; a missing or damaged one is bad input.
+pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, BatchError> {
+    Manifest::read(dir).map_err(|e| match e {
+        ManifestError::Unreadable(e) => BatchError::BadInput(format!(
+            "{} is not a placesim results folder: cannot read manifest.json ({e})",
+            dir.display()
+        )),
+        ManifestError::Damaged(e) => {
+            BatchError::BadInput(format!("{}/manifest.json is damaged: {e}", dir.display()))
+        }
+    })
+}

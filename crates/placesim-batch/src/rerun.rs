@@ -1,0 +1,32 @@
+//! Rerunning one run of a sweep with its full weekly outputs.
+
+use crate::manifest::read_manifest;
+use crate::output::RunWriter;
+use crate::{io_err, BatchError};
+use placesim_core::{Run, Summary};
+use std::fs;
+use std::path::Path;
+
+/// Rerun run `run_id` of the sweep in `dir` with full weekly outputs (every
+/// week, where the sweep kept every `every_weeks`-th) into `out`.
+pub fn rerun(dir: &Path, run_id: u64, out: &Path) -> Result<Summary, BatchError> {
+    let m = read_manifest(dir)?;
+    let grid = m.grid();
+    let Some(p) = grid.run(run_id).and_then(|id| m.run_params(id)) else {
+        return Err(BatchError::BadInput(format!(
+            "run {run_id} does not exist: the sweep has runs 0 to {}",
+            grid.len().saturating_sub(1)
+        )));
+    };
+    fs::create_dir_all(out)
+        .map_err(|e| BatchError::BadInput(format!("cannot create {}: {e}", out.display())))?;
+    let mut writer = RunWriter::create(out).map_err(io_err("creating outputs"))?;
+    let mut run = Run::new(p, 1);
+    run.to_end(|week| writer.week(&week))
+        .map_err(io_err("writing outputs"))?;
+    let finished = run.finish();
+    writer
+        .finish(&finished)
+        .map_err(io_err("writing outputs"))?;
+    Ok(finished.summary)
+}

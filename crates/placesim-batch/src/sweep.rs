@@ -1,0 +1,211 @@
+//! Running a sweep: every run not stored yet, in parallel, each stored
+//! atomically in its run folder the moment it finishes; then the final files.
+
+use crate::assemble::assemble;
+use crate::folder::{check_same_shard, prepare_folder};
+use crate::manifest::{manifest_for, write_manifest};
+use crate::output::WeekRows;
+use crate::shard::Shard;
+use crate::{write_json, BatchError};
+use placesim_core::{Finished, Params, Run, Summary};
+use placesim_results::manifest::MANIFEST;
+use placesim_results::table::csv_bytes;
+use placesim_results::{runs, series, AtomicDir, FailedRun, RunId, PROVENANCE};
+use placesim_scenario::Sweep;
+use rayon::prelude::*;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// How to run a sweep.
+#[derive(Clone, Debug)]
+pub struct SweepOptions {
+    pub out: PathBuf,
+    /// Replicates per variant (overrides the sweep file).
+    pub replicates: Option<u32>,
+    /// Sweep seed (overrides the sweep file).
+    pub seed: Option<u64>,
+    /// Finish an interrupted sweep, or add replicates to a finished one.
+    pub resume: bool,
+    /// Start again in a non-empty results folder.
+    pub force: bool,
+    /// Keep every `every_weeks`-th week in the time series.
+    pub every_weeks: u32,
+    /// Run only this shard, into `out/<shard folder>/` (see `shard.rs`).
+    pub shard: Option<Shard>,
+}
+
+/// Progress reported while runs finish.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+    pub citizen_steps: u64,
+    pub elapsed_secs: f64,
+}
+
+/// What a sweep did.
+#[derive(Clone, Debug)]
+pub struct SweepReport {
+    pub runs: u64,
+    pub ran_now: u64,
+    pub failed: Vec<FailedRun>,
+    pub wall_secs: f64,
+    pub citizen_steps_per_sec: f64,
+}
+
+/// Run one run, streaming its rows into its run folder, which appears
+/// (atomically) when the run is complete; its citizen-steps and summary.
+fn run_and_store(params: Params, every: u32, dir: &Path) -> Result<(u64, Summary), String> {
+    let steps = params.place.population as u64 * params.place.total_ticks() as u64;
+    let stored = |e: io::Error| format!("storing the run in {}: {e}", dir.display());
+    let folder = AtomicDir::create(dir).map_err(stored)?;
+    let file = |name: &str| fs::File::create(folder.temporary().join(name)).map(io::BufWriter::new);
+    let mut rows = WeekRows::new(
+        file(series::TIMESERIES).map_err(stored)?,
+        file(series::AGENCIES).map_err(stored)?,
+        false,
+    );
+    let mut run = Run::new(params, every);
+    run.to_end(|week| rows.week(&week)).map_err(stored)?;
+    drop(rows.finish().map_err(stored)?);
+    let Finished {
+        summary,
+        cost_shifting,
+        ..
+    } = run.finish();
+    folder
+        .write(runs::OUTCOMES, runs::outcomes_line(&summary).as_bytes())
+        .map_err(stored)?;
+    let shifts = csv_bytes(&cost_shifting, false).map_err(stored)?;
+    folder
+        .write(series::COST_SHIFTING, &shifts)
+        .map_err(stored)?;
+    folder.commit().map_err(stored)?;
+    Ok((steps, summary))
+}
+
+/// Run every missing run of the sweep, then assemble the final files.
+pub fn run_sweep(
+    sweep: &Sweep,
+    opts: &SweepOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<SweepReport, BatchError> {
+    let start = Instant::now();
+    let started_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut manifest = manifest_for(sweep, opts);
+    let shard_out;
+    let mut opts = opts.clone();
+    let out = match opts.shard {
+        Some(shard) => {
+            shard_out = opts.out.join(shard.folder_name());
+            // A shard is retried by its scheduler: a folder of the same shard resumes.
+            opts.resume = !opts.force && shard_out.join(MANIFEST).is_file();
+            &shard_out
+        }
+        None => &opts.out,
+    };
+    let opts = &opts;
+    prepare_folder(out, &manifest, opts.resume, opts.force)?;
+    if let Some(shard) = opts.shard {
+        check_same_shard(out, shard)?;
+    }
+    write_manifest(out, &manifest)?;
+    let grid = manifest.grid();
+    let variants = manifest.variants.len();
+    // This sweep's runs (or this shard's), and those not stored yet.
+    let runs: Vec<RunId> = grid
+        .runs()
+        .filter(|id| {
+            opts.shard
+                .is_none_or(|s| s.holds(id.variant as usize, id.replicate, variants))
+        })
+        .collect();
+    let total = runs.len() as u64;
+    let pending: Vec<RunId> = runs
+        .into_iter()
+        .filter(|id| !id.folder(out).is_dir())
+        .collect();
+    let done = AtomicU64::new(total - pending.len() as u64);
+    let steps = AtomicU64::new(0);
+    let failed = Mutex::new(Vec::new());
+    let every = opts.every_weeks.max(1);
+    pending.par_iter().for_each(|&id| {
+        let variant = &manifest.variants[id.variant as usize];
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let params = manifest
+                .run_params(id)
+                .ok_or_else(|| "the manifest has no seed for this run".to_string())?;
+            run_and_store(params, every, &id.folder(out))
+        }))
+        .unwrap_or_else(|e| Err(format!("the run panicked: {}", panic_text(&e))));
+        match result {
+            Ok((n, _)) => {
+                steps.fetch_add(n, Ordering::Relaxed);
+            }
+            Err(error) => {
+                if let Ok(mut f) = failed.lock() {
+                    f.push(FailedRun {
+                        run_id: grid.flat(id),
+                        variant: variant.name.clone(),
+                        replicate: id.replicate,
+                        error,
+                    });
+                }
+            }
+        }
+        let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+        progress(Progress {
+            done: d,
+            total,
+            citizen_steps: steps.load(Ordering::Relaxed),
+            elapsed_secs: start.elapsed().as_secs_f64(),
+        });
+    });
+    let mut failed = failed.into_inner().unwrap_or_default();
+    failed.sort_by_key(|f| f.run_id);
+    manifest.failed_runs = failed.clone();
+    write_manifest(out, &manifest)?;
+    if manifest.shard.is_none() {
+        assemble(out, &manifest)?;
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let steps = steps.into_inner();
+    let report = SweepReport {
+        runs: total,
+        ran_now: pending.len() as u64,
+        failed,
+        wall_secs: wall,
+        citizen_steps_per_sec: if wall > 0.0 { steps as f64 / wall } else { 0.0 },
+    };
+    let provenance = serde_json::json!({
+        "placesim_version": env!("CARGO_PKG_VERSION"),
+        "started_unix_secs": started_at,
+        "finished_unix_secs": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        "wall_secs": wall,
+        "threads": rayon::current_num_threads(),
+        "shard": opts.shard,
+        "runs_total": total,
+        "runs_run_now": report.ran_now,
+        "citizen_steps_now": steps,
+        "citizen_steps_per_sec": report.citizen_steps_per_sec,
+        "host": fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default(),
+        "os": std::env::consts::OS,
+        "arch": std::env::consts::ARCH,
+    });
+    write_json(&out.join(PROVENANCE), &provenance)?;
+    Ok(report)
+}
+
+fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| e.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}

@@ -1,0 +1,173 @@
+//! `manifest.json`: everything needed to reproduce a sweep, and nothing that
+//! changes between runs of it. Written when a sweep starts and again when it
+//! ends (with its failed runs); read to resume, merge, rerun and plot.
+
+use crate::atomic::write_atomic;
+use crate::run_id::{RunGrid, RunId};
+use placesim_core::Params;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::io;
+use std::path::Path;
+
+/// The version of the model's outputs. Bump it whenever outputs change for
+/// the same parameters and seed (a change that regenerates the golden run
+/// and the committed flagship results), so a results folder says which
+/// model made it.
+pub const MODEL_VERSION: &str = "1";
+
+/// The manifest's file name in a results folder.
+pub const MANIFEST: &str = "manifest.json";
+
+/// One variant as the manifest records it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ManifestVariant {
+    pub name: String,
+    pub overrides: Vec<(String, Value)>,
+    /// This variant's value of each swept parameter, in the order of `swept`.
+    pub swept_values: Vec<Value>,
+    pub params: Params,
+}
+
+/// A run that failed, with why.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FailedRun {
+    pub run_id: u64,
+    pub variant: String,
+    pub replicate: u32,
+    pub error: String,
+}
+
+/// Which shard of a sweep a shard's folder holds (`index` of `count`, from 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestShard {
+    pub index: u32,
+    pub count: u32,
+}
+
+/// `manifest.json`. Fields are written in this order; fields added later
+/// come last and read as empty from older manifests.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    pub placesim_version: String,
+    pub sweep: String,
+    pub description: String,
+    /// FNV-1a 64 of the resolved sweep (variants, seed, sampling), without the replicate count.
+    pub sweep_hash: String,
+    pub sweep_seed: u64,
+    pub replicates: u32,
+    pub baseline: String,
+    pub every_weeks: u32,
+    /// Dotted keys the variants differ by: the swept parameters, columns of `runs.csv`.
+    pub swept: Vec<String>,
+    /// Seed of each replicate, shared by every variant.
+    pub replicate_seeds: Vec<u64>,
+    pub variants: Vec<ManifestVariant>,
+    pub failed_runs: Vec<FailedRun>,
+    /// [`MODEL_VERSION`] of the model that made the results (empty in manifests older than it).
+    #[serde(default)]
+    pub model_version: String,
+    /// [`defaults_hash`] of the baseline variant's parameters (empty in manifests older than it).
+    #[serde(default)]
+    pub defaults_hash: String,
+    /// Set in a shard's folder only; a whole sweep's manifest has no `shard`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ManifestShard>,
+}
+
+/// Why a manifest could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// There is no readable `manifest.json`: not a results folder.
+    #[error("cannot read manifest.json ({0})")]
+    Unreadable(io::Error),
+    /// `manifest.json` is not a manifest.
+    #[error("manifest.json is damaged ({0})")]
+    Damaged(serde_json::Error),
+}
+
+impl Manifest {
+    /// Read `dir/manifest.json`.
+    pub fn read(dir: &Path) -> Result<Manifest, ManifestError> {
+        let bytes = std::fs::read(dir.join(MANIFEST)).map_err(ManifestError::Unreadable)?;
+        serde_json::from_slice(&bytes).map_err(ManifestError::Damaged)
+    }
+
+    /// Write `dir/manifest.json` atomically (pretty JSON, ending in a newline).
+    pub fn write(&self, dir: &Path) -> io::Result<()> {
+        write_atomic(&dir.join(MANIFEST), &pretty_json(self)?)
+    }
+
+    /// The sweep's runs: one design point, its variants and replicates.
+    pub fn grid(&self) -> RunGrid {
+        RunGrid {
+            design_points: 1,
+            variants: self.variants.len() as u32,
+            replicates: self.replicates,
+        }
+    }
+
+    /// The index of the baseline variant.
+    pub fn baseline_index(&self) -> Option<usize> {
+        self.variants.iter().position(|v| v.name == self.baseline)
+    }
+
+    /// The parameters of a run: its variant's, with its replicate's seed.
+    pub fn run_params(&self, id: RunId) -> Option<Params> {
+        let mut params = self.variants.get(id.variant as usize)?.params.clone();
+        params.place.seed = *self.replicate_seeds.get(id.replicate as usize)?;
+        Some(params)
+    }
+}
+
+/// A value as pretty JSON ending in a newline, as every JSON file of a results folder is written.
+pub fn pretty_json<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// FNV-1a 64 of `bytes`, as 16 hex digits.
+pub fn fnv1a_hex(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+/// The hash of the model's defaults a sweep ran on: FNV-1a 64 of the
+/// compact JSON of the baseline variant's resolved parameters (every value
+/// the model was given, defaults included), as 16 hex digits.
+pub fn defaults_hash(baseline: &Params) -> String {
+    fnv1a_hex(&serde_json::to_vec(baseline).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_flagship_manifest_reads_and_older_fields_default() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results/total-place");
+        let m = Manifest::read(&dir).unwrap();
+        assert_eq!(m.sweep, "total-place");
+        assert_eq!(m.grid().len(), 800);
+        assert_eq!(m.baseline_index(), Some(0));
+        let params = m.run_params(RunId::new(7, 99)).unwrap();
+        assert_eq!(params.place.seed, m.replicate_seeds[99]);
+        assert_eq!(defaults_hash(&params).len(), 16);
+        let mut older = serde_json::to_value(&m).unwrap();
+        for newer in ["model_version", "defaults_hash", "shard"] {
+            older.as_object_mut().unwrap().remove(newer);
+        }
+        let older: Manifest = serde_json::from_value(older).unwrap();
+        assert!(older.model_version.is_empty() && older.defaults_hash.is_empty());
+        assert!(older.shard.is_none());
+    }
+
+    #[test]
+    fn fnv1a_matches_its_reference_values() {
+        assert_eq!(fnv1a_hex(b""), "cbf29ce484222325");
+        assert_eq!(fnv1a_hex(b"a"), "af63dc4c8601ec8c");
+    }
+}

@@ -1,0 +1,200 @@
+//! `runs.csv`: one row per run — its key (`run_id`, `variant`, `replicate`,
+//! `seed`), the value of each swept parameter, and the run's outcomes in
+//! [`Summary::outcomes`] order — and a stored run's `outcomes.csv`, the
+//! outcome cells its row ends with.
+
+use crate::table::{csv_field, ReadError, Table};
+use placesim_core::Summary;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+
+/// The file's name in a results folder.
+pub const RUNS: &str = "runs.csv";
+
+/// The columns that name a run, first in every row.
+pub const KEY: [&str; 4] = ["run_id", "variant", "replicate", "seed"];
+
+/// A stored run's outcome cells, in its run folder.
+pub const OUTCOMES: &str = "outcomes.csv";
+
+/// The outcome columns, in order.
+pub fn outcome_names() -> Vec<&'static str> {
+    Summary::default()
+        .outcomes()
+        .iter()
+        .map(|(name, _)| *name)
+        .collect()
+}
+
+/// The header line of `runs.csv` for a sweep with these swept parameters.
+pub fn header(swept: &[String]) -> String {
+    KEY.iter()
+        .map(|k| csv_field(k))
+        .chain(swept.iter().map(|k| csv_field(k)))
+        .chain(outcome_names().into_iter().map(csv_field))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The cells of a run's row before its outcomes, each followed by a comma.
+pub fn row_start(
+    run_id: u64,
+    variant: &str,
+    replicate: u32,
+    seed: u64,
+    swept_values: &[Value],
+) -> String {
+    let mut cells = vec![
+        run_id.to_string(),
+        csv_field(variant),
+        replicate.to_string(),
+        seed.to_string(),
+    ];
+    cells.extend(swept_values.iter().map(swept_cell));
+    format!("{},", cells.join(","))
+}
+
+/// A swept parameter's value as a cell: text as it is, numbers and booleans as JSON writes them, nothing for null.
+fn swept_cell(x: &Value) -> String {
+    match x {
+        Value::String(s) => csv_field(s),
+        Value::Null => String::new(),
+        other => csv_field(&other.to_string()),
+    }
+}
+
+/// A run's `outcomes.csv`: its outcomes in order on one line, each the
+/// shortest decimal that reads back to the same number.
+pub fn outcomes_line(summary: &Summary) -> String {
+    let cells: Vec<String> = summary
+        .outcomes()
+        .iter()
+        .map(|(_, v)| v.to_string())
+        .collect();
+    format!("{}\n", cells.join(","))
+}
+
+/// The outcomes stored in a run folder (a cell that is not a number reads as NaN).
+pub fn read_outcomes(run_folder: &Path) -> io::Result<Vec<f64>> {
+    let text = std::fs::read_to_string(run_folder.join(OUTCOMES))?;
+    Ok(text
+        .trim()
+        .split(',')
+        .map(|x| x.parse().unwrap_or(f64::NAN))
+        .collect())
+}
+
+/// One row of `runs.csv`.
+#[derive(Clone, Debug)]
+pub struct RunsRow {
+    pub run_id: u64,
+    pub variant: String,
+    pub replicate: u32,
+    pub seed: u64,
+    /// The swept parameters' values, in the manifest's order (NaN when not a number).
+    pub swept: Vec<f64>,
+    /// Every outcome column by name.
+    pub outcomes: BTreeMap<String, f64>,
+}
+
+impl RunsRow {
+    pub fn outcome(&self, name: &str) -> Option<f64> {
+        self.outcomes.get(name).copied()
+    }
+}
+
+/// `runs.csv`, read by column name.
+#[derive(Clone, Debug)]
+pub struct RunsTable {
+    /// The outcome columns, in the file's order.
+    pub outcomes: Vec<String>,
+    pub rows: Vec<RunsRow>,
+}
+
+impl RunsTable {
+    /// Read `runs.csv` of a sweep that swept `swept` (the manifest's list):
+    /// the key columns and those are found by name, and every other column
+    /// is an outcome.
+    pub fn read(path: &Path, swept: &[String]) -> Result<RunsTable, ReadError> {
+        let mut table = Table::open(path)?;
+        let key = KEY.map(|k| table.column(k));
+        let [run_id, variant, replicate, seed] = key;
+        let (run_id, variant, replicate, seed) = (run_id?, variant?, replicate?, seed?);
+        let swept: Vec<usize> = swept
+            .iter()
+            .map(|k| table.column(k))
+            .collect::<Result<_, _>>()?;
+        let outcomes: Vec<(usize, String)> = table
+            .header()
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| ![run_id, variant, replicate, seed].contains(i) && !swept.contains(i))
+            .map(|(i, name)| (i, name.clone()))
+            .collect();
+        let mut rows = Vec::new();
+        for rec in table.records() {
+            let rec = rec?;
+            rows.push(RunsRow {
+                run_id: rec.parse(run_id)?,
+                variant: rec.text(variant).to_string(),
+                replicate: rec.parse(replicate)?,
+                seed: rec.parse(seed)?,
+                swept: swept
+                    .iter()
+                    .map(|&i| rec.text(i).parse().unwrap_or(f64::NAN))
+                    .collect(),
+                outcomes: outcomes
+                    .iter()
+                    .map(|(i, name)| Ok((name.clone(), rec.number(*i)?)))
+                    .collect::<Result<_, ReadError>>()?,
+            });
+        }
+        Ok(RunsTable {
+            outcomes: outcomes.into_iter().map(|(_, name)| name).collect(),
+            rows,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_flagship_runs_read_by_name() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results/total-place");
+        let swept = crate::Manifest::read(&dir).unwrap().swept;
+        let t = RunsTable::read(&dir.join("runs.csv"), &swept).unwrap();
+        assert_eq!(t.rows.len(), 800);
+        assert_eq!(t.outcomes, outcome_names());
+        let first = &t.rows[0];
+        assert_eq!(
+            (first.run_id, first.variant.as_str(), first.replicate),
+            (0, "silos", 0)
+        );
+        assert_eq!(first.swept, [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]);
+        assert_eq!(first.outcome("board_spend"), Some(0.0));
+        let last = &t.rows[799];
+        assert_eq!((last.run_id, last.replicate), (799, 99));
+        assert!(
+            RunsTable::read(&dir.join("runs.csv"), &["nowhere".to_string()])
+                .unwrap_err()
+                .to_string()
+                .contains("has no column `nowhere`")
+        );
+    }
+
+    #[test]
+    fn a_header_and_row_start_quote_what_they_must() {
+        let swept = ["a.b".to_string(), "c,d".to_string()];
+        let h = header(&swept);
+        assert!(h.starts_with("run_id,variant,replicate,seed,a.b,\"c,d\",total_spend,"));
+        assert!(h.ends_with(",referrals_lost"));
+        let row = row_start(5, "x\"y", 1, 9, &[Value::from(1.0), Value::Null]);
+        assert_eq!(row, "5,\"x\"\"y\",1,9,1.0,,");
+        let line = outcomes_line(&Summary::default());
+        assert!(line.starts_with("0,0,") && line.ends_with("0\n"));
+    }
+}
