@@ -16,8 +16,8 @@ fn step(c: &mut Criterion) {
             .expect("the built-in place is valid")
             .params;
         p.place.population = population;
-        p.place.warmup_ticks = 5_200;
-        p.place.ticks = 5_200;
+        p.place.warmup_weeks = 5_200;
+        p.place.weeks = 5_200;
         let settled = || {
             let mut world = World::new(p.clone());
             // Start from a settled place: the first year has no queues and no learning yet.

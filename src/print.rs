@@ -35,7 +35,7 @@ pub fn print_summary(s: &placesim_core::Summary, out: &Path) {
         ),
         (
             "weeks counted",
-            format!("{} after {} weeks of warm-up", s.ticks, s.warmup_ticks),
+            format!("{} after {} weeks of warm-up", s.weeks, s.warmup_weeks),
         ),
         ("total spend (PV)", m(s.total_spend)),
         (

@@ -16,7 +16,7 @@ pub struct Args {
 pub fn bench(args: &WorldArgs) -> Result<(), Failure> {
     let params = args.scenario()?.params;
     let pool = args.pool()?;
-    let steps = params.place.population as f64 * params.place.total_ticks() as f64;
+    let steps = params.place.population as f64 * params.place.total_weeks() as f64;
     let start = Instant::now();
     let mut sim = pool.install(|| Run::new(params, 1));
     let built = start.elapsed();
@@ -28,7 +28,7 @@ pub fn bench(args: &WorldArgs) -> Result<(), Failure> {
     println!(
         "citizens x weeks      {} x {}",
         world.params().place.population,
-        world.params().place.total_ticks()
+        world.params().place.total_weeks()
     );
     println!(
         "wall time             {:.3} s ({:.3} s building the place)",

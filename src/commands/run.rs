@@ -35,7 +35,7 @@ pub fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Fa
             out.display()
         ))
     })?;
-    let total = params.place.total_ticks() as u64;
+    let total = params.place.total_weeks() as u64;
     let bar = progress(total, "weeks");
     let mut writer = output::RunWriter::create(&out).map_err(|e| Failure::Failed(e.to_string()))?;
     // The whole run inside the pool: the serial agency phases then run on a

@@ -118,7 +118,7 @@ fn gp_at_demand(k: f32) -> (f64, f64) {
     p.leadership.learning_rate = 0.0;
     p.agencies.iter_mut().for_each(|a| a.annual_budget *= 100.0);
     p.needs.domains.iter_mut().for_each(|d| d.base_hazard *= k);
-    let warmup = p.place.warmup_ticks as usize;
+    let warmup = p.place.warmup_weeks as usize;
     let gp = agency(&p, "gp").index();
     let rows = &run_rows(p)[gp][warmup..];
     let util = rows.iter().map(|r| r.utilisation).sum::<f64>() / rows.len() as f64;
@@ -158,7 +158,7 @@ fn the_journal_agrees_with_the_agency_counters() {
     use placesim_core::world::Happening;
     let mut p = small(total_place(), 4);
     p.place.population = 2_000;
-    p.place.ticks = 52;
+    p.place.weeks = 52;
     let mut kept = World::new(p.clone());
     kept.keep_journal(true);
     let mut plain = World::new(p);

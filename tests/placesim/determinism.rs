@@ -20,7 +20,7 @@ pub fn scratch(name: &str) -> PathBuf {
 fn rows_with_threads(threads: usize) -> Vec<String> {
     let mut p = default_place();
     p.place.population = 9_000; // several chunks, the last one partial
-    p.place.ticks = 60;
+    p.place.weeks = 60;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

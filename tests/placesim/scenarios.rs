@@ -14,8 +14,8 @@ fn bad_dir() -> PathBuf {
 
 fn run_a_few_weeks(mut p: placesim_core::Params) {
     p.place.population = 300;
-    p.place.warmup_ticks = 2;
-    p.place.ticks = 3;
+    p.place.warmup_weeks = 2;
+    p.place.weeks = 3;
     let mut w = World::new(p);
     w.run();
     assert!(w.summary().total_spend > 0.0);
@@ -61,7 +61,7 @@ fn every_variant_of_the_built_in_sweeps_loads_and_runs() {
         assert_eq!(
             (
                 v.scenario.params.place.population,
-                v.scenario.params.place.ticks
+                v.scenario.params.place.weeks
             ),
             (10_000, 260)
         );
@@ -107,7 +107,7 @@ fn a_scheduled_change_acts_like_a_change_by_hand() {
         .params;
     let mut plain = scheduled.clone();
     plain.schedule.clear();
-    let at = plain.place.warmup_ticks + 50;
+    let at = plain.place.warmup_weeks + 50;
     let (mut a, mut b) = (World::new(scheduled), World::new(plain));
     while !a.is_finished() {
         if b.tick() == at {

@@ -60,7 +60,7 @@ pub struct SweepReport {
 /// Run one run, streaming its rows into its run folder, which appears
 /// (atomically) when the run is complete; its citizen-steps and summary.
 fn run_and_store(params: Params, every: u32, dir: &Path) -> Result<(u64, Summary), String> {
-    let steps = params.place.population as u64 * params.place.total_ticks() as u64;
+    let steps = params.place.population as u64 * params.place.total_weeks() as u64;
     let stored = |e: io::Error| format!("storing the run in {}: {e}", dir.display());
     let folder = AtomicDir::create(dir).map_err(stored)?;
     let file = |name: &str| fs::File::create(folder.temporary().join(name)).map(io::BufWriter::new);

@@ -148,7 +148,7 @@ impl Ledger {
             }
             self.set_allowances(p, barriers);
         }
-        let years = (tick.saturating_sub(p.place.warmup_ticks)) as f64 / WEEKS_PER_YEAR as f64;
+        let years = (tick.saturating_sub(p.place.warmup_weeks)) as f64 / WEEKS_PER_YEAR as f64;
         self.discount = libm::pow(1.0 + p.place.discount_rate, -years);
     }
 

@@ -85,8 +85,11 @@ pub struct Summary {
     pub population: u32,
     pub weight: f64,
     pub seed: u64,
-    pub ticks: u32,
-    pub warmup_ticks: u32,
+    /// Weeks counted (the output keeps its old name, `ticks`).
+    #[serde(rename = "ticks")]
+    pub weeks: u32,
+    #[serde(rename = "warmup_ticks")]
+    pub warmup_weeks: u32,
     pub total_spend: f64,
     pub spend_by_agency: Vec<(String, f64)>,
     pub board_spend: f64,

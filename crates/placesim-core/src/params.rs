@@ -81,10 +81,13 @@ pub struct Place {
     pub residents: u32,
     /// Simulated citizens; each stands for `residents / population` people.
     pub population: u32,
-    /// Weeks simulated before outcomes are counted.
-    pub warmup_ticks: u32,
+    /// Weeks simulated before outcomes are counted. (Serialised under its
+    /// old name until the next model change regenerates the outputs.)
+    #[serde(rename = "warmup_ticks")]
+    pub warmup_weeks: u32,
     /// Weeks simulated and counted after warm-up.
-    pub ticks: u32,
+    #[serde(rename = "ticks")]
+    pub weeks: u32,
     pub seed: u64,
     /// Price year of every money value.
     pub price_year: u16,
@@ -101,8 +104,8 @@ impl Place {
     pub fn scale(&self) -> f64 {
         self.population as f64 / self.residents as f64
     }
-    pub fn total_ticks(&self) -> u32 {
-        self.warmup_ticks + self.ticks
+    pub fn total_weeks(&self) -> u32 {
+        self.warmup_weeks + self.weeks
     }
 }
 
@@ -355,17 +358,17 @@ impl Params {
             limits::POPULATION,
             [pl.population],
         );
-        within(&mut p, "place.ticks", limits::WEEKS, [pl.ticks]);
+        within(&mut p, "place.weeks", limits::WEEKS, [pl.weeks]);
         within(
             &mut p,
-            "place.warmup_ticks",
+            "place.warmup_weeks",
             limits::WARMUP_WEEKS,
-            [pl.warmup_ticks],
+            [pl.warmup_weeks],
         );
         require(
             &mut p,
-            pl.total_ticks() < u16::MAX as u32,
-            "place.ticks: warm-up plus ticks must be below 65,535 weeks",
+            pl.total_weeks() < u16::MAX as u32,
+            "place.weeks: warm-up plus weeks must be below 65,535 weeks",
         );
         within(
             &mut p,

@@ -158,7 +158,7 @@ impl Record {
         let run = &self.totals;
         let money = ledger.run();
         let weight = p.place.weight();
-        let weeks = tick.saturating_sub(p.place.warmup_ticks).max(1) as f64;
+        let weeks = tick.saturating_sub(p.place.warmup_weeks).max(1) as f64;
         let agency_spend: f64 = money.spend_by_agency.iter().sum();
         let total = agency_spend + money.board;
         let share = |x: f64| if total > 0.0 { x / total } else { 0.0 };
@@ -175,8 +175,8 @@ impl Record {
             population: p.place.population,
             weight,
             seed: p.place.seed,
-            ticks: p.place.ticks,
-            warmup_ticks: p.place.warmup_ticks,
+            weeks: p.place.weeks,
+            warmup_weeks: p.place.warmup_weeks,
             total_spend: total,
             spend_by_agency: p
                 .agencies

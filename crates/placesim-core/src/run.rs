@@ -65,7 +65,7 @@ impl Run {
 
     /// True once the warm-up weeks have been run.
     pub fn is_warm(&self) -> bool {
-        self.world.tick() >= self.world.params().place.warmup_ticks
+        self.world.tick() >= self.world.params().place.warmup_weeks
     }
 
     /// Whether the week with this tick is kept in the time series.

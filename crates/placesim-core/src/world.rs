@@ -110,7 +110,7 @@ impl World {
         &self.ledger
     }
     pub fn is_finished(&self) -> bool {
-        self.tick >= self.params.place.total_ticks()
+        self.tick >= self.params.place.total_weeks()
     }
     /// The place-level row of the last completed week.
     pub fn tick_row(&self) -> &TickRow {
@@ -156,7 +156,7 @@ impl World {
     }
 
     fn counting(&self) -> bool {
-        self.tick >= self.params.place.warmup_ticks
+        self.tick >= self.params.place.warmup_weeks
     }
 
     /// One week.

@@ -31,7 +31,7 @@ fn num(x: f64) -> String {
 pub fn write(r: &Results, charts: &[Chart], dir: &Path) -> Result<PathBuf, PlotError> {
     let m = &r.manifest;
     let (population, weeks) = m.variants.first().map_or((0, 0), |v| {
-        (v.params.place.population, v.params.place.ticks)
+        (v.params.place.population, v.params.place.weeks)
     });
     let mut h = String::new();
     let title = format!("placesim sweep `{}`", m.sweep);

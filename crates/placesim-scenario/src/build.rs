@@ -240,8 +240,8 @@ fn place(b: &mut Builder, raw: Option<RawPlace>) -> Place {
     Place {
         residents: b.int("place.residents", r.residents, limits::RESIDENTS) as u32,
         population: population as u32,
-        warmup_ticks: b.int("place.warmup_weeks", r.warmup_weeks, limits::WARMUP_WEEKS) as u32,
-        ticks: b.int("place.weeks", r.weeks, limits::WEEKS) as u32,
+        warmup_weeks: b.int("place.warmup_weeks", r.warmup_weeks, limits::WARMUP_WEEKS) as u32,
+        weeks: b.int("place.weeks", r.weeks, limits::WEEKS) as u32,
         seed: match r.seed {
             Some(s) => s,
             None => {
@@ -809,7 +809,7 @@ fn schedule(
         let week = b.int(
             &format!("{path}.week"),
             s.week,
-            Bounds::new(0, place.ticks.saturating_sub(1)),
+            Bounds::new(0, place.weeks.saturating_sub(1)),
         );
         let Some(set) = s.set else {
             b.missing(&format!("{path}.set"));
@@ -825,7 +825,7 @@ fn schedule(
                     };
                     let x = b.num(&kp, v.as_f64(), bounds) as f32;
                     out.push(ScheduledChange {
-                        tick: place.warmup_ticks + week as u32,
+                        tick: place.warmup_weeks + week as u32,
                         change: make(x),
                     });
                 }

@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 fn in_process(population: u32) {
     let mut params = placesim_scenario::preset("silos", &[]).unwrap().params;
     params.place.population = population;
-    params.place.ticks = placesim_serve::session::MAX_WEEKS;
+    params.place.weeks = placesim_serve::session::MAX_WEEKS;
     let setup = Setup {
         preset: "silos".into(),
         seed: 1,

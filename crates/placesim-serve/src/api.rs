@@ -229,7 +229,7 @@ impl NewSession {
         };
         params.place.seed = seed;
         params.place.population = population;
-        params.place.ticks = crate::session::MAX_WEEKS;
+        params.place.weeks = crate::session::MAX_WEEKS;
         Ok((
             Setup {
                 preset,

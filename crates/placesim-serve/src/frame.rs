@@ -102,7 +102,7 @@ pub fn build(live: &Live, tail: usize) -> Frame {
 
 /// The last `tail` weeks after warm-up of a pane's series.
 pub fn series(pane: &Pane, tail: usize) -> Series {
-    let warmup = pane.world().params().place.warmup_ticks as usize;
+    let warmup = pane.world().params().place.warmup_weeks as usize;
     let shown = &pane.rows[warmup.min(pane.rows.len())..];
     let start = shown.len().saturating_sub(tail);
     let rows = &shown[start..];

@@ -45,7 +45,7 @@ impl Pane {
     fn new(params: Params) -> Pane {
         let mut run = Run::new(params, 1);
         run.world_mut().keep_journal(true);
-        let warmup = run.world().params().place.warmup_ticks;
+        let warmup = run.world().params().place.warmup_weeks;
         let mut rows = Vec::with_capacity((warmup + MAX_WEEKS) as usize);
         run.warm_up(|week| rows.push(week.place().clone()));
         Pane {
@@ -84,7 +84,7 @@ impl Pane {
     /// Weeks run after warm-up.
     pub fn week(&self) -> u32 {
         let world = self.world();
-        world.tick() - world.params().place.warmup_ticks
+        world.tick() - world.params().place.warmup_weeks
     }
 
     /// Follow citizen `id` from now on.
@@ -94,7 +94,7 @@ impl Pane {
         let n = world.params().needs.n_domains();
         self.journey = Some(Journey {
             citizen: id,
-            warmup: world.params().place.warmup_ticks,
+            warmup: world.params().place.warmup_weeks,
             from_week: self.week(),
             needs: vec![c.needs[..n].to_vec()],
             events: Vec::new(),
@@ -197,8 +197,8 @@ mod tests {
     fn a_pane_keeps_every_week_of_the_run() {
         let mut params = placesim_scenario::preset("silos", &[]).unwrap().params;
         params.place.population = 300;
-        params.place.warmup_ticks = 4;
-        params.place.ticks = 6;
+        params.place.warmup_weeks = 4;
+        params.place.weeks = 6;
         let setup = Setup {
             preset: "silos".into(),
             seed: params.place.seed,
