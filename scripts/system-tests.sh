@@ -9,6 +9,8 @@
 #             columns docs/OUTPUTS.md lists, and the money in them adds up; a
 #             sweep's runs.csv and comparison.csv load with the right types
 #             and row counts; README's pandas snippet runs.
+#   r       - a seed read from runs.csv by R (Debian's r-base-core, installed
+#             with apt-get as root) reproduces its run through placesim run.
 #   browser - `placesim serve` in headless Chromium (Debian's chromium and
 #             chromium-driver, installed with apt-get when run as root): two
 #             places identical until a barrier is lifted in one; screenshot in
@@ -63,13 +65,53 @@ if python_ready; then
   sed -n '/^```python system/,/^```$/p' README.md | sed '1d;$d' >"$readme/snippet.py"
   if "$venv/bin/python" scripts/check_outputs.py "$out" docs/OUTPUTS.md &&
     "$venv/bin/python" scripts/check_sweep.py "$sweep_out" 3 4 &&
-    [ -s "$readme/snippet.py" ] && (cd "$readme" && "$venv/bin/python" snippet.py >/dev/null); then
+    [ -s "$readme/snippet.py" ] && (py="$PWD/$venv/bin/python" && cd "$readme" && "$py" snippet.py >/dev/null); then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
   fi
 else
   missing pandas "python3 with venv and pip, or PyPI, is not available to install pandas"
+fi
+
+echo "== suite r"
+r_ready() {
+  command -v Rscript >/dev/null && return 0
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+  echo "installing r-base-core with apt-get"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || return 1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends r-base-core >/dev/null 2>&1 || return 1
+  command -v Rscript >/dev/null
+}
+# A seed read from runs.csv by R (as a double) and fed back to placesim run
+# reproduces that run: replicate seeds stay below 10^15.
+r_seed_round_trip() {
+  cargo build --release --quiet
+  local out=target/system-tests/r-run
+  rm -rf "$out"
+  local seed
+  seed=$(Rscript -e 'runs <- read.csv("results/total-place/runs.csv"); cat(format(runs$seed[1], scientific = FALSE, digits = 15))')
+  local text
+  text=$(python3 -c 'import csv; print(next(csv.DictReader(open("results/total-place/runs.csv")))["seed"])')
+  [ "$seed" = "$text" ] || { echo "r: R read seed $text as $seed" >&2; return 1; }
+  ./target/release/placesim run --preset silos --seed "$seed" --population 10000 --weeks 260 --out "$out" >/dev/null
+  python3 - "$out/summary.json" <<'PY'
+import csv, json, sys
+row = next(csv.DictReader(open("results/total-place/runs.csv")))
+summary = json.load(open(sys.argv[1]))
+for k in ("total_spend", "crisis_events", "failure_demand_share", "mean_wellbeing"):
+    assert float(row[k]) == summary[k], (k, row[k], summary[k])
+print("r: seed", row["seed"], "read by R reproduces run 0 of the flagship")
+PY
+}
+if r_ready; then
+  if (r_seed_round_trip); then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+else
+  missing r "R (Debian's r-base-core) is not installed and cannot be installed without root and apt-get"
 fi
 
 echo "== suite browser"

@@ -50,11 +50,12 @@ fn devices_and_pipes_are_not_scenario_files() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Every seed from 0 to 2^64 − 1 is accepted wherever a seed goes, and a
-/// seed read from the flagship's runs.csv reproduces that run's outcomes
-/// through `run --seed`, `--set place.seed=` and a scenario file.
+/// Every seed from 0 to 2^64 − 1 is accepted wherever a seed goes: a seed
+/// read from the flagship's runs.csv reproduces that run's outcomes through
+/// `run --seed`, `--set place.seed=` and a scenario file, and so does a seed
+/// above TOML's integers (2^64 − 1, written as text in a file).
 #[test]
-fn a_seed_from_runs_csv_reproduces_its_run() {
+fn seeds_from_runs_csv_and_beyond_toml_reproduce_their_runs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let runs = std::fs::read_to_string(root.join("results/total-place/runs.csv")).unwrap();
     let mut lines = runs.lines();
@@ -62,42 +63,20 @@ fn a_seed_from_runs_csv_reproduces_its_run() {
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     assert_eq!(row[col("variant")], "silos");
-    let seed = row[col("seed")];
-    assert!(
-        seed.parse::<u64>().unwrap() > i64::MAX as u64,
-        "a seed above 2^63"
-    );
     let dir = scratch("seeds");
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("seeded.toml");
-    write(
-        &file,
-        &format!("extends = \"silos.toml\"\n[place]\nseed = \"{seed}\"\n"),
-    );
-    let size = ["--population", "10000", "--weeks", "260"];
-    let ways: [Vec<String>; 3] = [
-        vec![
-            "--preset".into(),
-            "silos".into(),
-            "--seed".into(),
-            seed.into(),
-        ],
-        vec![
-            "--preset".into(),
-            "silos".into(),
-            "--set".into(),
-            format!("place.seed={seed}"),
-        ],
-        vec![file.to_str().unwrap().into()],
+    let outcomes = [
+        "total_spend",
+        "crisis_events",
+        "failure_demand_share",
+        "mean_wellbeing",
     ];
-    for (i, way) in ways.iter().enumerate() {
-        let out = dir.join(format!("run-{i}"));
+    let summary_of = |way: &[String], out: &Path| -> serde_json::Value {
         let o = bin()
             .arg("run")
             .args(way)
-            .args(size)
-            .arg("--out")
-            .arg(&out)
+            .args(["--population", "10000", "--weeks", "260", "--out"])
+            .arg(out)
             .output()
             .unwrap();
         assert!(
@@ -105,26 +84,55 @@ fn a_seed_from_runs_csv_reproduces_its_run() {
             "{way:?}: {}",
             String::from_utf8_lossy(&o.stderr)
         );
-        let summary: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
-                .unwrap();
-        assert_eq!(
-            summary["seed"].as_u64().unwrap().to_string(),
-            seed,
-            "{way:?}"
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    };
+    for (k, seed) in [row[col("seed")].to_string(), u64::MAX.to_string()]
+        .iter()
+        .enumerate()
+    {
+        let file = dir.join(format!("seeded-{k}.toml"));
+        write(
+            &file,
+            &format!("extends = \"silos.toml\"\n[place]\nseed = \"{seed}\"\n"),
         );
-        for outcome in [
-            "total_spend",
-            "crisis_events",
-            "failure_demand_share",
-            "mean_wellbeing",
-        ] {
-            let stored: f64 = row[col(outcome)].parse().unwrap();
+        let ways: [Vec<String>; 3] = [
+            vec![
+                "--preset".into(),
+                "silos".into(),
+                "--seed".into(),
+                seed.clone(),
+            ],
+            vec![
+                "--preset".into(),
+                "silos".into(),
+                "--set".into(),
+                format!("place.seed={seed}"),
+            ],
+            vec![file.to_str().unwrap().into()],
+        ];
+        let summaries: Vec<serde_json::Value> = ways
+            .iter()
+            .enumerate()
+            .map(|(i, way)| summary_of(way, &dir.join(format!("run-{k}-{i}"))))
+            .collect();
+        for (way, summary) in ways.iter().zip(&summaries) {
             assert_eq!(
-                summary[outcome].as_f64(),
-                Some(stored),
-                "{way:?}: {outcome}"
+                summary["seed"].as_u64().unwrap().to_string(),
+                *seed,
+                "{way:?}"
             );
+            for outcome in outcomes {
+                let expected = if k == 0 {
+                    row[col(outcome)].parse::<f64>().unwrap()
+                } else {
+                    summaries[0][outcome].as_f64().unwrap()
+                };
+                assert_eq!(
+                    summary[outcome].as_f64(),
+                    Some(expected),
+                    "{way:?}: {outcome}"
+                );
+            }
         }
     }
     refuses(

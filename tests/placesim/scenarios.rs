@@ -402,6 +402,13 @@ fn every_design_mode_expands() {
     };
     assert_eq!(names(&s), names(&again));
     assert_ne!(s.replicate_seed(0), s.replicate_seed(1));
+    // Seeds a user reads in runs.csv survive doubles (R, pandas) and 15-digit spreadsheets.
+    for r in 0..10_000 {
+        let seed = s.replicate_seed(r);
+        assert!(seed < placesim_scenario::sweep::SHOWN_SEED_LIMIT, "{seed}");
+        assert_eq!(seed as f64 as u64, seed);
+        assert!(seed.to_string().len() <= 15);
+    }
 }
 
 /// docs/SCENARIOS.md names every key of both schemas (regenerate its

@@ -64,6 +64,8 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
         });
     let identity = serde_json::json!({
         "name": sweep.name, "seed": seed, "baseline": sweep.baseline, "every_weeks": opts.every_weeks,
+        // A folder made by another model (or another seed derivation) is another sweep: never resumed into.
+        "model_version": MODEL_VERSION,
         "variants": variants.iter().map(|v| serde_json::json!({"name": v.name, "params": v.params})).collect::<Vec<_>>(),
     });
     Manifest {

@@ -22,6 +22,11 @@ pub struct Variant {
 }
 
 /// A validated sweep: variants × replicates.
+/// Seeds placesim derives and shows (replicate seeds) stay below 10^15: every
+/// such whole number is exact in an IEEE double (R's and pandas' numbers)
+/// and within a spreadsheet's 15 significant digits.
+pub const SHOWN_SEED_LIMIT: u64 = 1_000_000_000_000_000;
+
 #[derive(Clone, Debug)]
 pub struct Sweep {
     pub name: String,
@@ -34,14 +39,17 @@ pub struct Sweep {
 
 impl Sweep {
     /// The seed of replicate `r`, shared by every variant (common random
-    /// numbers): SplitMix64 of the sweep seed and `r`.
+    /// numbers): SplitMix64 of the sweep seed and `r`, reduced below
+    /// [`SHOWN_SEED_LIMIT`] so that the seed a user reads in `runs.csv`
+    /// survives R's and pandas' doubles and a spreadsheet's 15 digits, and
+    /// can be fed back to `placesim run --seed` exactly.
     pub fn replicate_seed(&self, r: u32) -> u64 {
         let mut z = self
             .seed
             .wrapping_add((r as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        (z ^ (z >> 31)) % SHOWN_SEED_LIMIT
     }
 }
 
