@@ -7,6 +7,7 @@ use crate::merge::{resolve, Merged, Source};
 use crate::overrides::{self, Override};
 use crate::problem::{suggestion, Location, Problem, Problems};
 use crate::raw::{RawSweep, Table};
+use crate::source::Doc;
 use placesim_core::limits;
 use placesim_core::rng::{Purpose, Stream};
 use serde_json::Value;
@@ -80,9 +81,35 @@ fn in_order(mut problems: Vec<Problem>) -> Problems {
     Problems(problems)
 }
 
-/// Load and expand a sweep file.
+/// Load and expand a sweep file: read and check its top-level keys, expand
+/// its designs into variants, then resolve and build each variant.
 pub fn load(src: &Source) -> Result<Sweep, Problems> {
     let doc = src.load()?;
+    let raw = read(&doc)?;
+    let mut problems = Vec::new();
+    let replicates = check_top_level(&doc, &raw, &mut problems);
+    let common = overrides_of(&doc, &raw.set, "set");
+    let designs = expand(&doc, &raw, &mut problems);
+    check_variant_names(&doc, &raw, &designs, &mut problems);
+    let base = find_base(src, &doc, &raw, &mut problems);
+    let variants = resolve_variants(src, base.as_ref(), &common, designs, &mut problems);
+    dedupe(&mut problems);
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    Ok(Sweep {
+        name: raw.name.unwrap_or_default(),
+        description: raw.description.unwrap_or_default(),
+        replicates,
+        seed: raw.seed.unwrap_or_default(),
+        baseline: raw.baseline.unwrap_or_default(),
+        variants,
+    })
+}
+
+/// The file's shape against the sweep schema, then its typed form; a file
+/// of the wrong shape goes no further.
+fn read(doc: &Doc) -> Result<RawSweep, Problems> {
     let merged = Merged {
         file: doc.file.clone(),
         value: doc.value.clone(),
@@ -92,13 +119,17 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
     if !shape.is_empty() {
         return Err(Problems(shape));
     }
-    let raw: RawSweep = serde_json::from_value(doc.value.clone()).map_err(|e| {
+    serde_json::from_value(doc.value.clone()).map_err(|e| {
         Problems(vec![Problem::in_file(
             &doc.file,
             format!("cannot be read: {e}"),
         )])
-    })?;
-    let mut problems = Vec::new();
+    })
+}
+
+/// The required keys, the name and the replicates; returns the replicates
+/// (1 when missing or out of range, which is then a problem).
+fn check_top_level(doc: &Doc, raw: &RawSweep, problems: &mut Vec<Problem>) -> u32 {
     let mut need = |key: &str, present: bool| {
         if !present {
             problems.push(Problem::at(&doc.locate(key), key, "is missing"));
@@ -126,19 +157,42 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
             ),
         ));
     }
-    let overrides_of = |table: &Option<Table>, path: &str| -> Vec<Override> {
-        table
-            .iter()
-            .flatten()
-            .map(|(k, v)| Override {
-                key: k.clone(),
-                value: v.clone(),
-                at: doc.locate(&format!("{path}.{k}")),
-            })
-            .collect()
-    };
-    let common = overrides_of(&raw.set, "set");
-    let mut designs: Vec<Design> = Vec::new();
+    replicates as u32
+}
+
+/// A table of dotted keys as overrides, each located at `path.key`.
+fn overrides_of(doc: &Doc, table: &Option<Table>, path: &str) -> Vec<Override> {
+    table
+        .iter()
+        .flatten()
+        .map(|(k, v)| Override {
+            key: k.clone(),
+            value: v.clone(),
+            at: doc.locate(&format!("{path}.{k}")),
+        })
+        .collect()
+}
+
+/// Every design's variants in order: named variants, grid, zip, Latin
+/// hypercube. An empty sweep is a problem.
+fn expand(doc: &Doc, raw: &RawSweep, problems: &mut Vec<Problem>) -> Vec<Design> {
+    let mut designs = named_variants(doc, raw, problems);
+    designs.extend(grid(doc, raw.grid.as_ref(), problems));
+    designs.extend(zip(doc, raw.zip.as_ref(), problems));
+    designs.extend(latin_hypercube(doc, raw, problems));
+    if designs.is_empty() {
+        problems.push(Problem::in_file(
+            &doc.file,
+            "the sweep is empty: give [[variants]], [grid], [zip] or [latin_hypercube]",
+        ));
+    }
+    designs
+}
+
+/// The `[[variants]]`: a variant without a name is a problem (and is named
+/// `variant-<i>` so the others are still checked).
+fn named_variants(doc: &Doc, raw: &RawSweep, problems: &mut Vec<Problem>) -> Vec<Design> {
+    let mut designs = Vec::new();
     for (i, v) in raw.variants.iter().flatten().enumerate() {
         let path = format!("variants.{i}");
         let name = v.name.clone().unwrap_or_else(|| {
@@ -153,19 +207,19 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
             .scenario
             .clone()
             .map(|s| (s, doc.locate(&format!("{path}.scenario"))));
-        designs.push((name, scenario, overrides_of(&v.set, &format!("{path}.set"))));
-    }
-    designs.extend(grid(&doc, raw.grid.as_ref(), &mut problems));
-    designs.extend(zip(&doc, raw.zip.as_ref(), &mut problems));
-    designs.extend(latin_hypercube(&doc, &raw, &mut problems));
-    if designs.is_empty() {
-        problems.push(Problem::in_file(
-            &doc.file,
-            "the sweep is empty: give [[variants]], [grid], [zip] or [latin_hypercube]",
+        designs.push((
+            name,
+            scenario,
+            overrides_of(doc, &v.set, &format!("{path}.set")),
         ));
     }
+    designs
+}
+
+/// Variant names are unique, and the baseline is one of them.
+fn check_variant_names(doc: &Doc, raw: &RawSweep, designs: &[Design], problems: &mut Vec<Problem>) {
     let mut seen = BTreeMap::new();
-    for (name, _, _) in &designs {
+    for (name, _, _) in designs {
         *seen.entry(name.clone()).or_insert(0) += 1;
     }
     for (name, n) in &seen {
@@ -189,36 +243,41 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
             ));
         }
     }
-    let base = raw.base.as_ref().and_then(|b| {
-        let found = src.reference(b);
-        if found.is_none() {
-            problems.push(Problem::at(
-                &doc.locate("base"),
-                "base",
-                format!("no scenario file or built-in preset `{b}`"),
-            ));
-        }
-        found
-    });
+}
+
+/// The base scenario, if it is given and exists.
+fn find_base(
+    src: &Source,
+    doc: &Doc,
+    raw: &RawSweep,
+    problems: &mut Vec<Problem>,
+) -> Option<Source> {
+    let b = raw.base.as_ref()?;
+    let found = src.reference(b);
+    if found.is_none() {
+        problems.push(Problem::at(
+            &doc.locate("base"),
+            "base",
+            format!("no scenario file or built-in preset `{b}`"),
+        ));
+    }
+    found
+}
+
+/// Each design resolved from its scenario (or the base), with the sweep's
+/// and its own overrides applied, and built. Each scenario is resolved once.
+fn resolve_variants(
+    src: &Source,
+    base: Option<&Source>,
+    common: &[Override],
+    designs: Vec<Design>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Variant> {
     let mut variants = Vec::new();
     let mut cache: BTreeMap<String, Merged> = BTreeMap::new();
     for (name, scenario, own) in designs {
-        let src_v = match &scenario {
-            Some((s, at)) => match src.reference(s) {
-                Some(x) => x,
-                None => {
-                    problems.push(Problem::at(
-                        at,
-                        "scenario",
-                        format!("no scenario file or built-in preset `{s}`"),
-                    ));
-                    continue;
-                }
-            },
-            None => match &base {
-                Some(b) => b.clone(),
-                None => continue,
-            },
+        let Some(src_v) = variant_source(src, base, scenario.as_ref(), problems) else {
+            continue;
         };
         let merged = match cache.get(&src_v.name()) {
             Some(m) => m.clone(),
@@ -248,18 +307,28 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
             }
         }
     }
-    dedupe(&mut problems);
-    if !problems.is_empty() {
-        return Err(Problems(problems));
+    variants
+}
+
+/// The scenario a variant starts from: its own, or else the base.
+fn variant_source(
+    src: &Source,
+    base: Option<&Source>,
+    scenario: Option<&(String, Location)>,
+    problems: &mut Vec<Problem>,
+) -> Option<Source> {
+    let Some((s, at)) = scenario else {
+        return base.cloned();
+    };
+    let found = src.reference(s);
+    if found.is_none() {
+        problems.push(Problem::at(
+            at,
+            "scenario",
+            format!("no scenario file or built-in preset `{s}`"),
+        ));
     }
-    Ok(Sweep {
-        name: raw.name.unwrap_or_default(),
-        description: raw.description.unwrap_or_default(),
-        replicates: replicates as u32,
-        seed: raw.seed.unwrap_or_default(),
-        baseline: raw.baseline.unwrap_or_default(),
-        variants,
-    })
+    found
 }
 
 /// The same problem reported for many variants is shown once.
@@ -304,7 +373,7 @@ fn short_names(keys: &[&String]) -> Vec<String> {
 
 /// One grid or zip variant: the `pick(d)`-th value of each axis d, named `key=value,...`.
 fn design(
-    doc: &crate::source::Doc,
+    doc: &Doc,
     section: &str,
     axes: &[(&String, &Vec<Value>)],
     names: &[String],
@@ -343,7 +412,7 @@ fn label(v: &Value) -> String {
 }
 
 fn lists<'a>(
-    doc: &crate::source::Doc,
+    doc: &Doc,
     table: &'a Table,
     path: &str,
     problems: &mut Vec<Problem>,
@@ -362,11 +431,7 @@ fn lists<'a>(
     out
 }
 
-fn grid(
-    doc: &crate::source::Doc,
-    table: Option<&Table>,
-    problems: &mut Vec<Problem>,
-) -> Vec<Design> {
+fn grid(doc: &Doc, table: Option<&Table>, problems: &mut Vec<Problem>) -> Vec<Design> {
     let Some(table) = table else {
         return Vec::new();
     };
@@ -396,11 +461,7 @@ fn grid(
         .collect()
 }
 
-fn zip(
-    doc: &crate::source::Doc,
-    table: Option<&Table>,
-    problems: &mut Vec<Problem>,
-) -> Vec<Design> {
+fn zip(doc: &Doc, table: Option<&Table>, problems: &mut Vec<Problem>) -> Vec<Design> {
     let Some(table) = table else {
         return Vec::new();
     };
@@ -428,11 +489,7 @@ fn zip(
 /// Latin hypercube: each range cut into `samples` equal strata; each sample
 /// takes one stratum per key (a random permutation per key) and a uniform
 /// point inside it. Deterministic from the sweep seed.
-fn latin_hypercube(
-    doc: &crate::source::Doc,
-    raw: &RawSweep,
-    problems: &mut Vec<Problem>,
-) -> Vec<Design> {
+fn latin_hypercube(doc: &Doc, raw: &RawSweep, problems: &mut Vec<Problem>) -> Vec<Design> {
     let Some(lhs) = &raw.latin_hypercube else {
         return Vec::new();
     };
