@@ -133,3 +133,65 @@ fn a_seed_from_runs_csv_reproduces_its_run() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--resume` finishes the sweep that was started, with the replicates,
+/// seed and cadence its manifest records; only `--replicates N` grows it.
+/// It says what it will do, and says nothing before refusing.
+#[test]
+fn resume_finishes_the_sweep_that_was_started() {
+    use crate::batch::{fixture, sweep};
+    let dir = scratch("resume-as-started");
+    let runs_csv = |d: &Path| std::fs::read_to_string(d.join("runs.csv")).unwrap();
+    let started = sweep(
+        "small.sweep.toml",
+        &dir,
+        &["--replicates", "2", "--seed", "5", "--every", "4"],
+    );
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let before = runs_csv(&dir);
+    assert_eq!(before.lines().count(), 1 + 3 * 2);
+    // Killed before one run was stored.
+    std::fs::remove_dir_all(dir.join("runs/v0001-r000001")).unwrap();
+    let o = bin()
+        .arg("sweep")
+        .arg(fixture("small.sweep.toml"))
+        .arg("--out")
+        .arg(&dir)
+        .arg("--resume")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("resuming small: 1 of 6 runs to go"),
+        "{stderr}"
+    );
+    assert_eq!(runs_csv(&dir), before, "resume changed the sweep");
+    let grown = sweep("small.sweep.toml", &dir, &["--resume", "--replicates", "3"]);
+    assert!(
+        grown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&grown.stderr)
+    );
+    assert_eq!(runs_csv(&dir).lines().count(), 1 + 3 * 3);
+    // A refused resume prints the error and nothing before it.
+    let missing = dir.join("missing");
+    let o = bin()
+        .arg("sweep")
+        .arg(fixture("small.sweep.toml"))
+        .arg("--out")
+        .arg(&missing)
+        .arg("--resume")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: nothing to resume"), "{stderr}");
+    assert!(!missing.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

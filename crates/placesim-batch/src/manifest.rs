@@ -13,6 +13,12 @@ use std::path::Path;
 pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
     let seed = opts.seed.unwrap_or(sweep.seed);
     let replicates = opts.replicates.unwrap_or(sweep.replicates);
+    let every_weeks = opts.every_weeks.unwrap_or_else(|| {
+        sweep
+            .variants
+            .first()
+            .map_or(1, |v| v.scenario.output.every_weeks)
+    });
     // The swept parameters: every dotted key whose resolved value differs between variants.
     let flat: Vec<Vec<(String, Value)>> = sweep
         .variants
@@ -63,7 +69,7 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
             placesim_results::defaults_hash(&v.params)
         });
     let identity = serde_json::json!({
-        "name": sweep.name, "seed": seed, "baseline": sweep.baseline, "every_weeks": opts.every_weeks,
+        "name": sweep.name, "seed": seed, "baseline": sweep.baseline, "every_weeks": every_weeks,
         "variants": variants.iter().map(|v| serde_json::json!({"name": v.name, "params": v.params})).collect::<Vec<_>>(),
     });
     Manifest {
@@ -74,7 +80,7 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
         sweep_seed: seed,
         replicates,
         baseline: sweep.baseline.clone(),
-        every_weeks: opts.every_weeks,
+        every_weeks,
         swept,
         replicate_seeds: (0..replicates)
             .map(|r| reseeded.replicate_seed(r))
