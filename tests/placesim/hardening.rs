@@ -195,3 +195,70 @@ fn resume_finishes_the_sweep_that_was_started() {
     assert!(!missing.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// One writer per folder: while a process holds a folder's lock, a sweep,
+/// a resume, a forced sweep, a merge and a run into it are refused, naming
+/// the holder's pid, and nothing in the folder changes; a lock file left by
+/// a process that is gone does not block.
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_folder() {
+    use crate::batch::{fixture, sweep, tree};
+    let dir = scratch("one-writer");
+    let out = dir.join("sweep");
+    let o = sweep("small.sweep.toml", &out, &["--replicates", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let before = tree(&out);
+    // Another writer, as a running sweep would hold it.
+    let holder = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(out.join(".lock"))
+        .unwrap();
+    holder.try_lock().unwrap();
+    std::fs::write(out.join(".lock"), "4242\n").unwrap();
+    let s = fixture("small.sweep.toml");
+    let (s, o) = (s.to_str().unwrap(), out.to_str().unwrap());
+    refuses(&["sweep", s, "--out", o, "--quiet", "--resume"], "pid 4242");
+    refuses(&["sweep", s, "--out", o, "--quiet", "--force"], "pid 4242");
+    refuses(&["run", "--weeks", "1", "--out", o, "--force"], "pid 4242");
+    let shards = dir.join("shards");
+    let shard = sweep(
+        "small.sweep.toml",
+        &shards,
+        &["--replicates", "1", "--shard", "0/1"],
+    );
+    assert!(
+        shard.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shard.stderr)
+    );
+    let shard = shards.join("shard-0000-of-0001");
+    refuses(
+        &[
+            "merge",
+            shard.to_str().unwrap(),
+            "--out",
+            o,
+            "--quiet",
+            "--force",
+        ],
+        "pid 4242",
+    );
+    let mut after = tree(&out);
+    assert_eq!(after.remove(".lock").as_deref(), Some(&b"4242\n"[..]));
+    assert!(after == before, "a refused writer changed {o}");
+    // Released (as when its process dies), the stale file does not block.
+    drop(holder);
+    let again = sweep("small.sweep.toml", &out, &["--resume"]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        !out.join(".lock").exists(),
+        "a finished writer leaves its lock file"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,7 +1,7 @@
 //! Merging the folders of a sharded sweep into the one-machine results.
 
 use crate::assemble::assemble;
-use crate::folder::prepare_folder;
+use crate::folder::{lock_folder, prepare_folder};
 use crate::manifest::{read_manifest, write_manifest};
 use crate::shard::Shard;
 use crate::{io_err, write_json, BatchError};
@@ -150,7 +150,14 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
     whole.failed_runs = Vec::new();
     // The results folder: new, or an earlier merge of the same sweep (merging again is allowed).
     let resume = !force && out.join(MANIFEST).is_file();
-    prepare_folder(out, &whole, resume, force)?;
+    let locked = lock_folder(out, resume)?;
+    if let Err(e) = prepare_folder(out, &whole, resume, force) {
+        if locked.created {
+            drop(locked.lock);
+            let _ = fs::remove_dir_all(out);
+        }
+        return Err(e);
+    }
     for (k, dir) in by_index.iter().enumerate() {
         let shard = Shard {
             index: k as u32,

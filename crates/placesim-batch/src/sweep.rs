@@ -2,7 +2,7 @@
 //! atomically in its run folder the moment it finishes; then the final files.
 
 use crate::assemble::assemble;
-use crate::folder::{check_same_shard, prepare_folder};
+use crate::folder::{check_same_shard, lock_folder, prepare_folder};
 use crate::manifest::{manifest_for, write_manifest};
 use crate::output::WeekRows;
 use crate::shard::Shard;
@@ -10,7 +10,9 @@ use crate::{write_json, BatchError};
 use placesim_core::{Finished, Params, Run, Summary};
 use placesim_results::manifest::MANIFEST;
 use placesim_results::table::csv_bytes;
-use placesim_results::{runs, series, AtomicDir, FailedRun, Manifest, RunId, PROVENANCE};
+use placesim_results::{
+    runs, series, AtomicDir, FailedRun, FolderLock, Manifest, RunId, PROVENANCE,
+};
 use placesim_scenario::Sweep;
 use rayon::prelude::*;
 use std::fs;
@@ -101,6 +103,8 @@ pub struct SweepPlan {
     pending: Vec<RunId>,
     started_at: u64,
     start: Instant,
+    /// Held until the sweep is done: one writer per folder.
+    _lock: Option<FolderLock>,
 }
 
 impl SweepPlan {
@@ -160,9 +164,17 @@ pub fn plan_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepPlan, Batch
         }
     }
     let manifest = manifest_for(sweep, &opts);
-    prepare_folder(&out, &manifest, opts.resume, opts.force)?;
-    if let Some(shard) = opts.shard {
-        check_same_shard(&out, shard)?;
+    let locked = lock_folder(&out, opts.resume)?;
+    let prepared = prepare_folder(&out, &manifest, opts.resume, opts.force).and_then(|()| {
+        opts.shard
+            .map_or(Ok(()), |shard| check_same_shard(&out, shard))
+    });
+    if let Err(e) = prepared {
+        if locked.created {
+            drop(locked.lock);
+            let _ = fs::remove_dir_all(&out);
+        }
+        return Err(e);
     }
     write_manifest(&out, &manifest)?;
     let grid = manifest.grid();
@@ -189,6 +201,7 @@ pub fn plan_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepPlan, Batch
         pending,
         started_at,
         start,
+        _lock: locked.lock,
     })
 }
 
