@@ -18,7 +18,8 @@ pub const LOCK: &str = ".lock";
 /// The lock on a folder, released when dropped.
 #[derive(Debug)]
 pub struct FolderLock {
-    file: File,
+    /// Held open: closing it releases the lock.
+    _file: File,
     path: PathBuf,
 }
 
@@ -72,7 +73,7 @@ impl FolderLock {
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
         writeln!(file, "{}", std::process::id()).map_err(io)?;
-        Ok(FolderLock { file, path })
+        Ok(FolderLock { _file: file, path })
     }
 }
 
