@@ -95,6 +95,9 @@ pub fn sweep(a: Args) -> Result<(), Failure> {
     // The folder is prepared (or refused) before anything is said about it.
     let plan = placesim_batch::plan_sweep(&sweep, &opts)?;
     let total = plan.total();
+    for why in plan.damaged() {
+        eprintln!("warning: a stored run is damaged and will be run again: {why}");
+    }
     if !a.quiet {
         if plan.resumed() {
             eprintln!(

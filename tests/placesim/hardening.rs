@@ -262,3 +262,75 @@ fn a_second_writer_is_refused_while_the_first_holds_the_folder() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Stored runs are checked against their `run.json` (seed and checksums)
+/// when read back: a damaged run is run again on resume after saying so,
+/// and merge names an edited, truncated or reseeded shard and writes nothing.
+#[test]
+fn damaged_or_edited_stored_runs_are_named_not_trusted() {
+    use crate::batch::{fixture, sweep};
+    let dir = scratch("damaged-runs");
+    let whole = dir.join("whole");
+    let o = sweep("small.sweep.toml", &whole, &["--replicates", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let before = std::fs::read(whole.join("runs.csv")).unwrap();
+    write(&whole.join("runs/v0000-r000000/outcomes.csv"), "garbage\n");
+    let o = bin()
+        .arg("sweep")
+        .arg(fixture("small.sweep.toml"))
+        .args(["--resume", "--out"])
+        .arg(&whole)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("v0000-r000000/outcomes.csv"), "{stderr}");
+    assert!(
+        stderr.contains("resuming small: 1 of 3 runs to go"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(whole.join("runs.csv")).unwrap(), before);
+
+    let shards = dir.join("shards");
+    let o = sweep(
+        "small.sweep.toml",
+        &shards,
+        &["--replicates", "1", "--shard", "0/1"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shard = shards.join("shard-0000-of-0001");
+    let merged = dir.join("merged");
+    let (s, m) = (shard.to_str().unwrap(), merged.to_str().unwrap());
+    let outcomes = shard.join("runs/v0001-r000000/outcomes.csv");
+    let good = std::fs::read_to_string(&outcomes).unwrap();
+    write(&outcomes, &good.replacen('1', "2", 1));
+    refuses(
+        &["merge", s, "--out", m, "--quiet"],
+        "v0001-r000000/outcomes.csv",
+    );
+    write(&outcomes, &good);
+    let series = shard.join("runs/v0002-r000000/timeseries.csv");
+    let full = std::fs::read_to_string(&series).unwrap();
+    write(&series, &full[..full.len() / 2]);
+    refuses(
+        &["merge", s, "--out", m, "--quiet"],
+        "v0002-r000000/timeseries.csv",
+    );
+    write(&series, &full);
+    let manifest = shard.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    write(
+        &manifest,
+        &text.replace("\"sweep_seed\": 99", "\"sweep_seed\": 98"),
+    );
+    refuses(&["merge", s, "--out", m, "--quiet"], "manifest.json");
+    assert!(!merged.exists(), "a refused merge wrote {m}");
+    write(&manifest, &text);
+    let o = bin()
+        .args(["merge", s, "--out", m, "--quiet"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(merged.join("runs.csv")).unwrap(), before);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

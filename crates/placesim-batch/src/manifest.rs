@@ -68,15 +68,11 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
         .map_or(String::new(), |v| {
             placesim_results::defaults_hash(&v.params)
         });
-    let identity = serde_json::json!({
-        "name": sweep.name, "seed": seed, "baseline": sweep.baseline, "every_weeks": every_weeks,
-        "variants": variants.iter().map(|v| serde_json::json!({"name": v.name, "params": v.params})).collect::<Vec<_>>(),
-    });
     Manifest {
         placesim_version: env!("CARGO_PKG_VERSION").to_string(),
         sweep: sweep.name.clone(),
         description: sweep.description.clone(),
-        sweep_hash: fnv1a_hex(identity.to_string().as_bytes()),
+        sweep_hash: sweep_hash(&sweep.name, seed, &sweep.baseline, every_weeks, &variants),
         sweep_seed: seed,
         replicates,
         baseline: sweep.baseline.clone(),
@@ -91,6 +87,42 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
         defaults_hash: defaults,
         shard: opts.shard.map(Into::into),
     }
+}
+
+/// The hash of what makes a sweep this sweep: its name, seed, baseline,
+/// cadence and every variant's parameters.
+fn sweep_hash(
+    name: &str,
+    seed: u64,
+    baseline: &str,
+    every_weeks: u32,
+    variants: &[ManifestVariant],
+) -> String {
+    let identity = serde_json::json!({
+        "name": name, "seed": seed, "baseline": baseline, "every_weeks": every_weeks,
+        "variants": variants.iter().map(|v| serde_json::json!({"name": v.name, "params": v.params})).collect::<Vec<_>>(),
+    });
+    fnv1a_hex(identity.to_string().as_bytes())
+}
+
+/// A manifest read back must be the sweep its hash says: an edited seed,
+/// cadence or variant is named rather than trusted.
+pub(crate) fn check_identity(dir: &Path, m: &Manifest) -> Result<(), BatchError> {
+    let hash = sweep_hash(
+        &m.sweep,
+        m.sweep_seed,
+        &m.baseline,
+        m.every_weeks,
+        &m.variants,
+    );
+    if hash != m.sweep_hash || m.replicate_seeds.len() != m.replicates as usize {
+        return Err(BatchError::BadInput(format!(
+            "{}/manifest.json has been changed: its seed, cadence, variants or replicate seeds no longer match its sweep hash {}",
+            dir.display(),
+            m.sweep_hash
+        )));
+    }
+    Ok(())
 }
 
 /// Every leaf of a JSON value as (dotted key, value), in document order.

@@ -11,7 +11,7 @@ use placesim_core::{Finished, Params, Run, Summary};
 use placesim_results::manifest::MANIFEST;
 use placesim_results::table::csv_bytes;
 use placesim_results::{
-    runs, series, AtomicDir, FailedRun, FolderLock, Manifest, RunId, PROVENANCE,
+    runs, series, stored, AtomicDir, FailedRun, FolderLock, Manifest, RunId, PROVENANCE,
 };
 use placesim_scenario::Sweep;
 use rayon::prelude::*;
@@ -64,6 +64,7 @@ pub struct SweepReport {
 /// Run one run, streaming its rows into its run folder, which appears
 /// (atomically) when the run is complete; its citizen-steps and summary.
 fn run_and_store(params: Params, every: u32, dir: &Path) -> Result<(u64, Summary), String> {
+    let seed = params.place.seed;
     let steps = params.place.population as u64 * params.place.total_weeks() as u64;
     let stored = |e: io::Error| format!("storing the run in {}: {e}", dir.display());
     let folder = AtomicDir::create(dir).map_err(stored)?;
@@ -88,6 +89,7 @@ fn run_and_store(params: Params, every: u32, dir: &Path) -> Result<(u64, Summary
     folder
         .write(series::COST_SHIFTING, &shifts)
         .map_err(stored)?;
+    stored::write_record(&folder, seed).map_err(stored)?;
     folder.commit().map_err(stored)?;
     Ok((steps, summary))
 }
@@ -103,6 +105,7 @@ pub struct SweepPlan {
     pending: Vec<RunId>,
     started_at: u64,
     start: Instant,
+    damaged: Vec<String>,
     /// Held until the sweep is done: one writer per folder.
     _lock: Option<FolderLock>,
 }
@@ -127,6 +130,10 @@ impl SweepPlan {
     /// Runs still to run.
     pub fn to_run(&self) -> u64 {
         self.pending.len() as u64
+    }
+    /// Stored runs found damaged (each says which file and why), to be run again.
+    pub fn damaged(&self) -> &[String] {
+        &self.damaged
     }
     /// The folder the runs go into (a shard's own folder for a shard).
     pub fn out(&self) -> &Path {
@@ -188,10 +195,26 @@ pub fn plan_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepPlan, Batch
         })
         .collect();
     let total = runs.len() as u64;
-    let pending: Vec<RunId> = runs
-        .into_iter()
-        .filter(|id| !id.folder(&out).is_dir())
-        .collect();
+    // A stored run that does not check out is run again, after saying so.
+    let mut damaged = Vec::new();
+    let mut pending = Vec::new();
+    for id in runs {
+        let dir = id.folder(&out);
+        if dir.is_dir() {
+            let seed = manifest.replicate_seeds.get(id.replicate as usize).copied();
+            match seed.map_or(Err("no seed in the manifest".to_string()), |s| {
+                stored::verify(&dir, s)
+            }) {
+                Ok(()) => continue,
+                Err(why) => {
+                    fs::remove_dir_all(&dir)
+                        .map_err(crate::io_err(format!("removing {}", dir.display())))?;
+                    damaged.push(why);
+                }
+            }
+        }
+        pending.push(id);
+    }
     Ok(SweepPlan {
         manifest,
         out,
@@ -201,6 +224,7 @@ pub fn plan_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepPlan, Batch
         pending,
         started_at,
         start,
+        damaged,
         _lock: locked.lock,
     })
 }

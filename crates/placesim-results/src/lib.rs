@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod run_id;
 pub mod runs;
 pub mod series;
+pub mod stored;
 pub mod table;
 
 pub use atomic::{write_atomic, AtomicDir, AtomicFile, AtomicPath};
