@@ -27,12 +27,10 @@ pub fn check_output_folder(out: &Path, force: bool) -> Result<(), Failure> {
             out.display()
         ))),
         Ok(_) => {
-            let non_empty = fs::read_dir(out)
-                .map_err(|e| {
-                    Failure::BadInput(format!("cannot read output folder {}: {e}", out.display()))
-                })?
-                .next()
-                .is_some();
+            // The lock file alone does not make a folder non-empty.
+            let non_empty = !placesim_results::lock::is_empty_but_lock(out).map_err(|e| {
+                Failure::BadInput(format!("cannot read output folder {}: {e}", out.display()))
+            })?;
             if non_empty && !force {
                 Err(Failure::BadInput(format!(
                     "output folder {} is not empty; add --force to overwrite it or choose another --out",

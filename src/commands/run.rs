@@ -6,6 +6,7 @@ use crate::failure::Failure;
 use crate::print::{print_summary, progress};
 use placesim_batch::output;
 use placesim_core::{Finished, Run};
+use placesim_results::FolderLock;
 use std::fs;
 use std::path::PathBuf;
 
@@ -27,14 +28,33 @@ pub fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Fa
     let out = out.unwrap_or_else(|| {
         PathBuf::from(format!("out/{}-seed{}", scenario.name, params.place.seed))
     });
-    check_output_folder(&out, force)?;
     let pool = args.pool()?;
-    fs::create_dir_all(&out).map_err(|e| {
-        Failure::BadInput(format!(
-            "cannot create output folder {}: {e}",
-            out.display()
-        ))
-    })?;
+    let created = !out.exists();
+    if created {
+        fs::create_dir_all(&out).map_err(|e| {
+            Failure::BadInput(format!(
+                "cannot create output folder {}: {e}",
+                out.display()
+            ))
+        })?;
+    }
+    // One writer per folder; the folder rules are checked under the lock.
+    let lock = if out.is_dir() {
+        FolderLock::take(&out)
+            .map(Some)
+            .map_err(|e| Failure::BadInput(e.to_string()))
+    } else {
+        Ok(None)
+    };
+    let _lock = match lock.and_then(|l| check_output_folder(&out, force).map(|()| l)) {
+        Ok(l) => l,
+        Err(e) => {
+            if created {
+                let _ = fs::remove_dir_all(&out);
+            }
+            return Err(e);
+        }
+    };
     let total = params.place.total_weeks() as u64;
     let bar = progress(total, "weeks");
     let mut writer = output::RunWriter::create(&out).map_err(|e| Failure::Failed(e.to_string()))?;

@@ -19,10 +19,10 @@ pub struct Args {
         long,
         allow_negative_numbers = true,
         value_parser = whole(limits::REPLICATES),
-        help = ranged("Replicates per variant", limits::REPLICATES, " [default: the sweep's]"),
+        help = ranged("Replicates per variant", limits::REPLICATES, " [default: the sweep's; with --resume, the folder's]"),
     )]
     pub replicates: Option<u32>,
-    /// Sweep seed [default: the sweep's].
+    /// Sweep seed [default: the sweep's; with --resume, the folder's].
     #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     #[arg(
@@ -32,13 +32,13 @@ pub struct Args {
         help = ranged(
             "Keep every N-th week in timeseries.csv and agencies.csv",
             limits::EVERY_WEEKS,
-            " [default: the scenario's output.every_weeks]",
+            " [default: the scenario's output.every_weeks; with --resume, the folder's]",
         ),
     )]
     pub every: Option<u32>,
     #[command(flatten)]
     pub threads: Threads,
-    /// Finish the missing runs of the sweep in the folder (or add replicates to it).
+    /// Finish the sweep in the folder as it was started (its replicates, seed and --every); add replicates with --replicates N.
     #[arg(long)]
     pub resume: bool,
     /// Delete the previous results in the folder and start again.
@@ -68,12 +68,6 @@ pub fn sweep(a: Args) -> Result<(), Failure> {
         Some(f) => placesim_scenario::load_sweep(f)?,
         None => placesim_scenario::sweep_preset("total-place")?,
     };
-    let every = a.every.unwrap_or_else(|| {
-        sweep
-            .variants
-            .first()
-            .map_or(1, |v| v.scenario.output.every_weeks)
-    });
     let opts = placesim_batch::SweepOptions {
         out: a.out.clone().unwrap_or_else(|| {
             let sharded = a.shard.is_some() || a.shard_from_env;
@@ -87,7 +81,7 @@ pub fn sweep(a: Args) -> Result<(), Failure> {
         seed: a.seed,
         resume: a.resume,
         force: a.force,
-        every_weeks: every,
+        every_weeks: a.every,
         shard: if a.shard_from_env {
             Some(
                 placesim_batch::Shard::from_env(|k| std::env::var(k).ok(), a.shards)
@@ -98,18 +92,35 @@ pub fn sweep(a: Args) -> Result<(), Failure> {
         },
     };
     let pool = a.threads.pool()?;
-    let replicates = a.replicates.unwrap_or(sweep.replicates);
-    let total = sweep.variants.len() as u64 * replicates as u64;
+    // The folder is prepared (or refused) before anything is said about it.
+    let plan = placesim_batch::plan_sweep(&sweep, &opts)?;
+    let total = plan.total();
+    for why in plan.damaged() {
+        eprintln!("warning: a stored run is damaged and will be run again: {why}");
+    }
     if !a.quiet {
-        eprintln!(
-            "sweep `{}`: {} variants x {} replicates = {} runs, {} threads, into {}",
-            sweep.name,
-            sweep.variants.len(),
-            replicates,
-            total,
-            pool.current_num_threads(),
-            opts.out.display()
-        );
+        if plan.resumed() {
+            eprintln!(
+                "resuming {}: {} of {} runs to go ({} variants x {} replicates), {} threads, in {}",
+                plan.sweep(),
+                plan.to_run(),
+                total,
+                sweep.variants.len(),
+                plan.replicates(),
+                pool.current_num_threads(),
+                plan.out().display()
+            );
+        } else {
+            eprintln!(
+                "sweep `{}`: {} variants x {} replicates = {} runs, {} threads, into {}",
+                plan.sweep(),
+                sweep.variants.len(),
+                plan.replicates(),
+                total,
+                pool.current_num_threads(),
+                plan.out().display()
+            );
+        }
     }
     let terminal = std::io::stderr().is_terminal();
     let bar = (!a.quiet && terminal).then(|| progress_with_message(total, "runs"));
@@ -138,7 +149,7 @@ pub fn sweep(a: Args) -> Result<(), Failure> {
             }
         }
     };
-    let report = pool.install(|| placesim_batch::run_sweep(&sweep, &opts, &progress))?;
+    let report = pool.install(|| plan.run(&progress))?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -141,3 +141,204 @@ fn seeds_from_runs_csv_and_beyond_toml_reproduce_their_runs() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--resume` finishes the sweep that was started, with the replicates,
+/// seed and cadence its manifest records; only `--replicates N` grows it.
+/// It says what it will do, and says nothing before refusing.
+#[test]
+fn resume_finishes_the_sweep_that_was_started() {
+    use crate::batch::{fixture, sweep};
+    let dir = scratch("resume-as-started");
+    let runs_csv = |d: &Path| std::fs::read_to_string(d.join("runs.csv")).unwrap();
+    let started = sweep(
+        "small.sweep.toml",
+        &dir,
+        &["--replicates", "2", "--seed", "5", "--every", "4"],
+    );
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let before = runs_csv(&dir);
+    assert_eq!(before.lines().count(), 1 + 3 * 2);
+    // Killed before one run was stored.
+    std::fs::remove_dir_all(dir.join("runs/v0001-r000001")).unwrap();
+    let o = bin()
+        .arg("sweep")
+        .arg(fixture("small.sweep.toml"))
+        .arg("--out")
+        .arg(&dir)
+        .arg("--resume")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("resuming small: 1 of 6 runs to go"),
+        "{stderr}"
+    );
+    assert_eq!(runs_csv(&dir), before, "resume changed the sweep");
+    let grown = sweep("small.sweep.toml", &dir, &["--resume", "--replicates", "3"]);
+    assert!(
+        grown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&grown.stderr)
+    );
+    assert_eq!(runs_csv(&dir).lines().count(), 1 + 3 * 3);
+    // A refused resume prints the error and nothing before it.
+    let missing = dir.join("missing");
+    let o = bin()
+        .arg("sweep")
+        .arg(fixture("small.sweep.toml"))
+        .arg("--out")
+        .arg(&missing)
+        .arg("--resume")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: nothing to resume"), "{stderr}");
+    assert!(!missing.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// One writer per folder: while a process holds a folder's lock, a sweep,
+/// a resume, a forced sweep, a merge and a run into it are refused, naming
+/// the holder's pid, and nothing in the folder changes; a lock file left by
+/// a process that is gone does not block.
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_folder() {
+    use crate::batch::{fixture, sweep, tree};
+    let dir = scratch("one-writer");
+    let out = dir.join("sweep");
+    let o = sweep("small.sweep.toml", &out, &["--replicates", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let before = tree(&out);
+    // Another writer, as a running sweep would hold it.
+    let holder = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(out.join(".lock"))
+        .unwrap();
+    holder.try_lock().unwrap();
+    std::fs::write(out.join(".lock"), "4242\n").unwrap();
+    let s = fixture("small.sweep.toml");
+    let (s, o) = (s.to_str().unwrap(), out.to_str().unwrap());
+    refuses(&["sweep", s, "--out", o, "--quiet", "--resume"], "pid 4242");
+    refuses(&["sweep", s, "--out", o, "--quiet", "--force"], "pid 4242");
+    refuses(&["run", "--weeks", "1", "--out", o, "--force"], "pid 4242");
+    let shards = dir.join("shards");
+    let shard = sweep(
+        "small.sweep.toml",
+        &shards,
+        &["--replicates", "1", "--shard", "0/1"],
+    );
+    assert!(
+        shard.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shard.stderr)
+    );
+    let shard = shards.join("shard-0000-of-0001");
+    refuses(
+        &[
+            "merge",
+            shard.to_str().unwrap(),
+            "--out",
+            o,
+            "--quiet",
+            "--force",
+        ],
+        "pid 4242",
+    );
+    let mut after = tree(&out);
+    assert_eq!(after.remove(".lock").as_deref(), Some(&b"4242\n"[..]));
+    assert!(after == before, "a refused writer changed {o}");
+    // Released (as when its process dies), the stale file does not block.
+    drop(holder);
+    let again = sweep("small.sweep.toml", &out, &["--resume"]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        !out.join(".lock").exists(),
+        "a finished writer leaves its lock file"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Stored runs are checked against their `run.json` (seed and checksums)
+/// when read back: a damaged run is run again on resume after saying so,
+/// and merge names an edited, truncated or reseeded shard and writes nothing.
+#[test]
+fn damaged_or_edited_stored_runs_are_named_not_trusted() {
+    use crate::batch::{fixture, sweep};
+    let dir = scratch("damaged-runs");
+    let whole = dir.join("whole");
+    let o = sweep("small.sweep.toml", &whole, &["--replicates", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let before = std::fs::read(whole.join("runs.csv")).unwrap();
+    write(&whole.join("runs/v0000-r000000/outcomes.csv"), "garbage\n");
+    let o = bin()
+        .arg("sweep")
+        .arg(fixture("small.sweep.toml"))
+        .args(["--resume", "--out"])
+        .arg(&whole)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("v0000-r000000/outcomes.csv"), "{stderr}");
+    assert!(
+        stderr.contains("resuming small: 1 of 3 runs to go"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(whole.join("runs.csv")).unwrap(), before);
+
+    let shards = dir.join("shards");
+    let o = sweep(
+        "small.sweep.toml",
+        &shards,
+        &["--replicates", "1", "--shard", "0/1"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shard = shards.join("shard-0000-of-0001");
+    let merged = dir.join("merged");
+    let (s, m) = (shard.to_str().unwrap(), merged.to_str().unwrap());
+    let outcomes = shard.join("runs/v0001-r000000/outcomes.csv");
+    let good = std::fs::read_to_string(&outcomes).unwrap();
+    write(&outcomes, &good.replacen('1', "2", 1));
+    refuses(
+        &["merge", s, "--out", m, "--quiet"],
+        "v0001-r000000/outcomes.csv",
+    );
+    write(&outcomes, &good);
+    let series = shard.join("runs/v0002-r000000/timeseries.csv");
+    let full = std::fs::read_to_string(&series).unwrap();
+    write(&series, &full[..full.len() / 2]);
+    refuses(
+        &["merge", s, "--out", m, "--quiet"],
+        "v0002-r000000/timeseries.csv",
+    );
+    write(&series, &full);
+    let manifest = shard.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    write(
+        &manifest,
+        &text.replace("\"sweep_seed\": 99", "\"sweep_seed\": 98"),
+    );
+    refuses(&["merge", s, "--out", m, "--quiet"], "manifest.json");
+    assert!(!merged.exists(), "a refused merge wrote {m}");
+    write(&manifest, &text);
+    let o = bin()
+        .args(["merge", s, "--out", m, "--quiet"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(merged.join("runs.csv")).unwrap(), before);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,9 +3,59 @@
 
 use crate::shard::Shard;
 use crate::{io_err, BatchError};
-use placesim_results::{Manifest, ManifestError, FINAL_FILES, RUNS_DIR};
+use placesim_results::lock::is_empty_but_lock;
+use placesim_results::{FolderLock, Manifest, ManifestError, FINAL_FILES, RUNS_DIR};
 use std::fs;
 use std::path::Path;
+
+/// The lock on a results folder, and whether this command made the folder
+/// (so a refusal can leave things as they were).
+pub(crate) struct Locked {
+    pub lock: Option<FolderLock>,
+    pub created: bool,
+}
+
+/// Lock `out` for this process, making it first unless `resume` (a folder
+/// to resume must exist; `prepare_folder` says so). A path that is a file
+/// is left for `prepare_folder` to refuse.
+pub(crate) fn lock_folder(out: &Path, resume: bool) -> Result<Locked, BatchError> {
+    let created = match fs::metadata(out) {
+        Ok(_) => false,
+        Err(_) if resume => {
+            return Ok(Locked {
+                lock: None,
+                created: false,
+            })
+        }
+        Err(_) => {
+            fs::create_dir_all(out).map_err(|e| {
+                BatchError::BadInput(format!(
+                    "cannot create results folder {}: {e}",
+                    out.display()
+                ))
+            })?;
+            true
+        }
+    };
+    if !out.is_dir() {
+        return Ok(Locked {
+            lock: None,
+            created,
+        });
+    }
+    match FolderLock::take(out) {
+        Ok(lock) => Ok(Locked {
+            lock: Some(lock),
+            created,
+        }),
+        Err(e) => {
+            if created {
+                let _ = fs::remove_dir_all(out);
+            }
+            Err(BatchError::BadInput(e.to_string()))
+        }
+    }
+}
 
 /// Make `out` ready for the sweep of manifest `m`: a new folder, the same
 /// sweep to `resume` (with no fewer replicates), or one of ours to `force`
@@ -40,10 +90,8 @@ pub(crate) fn prepare_folder(
         }
         Ok(_) => {}
     }
-    let non_empty = fs::read_dir(out)
-        .map_err(io_err(format!("reading {name}")))?
-        .next()
-        .is_some();
+    // The lock file alone does not make a folder ours or someone else's.
+    let non_empty = !is_empty_but_lock(out).map_err(io_err(format!("reading {name}")))?;
     let previous = Manifest::read(out);
     let has_manifest = !matches!(previous, Err(ManifestError::Unreadable(_)));
     if force {

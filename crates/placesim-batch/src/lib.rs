@@ -30,7 +30,7 @@ pub use merge::{merge, MergeReport};
 pub use placesim_results::FailedRun;
 pub use rerun::rerun;
 pub use shard::Shard;
-pub use sweep::{run_sweep, Progress, SweepOptions, SweepReport};
+pub use sweep::{plan_sweep, run_sweep, Progress, SweepOptions, SweepPlan, SweepReport};
 
 use placesim_results::manifest::pretty_json;
 use placesim_results::write_atomic;

@@ -13,6 +13,12 @@ use std::path::Path;
 pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
     let seed = opts.seed.unwrap_or(sweep.seed);
     let replicates = opts.replicates.unwrap_or(sweep.replicates);
+    let every_weeks = opts.every_weeks.unwrap_or_else(|| {
+        sweep
+            .variants
+            .first()
+            .map_or(1, |v| v.scenario.output.every_weeks)
+    });
     // The swept parameters: every dotted key whose resolved value differs between variants.
     let flat: Vec<Vec<(String, Value)>> = sweep
         .variants
@@ -62,21 +68,22 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
         .map_or(String::new(), |v| {
             placesim_results::defaults_hash(&v.params)
         });
-    let identity = serde_json::json!({
-        "name": sweep.name, "seed": seed, "baseline": sweep.baseline, "every_weeks": opts.every_weeks,
-        // A folder made by another model (or another seed derivation) is another sweep: never resumed into.
-        "model_version": MODEL_VERSION,
-        "variants": variants.iter().map(|v| serde_json::json!({"name": v.name, "params": v.params})).collect::<Vec<_>>(),
-    });
     Manifest {
         placesim_version: env!("CARGO_PKG_VERSION").to_string(),
         sweep: sweep.name.clone(),
         description: sweep.description.clone(),
-        sweep_hash: fnv1a_hex(identity.to_string().as_bytes()),
+        sweep_hash: sweep_hash(
+            &sweep.name,
+            seed,
+            &sweep.baseline,
+            every_weeks,
+            MODEL_VERSION,
+            &variants,
+        ),
         sweep_seed: seed,
         replicates,
         baseline: sweep.baseline.clone(),
-        every_weeks: opts.every_weeks,
+        every_weeks,
         swept,
         replicate_seeds: (0..replicates)
             .map(|r| reseeded.replicate_seed(r))
@@ -87,6 +94,46 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
         defaults_hash: defaults,
         shard: opts.shard.map(Into::into),
     }
+}
+
+/// The hash of what makes a sweep this sweep: its name, seed, baseline,
+/// cadence, the model version and every variant's parameters.
+fn sweep_hash(
+    name: &str,
+    seed: u64,
+    baseline: &str,
+    every_weeks: u32,
+    model_version: &str,
+    variants: &[ManifestVariant],
+) -> String {
+    let identity = serde_json::json!({
+        "name": name, "seed": seed, "baseline": baseline, "every_weeks": every_weeks,
+        // A folder made by another model (or another seed derivation) is another sweep: never resumed into.
+        "model_version": model_version,
+        "variants": variants.iter().map(|v| serde_json::json!({"name": v.name, "params": v.params})).collect::<Vec<_>>(),
+    });
+    fnv1a_hex(identity.to_string().as_bytes())
+}
+
+/// A manifest read back must be the sweep its hash says: an edited seed,
+/// cadence or variant is named rather than trusted.
+pub(crate) fn check_identity(dir: &Path, m: &Manifest) -> Result<(), BatchError> {
+    let hash = sweep_hash(
+        &m.sweep,
+        m.sweep_seed,
+        &m.baseline,
+        m.every_weeks,
+        &m.model_version,
+        &m.variants,
+    );
+    if hash != m.sweep_hash || m.replicate_seeds.len() != m.replicates as usize {
+        return Err(BatchError::BadInput(format!(
+            "{}/manifest.json has been changed: its seed, cadence, variants or replicate seeds no longer match its sweep hash {}",
+            dir.display(),
+            m.sweep_hash
+        )));
+    }
+    Ok(())
 }
 
 /// Every leaf of a JSON value as (dotted key, value), in document order.

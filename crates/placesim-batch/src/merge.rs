@@ -1,8 +1,8 @@
 //! Merging the folders of a sharded sweep into the one-machine results.
 
 use crate::assemble::assemble;
-use crate::folder::prepare_folder;
-use crate::manifest::{read_manifest, write_manifest};
+use crate::folder::{lock_folder, prepare_folder};
+use crate::manifest::{check_identity, read_manifest, write_manifest};
 use crate::shard::Shard;
 use crate::{io_err, write_json, BatchError};
 use placesim_results::manifest::MANIFEST;
@@ -36,6 +36,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
     let mut by_index: Vec<Option<PathBuf>> = Vec::new();
     for dir in shards {
         let m = read_manifest(dir)?;
+        check_identity(dir, &m)?;
         let Some(shard) = m.shard.map(Shard::from) else {
             return Err(BatchError::BadInput(format!(
                 "{} holds a whole sweep, not a shard; only shard folders (from `placesim sweep --shard`) are merged",
@@ -145,12 +146,38 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
             out.display()
         )));
     }
+    // Every stored run is the one its shard's manifest says, unchanged.
+    for (k, dir) in by_index.iter().enumerate() {
+        let shard = Shard {
+            index: k as u32,
+            count,
+        };
+        let dir = dir.as_ref().expect("checked above");
+        for id in grid.runs() {
+            if shard.holds(id.variant as usize, id.replicate, variants) {
+                let seed = manifest.replicate_seeds[id.replicate as usize];
+                placesim_results::stored::verify(&id.folder(dir), seed).map_err(|why| {
+                    BatchError::BadInput(format!(
+                        "cannot merge: {why}; run that shard again with --force, or rerun the run. Nothing was written to {}",
+                        out.display()
+                    ))
+                })?;
+            }
+        }
+    }
     let mut whole = manifest.clone();
     whole.shard = None;
     whole.failed_runs = Vec::new();
     // The results folder: new, or an earlier merge of the same sweep (merging again is allowed).
     let resume = !force && out.join(MANIFEST).is_file();
-    prepare_folder(out, &whole, resume, force)?;
+    let locked = lock_folder(out, resume)?;
+    if let Err(e) = prepare_folder(out, &whole, resume, force) {
+        if locked.created {
+            drop(locked.lock);
+            let _ = fs::remove_dir_all(out);
+        }
+        return Err(e);
+    }
     for (k, dir) in by_index.iter().enumerate() {
         let shard = Shard {
             index: k as u32,

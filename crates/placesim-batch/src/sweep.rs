@@ -2,7 +2,7 @@
 //! atomically in its run folder the moment it finishes; then the final files.
 
 use crate::assemble::assemble;
-use crate::folder::{check_same_shard, prepare_folder};
+use crate::folder::{check_same_shard, lock_folder, prepare_folder};
 use crate::manifest::{manifest_for, write_manifest};
 use crate::output::WeekRows;
 use crate::shard::Shard;
@@ -10,7 +10,9 @@ use crate::{write_json, BatchError};
 use placesim_core::{Finished, Params, Run, Summary};
 use placesim_results::manifest::MANIFEST;
 use placesim_results::table::csv_bytes;
-use placesim_results::{runs, series, AtomicDir, FailedRun, RunId, PROVENANCE};
+use placesim_results::{
+    runs, series, stored, AtomicDir, FailedRun, FolderLock, Manifest, RunId, PROVENANCE,
+};
 use placesim_scenario::Sweep;
 use rayon::prelude::*;
 use std::fs;
@@ -28,12 +30,14 @@ pub struct SweepOptions {
     pub replicates: Option<u32>,
     /// Sweep seed (overrides the sweep file).
     pub seed: Option<u64>,
-    /// Finish an interrupted sweep, or add replicates to a finished one.
+    /// Finish the sweep stored in `out` (its replicates, seed and cadence,
+    /// from its manifest), or add replicates to it with `replicates`.
     pub resume: bool,
     /// Start again in a non-empty results folder.
     pub force: bool,
-    /// Keep every `every_weeks`-th week in the time series.
-    pub every_weeks: u32,
+    /// Keep every `every_weeks`-th week in the time series [default: the
+    /// resumed folder's, else the first variant's `output.every_weeks`].
+    pub every_weeks: Option<u32>,
     /// Run only this shard, into `out/<shard folder>/` (see `shard.rs`).
     pub shard: Option<Shard>,
 }
@@ -60,6 +64,7 @@ pub struct SweepReport {
 /// Run one run, streaming its rows into its run folder, which appears
 /// (atomically) when the run is complete; its citizen-steps and summary.
 fn run_and_store(params: Params, every: u32, dir: &Path) -> Result<(u64, Summary), String> {
+    let seed = params.place.seed;
     let steps = params.place.population as u64 * params.place.total_weeks() as u64;
     let stored = |e: io::Error| format!("storing the run in {}: {e}", dir.display());
     let folder = AtomicDir::create(dir).map_err(stored)?;
@@ -84,39 +89,101 @@ fn run_and_store(params: Params, every: u32, dir: &Path) -> Result<(u64, Summary
     folder
         .write(series::COST_SHIFTING, &shifts)
         .map_err(stored)?;
+    stored::write_record(&folder, seed).map_err(stored)?;
     folder.commit().map_err(stored)?;
     Ok((steps, summary))
 }
 
-/// Run every missing run of the sweep, then assemble the final files.
-pub fn run_sweep(
-    sweep: &Sweep,
-    opts: &SweepOptions,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<SweepReport, BatchError> {
+/// A sweep ready to run: its folder prepared (new, resumed or forced) and
+/// its manifest written, so a caller can say what it will do before it runs.
+pub struct SweepPlan {
+    manifest: Manifest,
+    out: PathBuf,
+    shard: Option<Shard>,
+    resumed: bool,
+    total: u64,
+    pending: Vec<RunId>,
+    started_at: u64,
+    start: Instant,
+    damaged: Vec<String>,
+    /// Held until the sweep is done: one writer per folder.
+    _lock: Option<FolderLock>,
+}
+
+impl SweepPlan {
+    /// The sweep's name.
+    pub fn sweep(&self) -> &str {
+        &self.manifest.sweep
+    }
+    /// Replicates per variant (a resumed folder's unless grown).
+    pub fn replicates(&self) -> u32 {
+        self.manifest.replicates
+    }
+    /// Whether runs stored earlier in the folder are kept.
+    pub fn resumed(&self) -> bool {
+        self.resumed
+    }
+    /// Runs of the sweep (or shard) in all.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+    /// Runs still to run.
+    pub fn to_run(&self) -> u64 {
+        self.pending.len() as u64
+    }
+    /// Stored runs found damaged (each says which file and why), to be run again.
+    pub fn damaged(&self) -> &[String] {
+        &self.damaged
+    }
+    /// The folder the runs go into (a shard's own folder for a shard).
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+}
+
+/// Prepare the results folder for `sweep`: refuse a folder that is not ours
+/// or another sweep's before anything is written, take a resumed folder's
+/// replicates, seed and cadence unless they are given, and list the runs
+/// not stored yet.
+pub fn plan_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepPlan, BatchError> {
     let start = Instant::now();
     let started_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let mut manifest = manifest_for(sweep, opts);
-    let shard_out;
     let mut opts = opts.clone();
     let out = match opts.shard {
         Some(shard) => {
-            shard_out = opts.out.join(shard.folder_name());
+            let shard_out = opts.out.join(shard.folder_name());
             // A shard is retried by its scheduler: a folder of the same shard resumes.
             opts.resume = !opts.force && shard_out.join(MANIFEST).is_file();
-            &shard_out
+            shard_out
         }
-        None => &opts.out,
+        None => opts.out.clone(),
     };
-    let opts = &opts;
-    prepare_folder(out, &manifest, opts.resume, opts.force)?;
-    if let Some(shard) = opts.shard {
-        check_same_shard(out, shard)?;
+    if opts.resume && !opts.force {
+        // Resuming finishes the sweep that was started: what it was run with
+        // comes from its manifest; only an explicit flag changes it.
+        if let Ok(old) = Manifest::read(&out) {
+            opts.replicates = opts.replicates.or(Some(old.replicates));
+            opts.seed = opts.seed.or(Some(old.sweep_seed));
+            opts.every_weeks = opts.every_weeks.or(Some(old.every_weeks));
+        }
     }
-    write_manifest(out, &manifest)?;
+    let manifest = manifest_for(sweep, &opts);
+    let locked = lock_folder(&out, opts.resume)?;
+    let prepared = prepare_folder(&out, &manifest, opts.resume, opts.force).and_then(|()| {
+        opts.shard
+            .map_or(Ok(()), |shard| check_same_shard(&out, shard))
+    });
+    if let Err(e) = prepared {
+        if locked.created {
+            drop(locked.lock);
+            let _ = fs::remove_dir_all(&out);
+        }
+        return Err(e);
+    }
+    write_manifest(&out, &manifest)?;
     let grid = manifest.grid();
     let variants = manifest.variants.len();
     // This sweep's runs (or this shard's), and those not stored yet.
@@ -128,79 +195,135 @@ pub fn run_sweep(
         })
         .collect();
     let total = runs.len() as u64;
-    let pending: Vec<RunId> = runs
-        .into_iter()
-        .filter(|id| !id.folder(out).is_dir())
-        .collect();
-    let done = AtomicU64::new(total - pending.len() as u64);
-    let steps = AtomicU64::new(0);
-    let failed = Mutex::new(Vec::new());
-    let every = opts.every_weeks.max(1);
-    pending.par_iter().for_each(|&id| {
-        let variant = &manifest.variants[id.variant as usize];
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let params = manifest
-                .run_params(id)
-                .ok_or_else(|| "the manifest has no seed for this run".to_string())?;
-            run_and_store(params, every, &id.folder(out))
-        }))
-        .unwrap_or_else(|e| Err(format!("the run panicked: {}", panic_text(&e))));
-        match result {
-            Ok((n, _)) => {
-                steps.fetch_add(n, Ordering::Relaxed);
-            }
-            Err(error) => {
-                if let Ok(mut f) = failed.lock() {
-                    f.push(FailedRun {
-                        run_id: grid.flat(id),
-                        variant: variant.name.clone(),
-                        replicate: id.replicate,
-                        error,
-                    });
+    // A stored run that does not check out is run again, after saying so.
+    let mut damaged = Vec::new();
+    let mut pending = Vec::new();
+    for id in runs {
+        let dir = id.folder(&out);
+        if dir.is_dir() {
+            let seed = manifest.replicate_seeds.get(id.replicate as usize).copied();
+            match seed.map_or(Err("no seed in the manifest".to_string()), |s| {
+                stored::verify(&dir, s)
+            }) {
+                Ok(()) => continue,
+                Err(why) => {
+                    fs::remove_dir_all(&dir)
+                        .map_err(crate::io_err(format!("removing {}", dir.display())))?;
+                    damaged.push(why);
                 }
             }
         }
-        let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-        progress(Progress {
-            done: d,
-            total,
-            citizen_steps: steps.load(Ordering::Relaxed),
-            elapsed_secs: start.elapsed().as_secs_f64(),
-        });
-    });
-    let mut failed = failed.into_inner().unwrap_or_default();
-    failed.sort_by_key(|f| f.run_id);
-    manifest.failed_runs = failed.clone();
-    write_manifest(out, &manifest)?;
-    if manifest.shard.is_none() {
-        assemble(out, &manifest)?;
+        pending.push(id);
     }
-    let wall = start.elapsed().as_secs_f64();
-    let steps = steps.into_inner();
-    let report = SweepReport {
-        runs: total,
-        ran_now: pending.len() as u64,
-        failed,
-        wall_secs: wall,
-        citizen_steps_per_sec: if wall > 0.0 { steps as f64 / wall } else { 0.0 },
-    };
-    let provenance = serde_json::json!({
-        "placesim_version": env!("CARGO_PKG_VERSION"),
-        "started_unix_secs": started_at,
-        "finished_unix_secs": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
-        "wall_secs": wall,
-        "threads": rayon::current_num_threads(),
-        "shard": opts.shard,
-        "runs_total": total,
-        "runs_run_now": report.ran_now,
-        "citizen_steps_now": steps,
-        "citizen_steps_per_sec": report.citizen_steps_per_sec,
-        "host": fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default(),
-        "os": std::env::consts::OS,
-        "arch": std::env::consts::ARCH,
-    });
-    write_json(&out.join(PROVENANCE), &provenance)?;
-    Ok(report)
+    Ok(SweepPlan {
+        manifest,
+        out,
+        shard: opts.shard,
+        resumed: opts.resume,
+        total,
+        pending,
+        started_at,
+        start,
+        damaged,
+        _lock: locked.lock,
+    })
+}
+
+/// Run every missing run of the sweep, then assemble the final files.
+pub fn run_sweep(
+    sweep: &Sweep,
+    opts: &SweepOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<SweepReport, BatchError> {
+    plan_sweep(sweep, opts)?.run(progress)
+}
+
+impl SweepPlan {
+    /// Run the missing runs, each stored the moment it finishes, then
+    /// assemble the final files (not for a shard).
+    pub fn run(self, progress: &(dyn Fn(Progress) + Sync)) -> Result<SweepReport, BatchError> {
+        let SweepPlan {
+            mut manifest,
+            out,
+            shard,
+            total,
+            pending,
+            started_at,
+            start,
+            ..
+        } = self;
+        let out = &out;
+        let grid = manifest.grid();
+        let done = AtomicU64::new(total - pending.len() as u64);
+        let steps = AtomicU64::new(0);
+        let failed = Mutex::new(Vec::new());
+        let every = manifest.every_weeks.max(1);
+        pending.par_iter().for_each(|&id| {
+            let variant = &manifest.variants[id.variant as usize];
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let params = manifest
+                    .run_params(id)
+                    .ok_or_else(|| "the manifest has no seed for this run".to_string())?;
+                run_and_store(params, every, &id.folder(out))
+            }))
+            .unwrap_or_else(|e| Err(format!("the run panicked: {}", panic_text(&e))));
+            match result {
+                Ok((n, _)) => {
+                    steps.fetch_add(n, Ordering::Relaxed);
+                }
+                Err(error) => {
+                    if let Ok(mut f) = failed.lock() {
+                        f.push(FailedRun {
+                            run_id: grid.flat(id),
+                            variant: variant.name.clone(),
+                            replicate: id.replicate,
+                            error,
+                        });
+                    }
+                }
+            }
+            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+            progress(Progress {
+                done: d,
+                total,
+                citizen_steps: steps.load(Ordering::Relaxed),
+                elapsed_secs: start.elapsed().as_secs_f64(),
+            });
+        });
+        let mut failed = failed.into_inner().unwrap_or_default();
+        failed.sort_by_key(|f| f.run_id);
+        manifest.failed_runs = failed.clone();
+        write_manifest(out, &manifest)?;
+        if manifest.shard.is_none() {
+            assemble(out, &manifest)?;
+        }
+        let wall = start.elapsed().as_secs_f64();
+        let steps = steps.into_inner();
+        let report = SweepReport {
+            runs: total,
+            ran_now: pending.len() as u64,
+            failed,
+            wall_secs: wall,
+            citizen_steps_per_sec: if wall > 0.0 { steps as f64 / wall } else { 0.0 },
+        };
+        let provenance = serde_json::json!({
+            "placesim_version": env!("CARGO_PKG_VERSION"),
+            "started_unix_secs": started_at,
+            "finished_unix_secs": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            "wall_secs": wall,
+            "threads": rayon::current_num_threads(),
+            "shard": shard,
+            "runs_total": total,
+            "runs_run_now": report.ran_now,
+            "citizen_steps_now": steps,
+            "citizen_steps_per_sec": report.citizen_steps_per_sec,
+            "host": fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default(),
+            "os": std::env::consts::OS,
+            "arch": std::env::consts::ARCH,
+        });
+        write_json(&out.join(PROVENANCE), &provenance)?;
+        Ok(report)
+    }
 }
 
 fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {

@@ -142,7 +142,7 @@ impl Ledger {
         for a in &mut self.accounts {
             a.week = WeekMoney::default();
         }
-        if tick % WEEKS_PER_YEAR == 0 {
+        if tick.is_multiple_of(WEEKS_PER_YEAR) {
             for a in &mut self.accounts {
                 a.year = AgencyYear::default();
             }

@@ -70,7 +70,7 @@ impl Run {
 
     /// Whether the week with this tick is kept in the time series.
     pub fn samples(&self, tick: u32) -> bool {
-        tick % self.every_weeks == 0
+        tick.is_multiple_of(self.every_weeks)
     }
 
     /// Step one week (nothing once finished) and return it.

@@ -7,21 +7,24 @@
 //! names); the rows of `runs.csv`, `comparison.csv` and the sweep's time
 //! series with their headers, written from and read back into types by
 //! column name; and [`atomic`], the one way any file of placesim reaches its
-//! final name. It is not running simulations or deciding what a folder may
+//! final name, and [`lock`], the one writer per folder. It is not running simulations or deciding what a folder may
 //! hold (new, resumed, forced: `placesim-batch`), computing statistics, or
 //! drawing. Nobody reads these files by column position or the manifest as
 //! untyped JSON: they read them through here.
 
 pub mod atomic;
 pub mod comparison;
+pub mod lock;
 pub mod manifest;
 pub mod run_id;
 pub mod runs;
 pub mod series;
+pub mod stored;
 pub mod table;
 
 pub use atomic::{write_atomic, AtomicDir, AtomicFile, AtomicPath};
 pub use comparison::ComparisonRow;
+pub use lock::{FolderLock, LockError, LOCK};
 pub use manifest::{
     defaults_hash, FailedRun, Manifest, ManifestError, ManifestShard, ManifestVariant,
     MODEL_VERSION,
