@@ -143,7 +143,8 @@ impl WorldArgs {
                 "give either a SCENARIO file or --preset, not both".to_string(),
             )),
             (Some(file), None) => Ok(placesim_scenario::load_scenario(file, &overrides)?),
-            (None, preset) => Ok(placesim_scenario::preset(
+            (None, preset) => Ok(placesim_scenario::preset_as(
+                "--preset",
                 preset.as_deref().unwrap_or("default-place"),
                 &overrides,
             )?),

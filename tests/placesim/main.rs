@@ -7,6 +7,7 @@ mod accounts;
 mod batch;
 mod cli;
 mod cluster;
+mod corpus;
 mod determinism;
 mod docs;
 mod hardening;

@@ -290,6 +290,40 @@ fn the_schema_validates_every_preset() {
     assert!(!scenario.is_valid(&bad.value));
 }
 
+/// A byte-order mark, as some Windows editors write, is accepted in JSON as in TOML.
+#[test]
+fn a_byte_order_mark_is_accepted_in_json_and_toml() {
+    let dir = scratch("bom");
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("bom.json");
+    std::fs::write(
+        &json,
+        "\u{feff}{\"extends\": \"silos.toml\", \"name\": \"bom\"}",
+    )
+    .unwrap();
+    let toml = dir.join("bom.toml");
+    std::fs::write(&toml, "\u{feff}extends = \"silos.toml\"\nname = \"bom\"\n").unwrap();
+    let loaded = (load_scenario(&json, &[]), load_scenario(&toml, &[]));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(loaded.0.is_ok(), "{}", loaded.0.unwrap_err());
+    assert!(loaded.1.is_ok(), "{}", loaded.1.unwrap_err());
+}
+
+/// An empty file is one problem, not one per missing key; a reversed
+/// Latin-hypercube range is one problem, not also "needs at least one".
+#[test]
+fn one_mistake_is_one_message() {
+    for (file, sweep) in [("empty.toml", false), ("lhs-reversed.sweep.toml", true)] {
+        let path = bad_dir().join(file);
+        let e = if sweep {
+            load_sweep(&path).map(|_| ()).unwrap_err()
+        } else {
+            load_scenario(&path, &[]).map(|_| ()).unwrap_err()
+        };
+        assert_eq!(e.0.len(), 1, "{file}: {e}");
+    }
+}
+
 mod never_panics {
     use super::*;
     use proptest::prelude::*;

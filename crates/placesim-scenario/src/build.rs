@@ -10,6 +10,38 @@ use placesim_core::limits::{self, Bounds};
 use placesim_core::params::*;
 use serde_json::Value;
 
+/// Every whole-number key with a fixed range, and that range from core's
+/// `limits`: `build` checks them, and the shape check names the range when
+/// such a value is negative or not a whole number (the schema knows only
+/// "0 or more").
+const WHOLE_NUMBERS: [(&str, Bounds<u32>); 11] = [
+    ("place.residents", limits::RESIDENTS),
+    ("place.population", limits::POPULATION),
+    ("place.warmup_weeks", limits::WARMUP_WEEKS),
+    ("place.weeks", limits::WEEKS),
+    ("place.price_year", limits::PRICE_YEAR),
+    ("needs.failure_window_weeks", limits::FAILURE_WINDOW_WEEKS),
+    (
+        "needs.attribution_window_weeks",
+        limits::ATTRIBUTION_WINDOW_WEEKS,
+    ),
+    (
+        "leadership.kpi_window_quarters",
+        limits::KPI_WINDOW_QUARTERS,
+    ),
+    ("adaptation.max_wait_weeks", limits::MAX_WAIT_WEEKS),
+    ("output.every_weeks", limits::EVERY_WEEKS),
+    ("replicates", limits::REPLICATES),
+];
+
+/// The allowed range of the whole number at dotted key `path`, if it has a fixed one.
+pub(crate) fn whole_number_bounds(path: &str) -> Option<Bounds<u32>> {
+    WHOLE_NUMBERS
+        .iter()
+        .find(|(k, _)| *k == path)
+        .map(|(_, b)| *b)
+}
+
 /// How a run's outputs are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct OutputOptions {
@@ -100,6 +132,13 @@ impl Builder<'_> {
         }
     }
 
+    /// A whole number with a fixed range ([`WHOLE_NUMBERS`]).
+    fn whole(&mut self, path: &str, v: Option<u64>) -> u64 {
+        let bounds = whole_number_bounds(path);
+        debug_assert!(bounds.is_some(), "{path} is not in WHOLE_NUMBERS");
+        self.int(path, v, bounds.unwrap_or(Bounds::new(0, u32::MAX)))
+    }
+
     fn pair(&mut self, path: &str, v: Option<[f64; 2]>, bounds: Bounds<f64>) -> (f64, f64) {
         let Bounds { min: lo, max: hi } = bounds;
         match v {
@@ -178,11 +217,7 @@ pub fn build(merged: &Merged, removed: &[String]) -> Result<Scenario, Problems> 
     let schedule = schedule(&mut b, raw.schedule.clone(), &place);
     let out = raw.output.clone().unwrap_or_default();
     let output = OutputOptions {
-        every_weeks: b.int(
-            "output.every_weeks",
-            Some(out.every_weeks.unwrap_or(1)),
-            limits::EVERY_WEEKS,
-        ) as u32,
+        every_weeks: b.whole("output.every_weeks", Some(out.every_weeks.unwrap_or(1))) as u32,
     };
     let params = Params {
         place,
@@ -231,17 +266,16 @@ fn place(b: &mut Builder, raw: Option<RawPlace>) -> Place {
             ),
         );
     }
-    let population = b.int(
+    let population = b.whole(
         "place.population",
         r.population
             .map(|n| n.min(u64::from(limits::POPULATION.max))),
-        limits::POPULATION,
     );
     Place {
-        residents: b.int("place.residents", r.residents, limits::RESIDENTS) as u32,
+        residents: b.whole("place.residents", r.residents) as u32,
         population: population as u32,
-        warmup_weeks: b.int("place.warmup_weeks", r.warmup_weeks, limits::WARMUP_WEEKS) as u32,
-        weeks: b.int("place.weeks", r.weeks, limits::WEEKS) as u32,
+        warmup_weeks: b.whole("place.warmup_weeks", r.warmup_weeks) as u32,
+        weeks: b.whole("place.weeks", r.weeks) as u32,
         seed: match r.seed {
             Some(s) => s,
             None => {
@@ -249,7 +283,7 @@ fn place(b: &mut Builder, raw: Option<RawPlace>) -> Place {
                 0
             }
         },
-        price_year: b.int("place.price_year", r.price_year, limits::PRICE_YEAR) as u16,
+        price_year: b.whole("place.price_year", r.price_year) as u16,
         discount_rate: b.num(
             "place.discount_rate",
             r.discount_rate,
@@ -385,16 +419,9 @@ fn needs(
             r.recovery_rate,
             limits::RECOVERY_RATE,
         ) as f32,
-        failure_window: b.int(
-            "needs.failure_window_weeks",
-            r.failure_window_weeks,
-            limits::FAILURE_WINDOW_WEEKS,
-        ) as u16,
-        attribution_window: b.int(
-            "needs.attribution_window_weeks",
-            r.attribution_window_weeks,
-            limits::ATTRIBUTION_WINDOW_WEEKS,
-        ) as u16,
+        failure_window: b.whole("needs.failure_window_weeks", r.failure_window_weeks) as u16,
+        attribution_window: b.whole("needs.attribution_window_weeks", r.attribution_window_weeks)
+            as u16,
     }
 }
 
@@ -474,6 +501,10 @@ fn agencies(b: &mut Builder, raw: &RawScenario, domains: &[String]) -> Vec<Agenc
             Some(names) => {
                 for (k, n) in names.iter().enumerate() {
                     match domains.iter().position(|d| d == n) {
+                        Some(_) if names[..k].contains(n) => {
+                            let msg = format!("`{n}` is listed twice; list each domain once");
+                            b.problem(&format!("{path}.remit.{k}"), msg);
+                        }
                         Some(i) => remit.push(Domain(i as u8)),
                         None => {
                             let msg = format!(
@@ -714,11 +745,8 @@ fn leadership(b: &mut Builder, raw: Option<RawLeadership>) -> Leadership {
             r.learning_rate,
             limits::LEARNING_RATE,
         ) as f32,
-        kpi_window_quarters: b.int(
-            "leadership.kpi_window_quarters",
-            r.kpi_window_quarters,
-            limits::KPI_WINDOW_QUARTERS,
-        ) as u32,
+        kpi_window_quarters: b.whole("leadership.kpi_window_quarters", r.kpi_window_quarters)
+            as u32,
     }
 }
 
@@ -764,11 +792,7 @@ fn adaptation(b: &mut Builder, raw: Option<RawAdaptation>) -> AdaptationRule {
             r.complexity_cap_range,
             limits::COMPLEXITY_CAP,
         ),
-        max_wait_weeks: b.int(
-            "adaptation.max_wait_weeks",
-            r.max_wait_weeks,
-            limits::MAX_WAIT_WEEKS,
-        ) as u16,
+        max_wait_weeks: b.whole("adaptation.max_wait_weeks", r.max_wait_weeks) as u16,
     }
 }
 
@@ -799,6 +823,9 @@ fn schedule(
     place: &Place,
 ) -> Vec<ScheduledChange> {
     let mut out = Vec::new();
+    // Two changes of the same key in the same week would act in file order,
+    // which a reader cannot see: refuse them.
+    let mut set_at: std::collections::BTreeMap<(u64, String), usize> = Default::default();
     let allowed: Vec<String> = BarrierKind::ALL
         .iter()
         .map(|k| format!("barriers.{}.strength", k.name()))
@@ -817,6 +844,16 @@ fn schedule(
         };
         for (key, v) in set {
             let kp = format!("{path}.set.{key}");
+            if let Some(first) = set_at.insert((week, key.clone()), i) {
+                b.problem(
+                    &kp,
+                    format!(
+                        "week {week} already sets `{key}` (schedule entry {first}); \
+                         give each key at most one change a week"
+                    ),
+                );
+                continue;
+            }
             match schedulable(&key) {
                 Some(make) => {
                     let bounds = match make(0.0) {

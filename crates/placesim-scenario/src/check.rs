@@ -2,6 +2,7 @@
 //! structs: every unknown key (with a "did you mean") and every value of the
 //! wrong type, all at once, each with its file, line and column.
 
+use crate::build::whole_number_bounds;
 use crate::merge::Merged;
 use crate::problem::{suggestion, Problem};
 use serde_json::Value;
@@ -114,7 +115,10 @@ fn fits(v: &Value, ty: &str) -> bool {
     }
 }
 
-fn describe(ty: &str, node: &Value) -> String {
+fn describe(ty: &str, node: &Value, path: &str) -> String {
+    if let Some(b) = whole_number_bounds(path).filter(|_| ty == "integer") {
+        return format!("a whole number from {} to {}", b.min, b.max);
+    }
     match ty {
         "integer" if node.get("minimum").and_then(Value::as_f64) == Some(0.0) => {
             "a whole number, 0 or more".into()
@@ -159,7 +163,7 @@ fn walk(
         _ => vec![],
     };
     if !types.is_empty() && !types.iter().any(|t| fits(v, t)) {
-        let wanted: Vec<String> = types.iter().map(|t| describe(t, node)).collect();
+        let wanted: Vec<String> = types.iter().map(|t| describe(t, node, path)).collect();
         out.push(Problem::at(
             &merged.locate(path),
             path,
@@ -169,11 +173,11 @@ fn walk(
     }
     if let (Some(min), Some(x)) = (node.get("minimum").and_then(Value::as_f64), v.as_f64()) {
         if x < min {
-            out.push(Problem::at(
-                &merged.locate(path),
-                path,
-                format!("{x} is below the minimum, {min}"),
-            ));
+            let message = match whole_number_bounds(path) {
+                Some(b) => format!("{v} is out of range; allowed {} to {}", b.min, b.max),
+                None => format!("{x} is below the minimum, {min}"),
+            };
+            out.push(Problem::at(&merged.locate(path), path, message));
             return;
         }
     }

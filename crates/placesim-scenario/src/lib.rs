@@ -44,13 +44,21 @@ pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Scenario, Pr
 }
 
 /// A built-in scenario by name (`silos`, `total-place`, ...), with overrides.
+/// An unknown name is a problem of the setting `preset`.
 pub fn preset(name: &str, overrides: &[Override]) -> Result<Scenario, Problems> {
+    preset_as("preset", name, overrides)
+}
+
+/// [`preset`], with an unknown name reported as a problem of `field`: each
+/// caller names the setting its user typed (the CLI's `--preset`, the
+/// dashboard API's `preset`).
+pub fn preset_as(field: &str, name: &str, overrides: &[Override]) -> Result<Scenario, Problems> {
     match presets::scenario(name) {
         Some(p) => sweep::scenario_with(&Source::Builtin(p.file), overrides),
         None => {
             let names: Vec<&str> = presets::SCENARIOS.iter().map(|p| p.stem()).collect();
             Err(Problem::in_file(
-                "--preset",
+                field,
                 format!(
                     "no preset `{name}`; presets: {}{}",
                     names.join(", "),

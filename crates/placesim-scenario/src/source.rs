@@ -127,6 +127,13 @@ pub fn parse(file: &str, text: &str) -> Result<Doc, Vec<Problem>> {
     } else {
         parse_toml(file, text)
     }?;
+    if doc.value.as_object().is_some_and(|m| m.is_empty()) {
+        return Err(vec![Problem::in_file(
+            file,
+            "is an empty file (no keys): a scenario sets every key or `extends` another; \
+             a sweep sets name, base, replicates, seed, baseline and its variants",
+        )]);
+    }
     seeds_as_numbers(&mut doc.value);
     Ok(doc)
 }
@@ -340,6 +347,8 @@ impl TomlWalker<'_> {
 }
 
 fn parse_json(file: &str, text: &str) -> Result<Doc, Vec<Problem>> {
+    // A byte-order mark, as some Windows editors write, is accepted as in TOML.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: Value = serde_json::from_str(text).map_err(|e| {
         let at = Location {
             file: file.to_string(),

@@ -89,8 +89,11 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
     let mut problems = Vec::new();
     let replicates = check_top_level(&doc, &raw, &mut problems);
     let common = overrides_of(&doc, &raw.set, "set");
+    let before = problems.len();
     let designs = expand(&doc, &raw, &mut problems);
-    check_variant_names(&doc, &raw, &designs, &mut problems);
+    // The baseline is looked for only among designs that all expanded.
+    let all_expanded = problems.len() == before;
+    check_variant_names(&doc, &raw, &designs, all_expanded, &mut problems);
     let base = find_base(src, &doc, &raw, &mut problems);
     let variants = resolve_variants(src, base.as_ref(), &common, designs, &mut problems);
     dedupe(&mut problems);
@@ -176,11 +179,13 @@ fn overrides_of(doc: &Doc, table: &Option<Table>, path: &str) -> Vec<Override> {
 /// Every design's variants in order: named variants, grid, zip, Latin
 /// hypercube. An empty sweep is a problem.
 fn expand(doc: &Doc, raw: &RawSweep, problems: &mut Vec<Problem>) -> Vec<Design> {
+    let before = problems.len();
     let mut designs = named_variants(doc, raw, problems);
     designs.extend(grid(doc, raw.grid.as_ref(), problems));
     designs.extend(zip(doc, raw.zip.as_ref(), problems));
     designs.extend(latin_hypercube(doc, raw, problems));
-    if designs.is_empty() {
+    // A design refused above already says why it gave no variants.
+    if designs.is_empty() && problems.len() == before {
         problems.push(Problem::in_file(
             &doc.file,
             "the sweep is empty: give [[variants]], [grid], [zip] or [latin_hypercube]",
@@ -217,7 +222,13 @@ fn named_variants(doc: &Doc, raw: &RawSweep, problems: &mut Vec<Problem>) -> Vec
 }
 
 /// Variant names are unique, and the baseline is one of them.
-fn check_variant_names(doc: &Doc, raw: &RawSweep, designs: &[Design], problems: &mut Vec<Problem>) {
+fn check_variant_names(
+    doc: &Doc,
+    raw: &RawSweep,
+    designs: &[Design],
+    check_baseline: bool,
+    problems: &mut Vec<Problem>,
+) {
     let mut seen = BTreeMap::new();
     for (name, _, _) in designs {
         *seen.entry(name.clone()).or_insert(0) += 1;
@@ -230,7 +241,7 @@ fn check_variant_names(doc: &Doc, raw: &RawSweep, designs: &[Design], problems: 
             ));
         }
     }
-    if let Some(b) = &raw.baseline {
+    if let Some(b) = raw.baseline.as_ref().filter(|_| check_baseline) {
         if !seen.contains_key(b) {
             let names: Vec<&str> = seen.keys().map(String::as_str).collect();
             problems.push(Problem::at(
@@ -520,12 +531,24 @@ fn latin_hypercube(doc: &Doc, raw: &RawSweep, problems: &mut Vec<Problem>) -> Ve
             .map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<_>>())
         {
             Some(r) if r.len() == 2 && r[0] <= r[1] => ranges.push((k.clone(), r[0], r[1])),
+            Some(r) if r.len() == 2 => problems.push(Problem::at(
+                &doc.locate(&path),
+                &path,
+                format!(
+                    "[{}, {}] is not a range [min, max] with min <= max",
+                    r[0], r[1]
+                ),
+            )),
             _ => problems.push(Problem::at(
                 &doc.locate(&path),
                 &path,
                 "must be [min, max] with min <= max",
             )),
         }
+    }
+    // A range already reported as bad is not also reported as missing.
+    if lhs.ranges.as_ref().is_some_and(|r| !r.is_empty()) && ranges.is_empty() {
+        return Vec::new();
     }
     if ranges.is_empty() {
         problems.push(Problem::at(

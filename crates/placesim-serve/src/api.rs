@@ -223,8 +223,8 @@ impl NewSession {
         let mut params = if preset == config.default_scenario.0 {
             config.default_scenario.1.clone()
         } else {
-            placesim_scenario::preset(&preset, &[])
-                .map_err(|e| bad(format!("preset: {e}")))?
+            placesim_scenario::preset_as("preset", &preset, &[])
+                .map_err(|e| bad(e.to_string()))?
                 .params
         };
         params.place.seed = seed;

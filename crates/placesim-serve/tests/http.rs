@@ -478,3 +478,17 @@ async fn requests_from_other_sites_and_hosts_are_refused() {
     let r = post(addr, "/api/sessions", "{}").await;
     assert_eq!(r.status, 201, "same origin by address: {}", r.body);
 }
+
+/// The API names its own field, `preset`, not the command line's `--preset`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_preset_is_named_as_the_api_field() {
+    let addr = start(config()).await;
+    let r = post(addr, "/api/sessions", r#"{"preset":"nope"}"#).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.error().starts_with("preset: no preset `nope`"),
+        "{}",
+        r.error()
+    );
+    assert!(!r.error().contains("--preset"), "{}", r.error());
+}
