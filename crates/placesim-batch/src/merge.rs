@@ -27,125 +27,11 @@ pub struct MergeReport {
 /// and nothing final is written (exit 1) — merge again once they are done.
 pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport, BatchError> {
     let start = Instant::now();
-    if shards.is_empty() {
-        return Err(BatchError::BadInput(
-            "give at least one shard folder to merge".into(),
-        ));
-    }
-    let mut first: Option<(PathBuf, Manifest)> = None;
-    let mut by_index: Vec<Option<PathBuf>> = Vec::new();
-    for dir in shards {
-        let m = read_manifest(dir)?;
-        check_identity(dir, &m)?;
-        let Some(shard) = m.shard.map(Shard::from) else {
-            return Err(BatchError::BadInput(format!(
-                "{} holds a whole sweep, not a shard; only shard folders (from `placesim sweep --shard`) are merged",
-                dir.display()
-            )));
-        };
-        if let Some((f, fm)) = &first {
-            if m.sweep_hash != fm.sweep_hash {
-                return Err(BatchError::BadInput(format!(
-                    "{} is a shard of a different sweep (`{}`, hash {}) than {} (`{}`, hash {}); merge shards of one sweep",
-                    dir.display(), m.sweep, m.sweep_hash, f.display(), fm.sweep, fm.sweep_hash
-                )));
-            }
-            let fs_ = fm.shard.map_or(shard, Shard::from);
-            if shard.count != fs_.count
-                || m.replicates != fm.replicates
-                || m.every_weeks != fm.every_weeks
-            {
-                return Err(BatchError::BadInput(format!(
-                    "{} was split or run differently ({} shards, {} replicates, every {} weeks) from {} ({} shards, {} replicates, every {} weeks)",
-                    dir.display(), shard.count, m.replicates, m.every_weeks,
-                    f.display(), fs_.count, fm.replicates, fm.every_weeks
-                )));
-            }
-        } else {
-            by_index = vec![None; shard.count as usize];
-            first = Some((dir.clone(), m.clone()));
-        }
-        let slot = &mut by_index[shard.index as usize];
-        if let Some(other) = slot {
-            return Err(BatchError::BadInput(format!(
-                "shard {} of {} is given twice: {} and {}",
-                shard.index,
-                shard.count,
-                other.display(),
-                dir.display()
-            )));
-        }
-        *slot = Some(dir.clone());
-    }
-    let (_, manifest) = first.expect("at least one shard");
+    let (manifest, by_index) = shard_folders(shards)?;
+    check_complete(&manifest, &by_index, out)?;
     let count = by_index.len() as u32;
-    // Every run of the sweep, where it should be.
     let variants = manifest.variants.len();
     let grid = manifest.grid();
-    let mut missing_shards = Vec::new();
-    let mut missing_runs: Vec<(u32, u64)> = Vec::new();
-    let mut failed = Vec::new();
-    for (k, dir) in by_index.iter().enumerate() {
-        let shard = Shard {
-            index: k as u32,
-            count,
-        };
-        let Some(dir) = dir else {
-            missing_shards.push(shard);
-            continue;
-        };
-        failed.extend(read_manifest(dir)?.failed_runs);
-        for id in grid.runs() {
-            if shard.holds(id.variant as usize, id.replicate, variants) && !id.folder(dir).is_dir()
-            {
-                missing_runs.push((shard.index, grid.flat(id)));
-            }
-        }
-    }
-    if !missing_shards.is_empty() || !missing_runs.is_empty() || !failed.is_empty() {
-        let mut why = Vec::new();
-        if !missing_shards.is_empty() {
-            let names: Vec<String> = missing_shards
-                .iter()
-                .map(|s| format!("{} ({})", s.index, s.folder_name()))
-                .collect();
-            why.push(format!("missing shards of {count}: {}", names.join(", ")));
-        }
-        if !missing_runs.is_empty() {
-            let mut shards_short: Vec<u32> = missing_runs.iter().map(|(k, _)| *k).collect();
-            shards_short.dedup();
-            let ids: Vec<String> = missing_runs
-                .iter()
-                .take(10)
-                .map(|(_, id)| id.to_string())
-                .collect();
-            why.push(format!(
-                "{} runs not finished in shards {:?} (run_id {}{}); run those shards again (they resume)",
-                missing_runs.len(),
-                shards_short,
-                ids.join(", "),
-                if missing_runs.len() > 10 { ", …" } else { "" }
-            ));
-        }
-        if !failed.is_empty() {
-            let ids: Vec<String> = failed
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{} ({} replicate {}: {})",
-                        f.run_id, f.variant, f.replicate, f.error
-                    )
-                })
-                .collect();
-            why.push(format!("failed runs: {}", ids.join("; ")));
-        }
-        return Err(BatchError::Incomplete(format!(
-            "cannot merge sweep `{}` yet: {}. Nothing was written to {}; merge again when they are done.",
-            manifest.sweep,
-            why.join("; "),
-            out.display()
-        )));
-    }
     // Every stored run is the one its shard's manifest says, unchanged.
     for (k, dir) in by_index.iter().enumerate() {
         let shard = Shard {
@@ -226,4 +112,144 @@ fn copy_run(from: &Path, to: &Path) -> Result<(), BatchError> {
         from.display(),
         to.display()
     )))
+}
+
+/// The shard folders given, by shard index, with the first one's manifest:
+/// every folder a shard of the same sweep, split and run the same way, and
+/// each shard given once.
+fn shard_folders(shards: &[PathBuf]) -> Result<(Manifest, Vec<Option<PathBuf>>), BatchError> {
+    if shards.is_empty() {
+        return Err(BatchError::BadInput(
+            "give at least one shard folder to merge".into(),
+        ));
+    }
+    let mut first: Option<(PathBuf, Manifest)> = None;
+    let mut by_index: Vec<Option<PathBuf>> = Vec::new();
+    for dir in shards {
+        let m = read_manifest(dir)?;
+        check_identity(dir, &m)?;
+        let Some(shard) = m.shard.map(Shard::from) else {
+            return Err(BatchError::BadInput(format!(
+                "{} holds a whole sweep, not a shard; only shard folders (from `placesim sweep --shard`) are merged",
+                dir.display()
+            )));
+        };
+        if let Some((f, fm)) = &first {
+            if m.sweep_hash != fm.sweep_hash {
+                return Err(BatchError::BadInput(format!(
+                    "{} is a shard of a different sweep (`{}`, hash {}) than {} (`{}`, hash {}); merge shards of one sweep",
+                    dir.display(), m.sweep, m.sweep_hash, f.display(), fm.sweep, fm.sweep_hash
+                )));
+            }
+            let fs_ = fm.shard.map_or(shard, Shard::from);
+            if shard.count != fs_.count
+                || m.replicates != fm.replicates
+                || m.every_weeks != fm.every_weeks
+            {
+                return Err(BatchError::BadInput(format!(
+                    "{} was split or run differently ({} shards, {} replicates, every {} weeks) from {} ({} shards, {} replicates, every {} weeks)",
+                    dir.display(), shard.count, m.replicates, m.every_weeks,
+                    f.display(), fs_.count, fm.replicates, fm.every_weeks
+                )));
+            }
+        } else {
+            by_index = vec![None; shard.count as usize];
+            first = Some((dir.clone(), m.clone()));
+        }
+        let slot = &mut by_index[shard.index as usize];
+        if let Some(other) = slot {
+            return Err(BatchError::BadInput(format!(
+                "shard {} of {} is given twice: {} and {}",
+                shard.index,
+                shard.count,
+                other.display(),
+                dir.display()
+            )));
+        }
+        *slot = Some(dir.clone());
+    }
+    let Some((_, manifest)) = first else {
+        return Err(BatchError::BadInput(
+            "give at least one shard folder to merge".into(),
+        ));
+    };
+    Ok((manifest, by_index))
+}
+
+/// Every shard and every run of the sweep present, and none failed;
+/// otherwise say which, and that nothing was written to `out`.
+fn check_complete(
+    manifest: &Manifest,
+    by_index: &[Option<PathBuf>],
+    out: &Path,
+) -> Result<(), BatchError> {
+    let count = by_index.len() as u32;
+    // Every run of the sweep, where it should be.
+    let variants = manifest.variants.len();
+    let grid = manifest.grid();
+    let mut missing_shards = Vec::new();
+    let mut missing_runs: Vec<(u32, u64)> = Vec::new();
+    let mut failed = Vec::new();
+    for (k, dir) in by_index.iter().enumerate() {
+        let shard = Shard {
+            index: k as u32,
+            count,
+        };
+        let Some(dir) = dir else {
+            missing_shards.push(shard);
+            continue;
+        };
+        failed.extend(read_manifest(dir)?.failed_runs);
+        for id in grid.runs() {
+            if shard.holds(id.variant as usize, id.replicate, variants) && !id.folder(dir).is_dir()
+            {
+                missing_runs.push((shard.index, grid.flat(id)));
+            }
+        }
+    }
+    if !missing_shards.is_empty() || !missing_runs.is_empty() || !failed.is_empty() {
+        let mut why = Vec::new();
+        if !missing_shards.is_empty() {
+            let names: Vec<String> = missing_shards
+                .iter()
+                .map(|s| format!("{} ({})", s.index, s.folder_name()))
+                .collect();
+            why.push(format!("missing shards of {count}: {}", names.join(", ")));
+        }
+        if !missing_runs.is_empty() {
+            let mut shards_short: Vec<u32> = missing_runs.iter().map(|(k, _)| *k).collect();
+            shards_short.dedup();
+            let ids: Vec<String> = missing_runs
+                .iter()
+                .take(10)
+                .map(|(_, id)| id.to_string())
+                .collect();
+            why.push(format!(
+                "{} runs not finished in shards {:?} (run_id {}{}); run those shards again (they resume)",
+                missing_runs.len(),
+                shards_short,
+                ids.join(", "),
+                if missing_runs.len() > 10 { ", …" } else { "" }
+            ));
+        }
+        if !failed.is_empty() {
+            let ids: Vec<String> = failed
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} ({} replicate {}: {})",
+                        f.run_id, f.variant, f.replicate, f.error
+                    )
+                })
+                .collect();
+            why.push(format!("failed runs: {}", ids.join("; ")));
+        }
+        return Err(BatchError::Incomplete(format!(
+            "cannot merge sweep `{}` yet: {}. Nothing was written to {}; merge again when they are done.",
+            manifest.sweep,
+            why.join("; "),
+            out.display()
+        )));
+    }
+    Ok(())
 }
