@@ -57,25 +57,40 @@ pub fn run(args: &WorldArgs, out: Option<PathBuf>, force: bool) -> Result<(), Fa
     };
     let total = params.place.total_weeks() as u64;
     let bar = progress(total, "weeks");
-    let mut writer = output::RunWriter::create(&out).map_err(|e| Failure::Failed(e.to_string()))?;
-    // The whole run inside the pool: the serial agency phases then run on a
-    // worker that shares the citizen pass, not on a thread that hands each
-    // week over (measured: better 1 -> 2 thread scaling at 10^6 citizens).
-    let finished = pool.install(|| -> Result<Finished, Failure> {
-        let mut run = Run::new(params, scenario.output.every_weeks);
-        run.to_end(|week| {
-            writer
-                .week(&week)
-                .map_err(|e| Failure::Failed(e.to_string()))?;
-            bar.inc(1);
-            Ok::<(), Failure>(())
+    let written = (|| -> Result<Finished, Failure> {
+        let mut writer =
+            output::RunWriter::create(&out).map_err(|e| Failure::Failed(e.to_string()))?;
+        // The whole run inside the pool: the serial agency phases then run on a
+        // worker that shares the citizen pass, not on a thread that hands each
+        // week over (measured: better 1 -> 2 thread scaling at 10^6 citizens).
+        let finished = pool.install(|| -> Result<Finished, Failure> {
+            let mut run = Run::new(params, scenario.output.every_weeks);
+            run.to_end(|week| {
+                writer
+                    .week(&week)
+                    .map_err(|e| Failure::Failed(e.to_string()))?;
+                bar.inc(1);
+                Ok::<(), Failure>(())
+            })?;
+            Ok(run.finish())
         })?;
-        Ok(run.finish())
-    })?;
+        writer
+            .finish(&finished)
+            .map_err(|e| Failure::Failed(e.to_string()))?;
+        Ok(finished)
+    })();
     bar.finish_and_clear();
-    writer
-        .finish(&finished)
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+    // A failed run leaves the folder as it found it: the writer has removed
+    // its temporary files, and a folder this command created goes too.
+    let finished = match written {
+        Ok(finished) => finished,
+        Err(e) => {
+            if created {
+                let _ = fs::remove_dir_all(&out);
+            }
+            return Err(e);
+        }
+    };
     print_summary(&finished.summary, &out);
     Ok(())
 }

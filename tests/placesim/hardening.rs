@@ -342,3 +342,39 @@ fn damaged_or_edited_stored_runs_are_named_not_trusted() {
     assert_eq!(std::fs::read(merged.join("runs.csv")).unwrap(), before);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A run whose disk fills (a temporary file that is /dev/full) fails with
+/// exit 1 naming the file, and leaves the folder as it found it: no
+/// temporary files, no outputs.
+#[test]
+fn a_run_that_cannot_write_names_the_file_and_leaves_nothing() {
+    let dir = scratch("disk-full");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink("/dev/full", dir.join(".tmp-timeseries.csv")).unwrap();
+    let o = bin()
+        .args([
+            "run",
+            "--weeks",
+            "10",
+            "--population",
+            "300",
+            "--force",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("timeseries.csv") && stderr.contains("No space"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -32,25 +32,40 @@ impl<W: Write> WeekRows<W> {
         }
     }
 
-    /// Append the week's rows if the week is sampled.
+    /// Append the week's rows if the week is sampled. An error names the
+    /// file (`timeseries.csv` or `agencies.csv`) it happened to.
     pub fn week(&mut self, week: &Week<'_>) -> io::Result<()> {
         if !week.sampled {
             return Ok(());
         }
         self.timeseries
             .serialize(week.place())
-            .map_err(io::Error::other)?;
+            .map_err(|e| in_file(TIMESERIES, e))?;
         for row in week.agencies() {
-            self.agencies.serialize(row).map_err(io::Error::other)?;
+            self.agencies
+                .serialize(row)
+                .map_err(|e| in_file(AGENCIES, e))?;
         }
         Ok(())
     }
 
     /// Flush the rows and hand back the two writers.
     pub fn finish(self) -> io::Result<(W, W)> {
-        let inner = |w: csv::Writer<W>| w.into_inner().map_err(|e| io::Error::other(e.to_string()));
-        Ok((inner(self.timeseries)?, inner(self.agencies)?))
+        let timeseries = self
+            .timeseries
+            .into_inner()
+            .map_err(|e| in_file(TIMESERIES, e.to_string()))?;
+        let agencies = self
+            .agencies
+            .into_inner()
+            .map_err(|e| in_file(AGENCIES, e.to_string()))?;
+        Ok((timeseries, agencies))
     }
+}
+
+/// An error writing one of a run's files, naming the file.
+fn in_file(name: &str, e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("{name}: {e}"))
 }
 
 /// One run's files in a folder: `timeseries.csv` and `agencies.csv` streamed
@@ -58,6 +73,11 @@ impl<W: Write> WeekRows<W> {
 pub struct RunWriter {
     dir: PathBuf,
     rows: WeekRows<AtomicFile>,
+}
+
+/// An error of a file in `dir` (the error names the file), with the folder.
+fn in_dir(dir: &Path) -> impl FnOnce(io::Error) -> io::Error + '_ {
+    move |e| io::Error::new(e.kind(), format!("{}/{e}", dir.display()))
 }
 
 /// An error, naming the file it happened to.
@@ -80,12 +100,12 @@ impl RunWriter {
 
     /// Append the week the run just completed, if it is sampled.
     pub fn week(&mut self, week: &Week<'_>) -> io::Result<()> {
-        self.rows.week(week).map_err(at(&self.dir))
+        self.rows.week(week).map_err(in_dir(&self.dir))
     }
 
     /// Close the streams and write the run-level files.
     pub fn finish(self, run: &Finished) -> io::Result<()> {
-        let (timeseries, agencies) = self.rows.finish().map_err(at(&self.dir))?;
+        let (timeseries, agencies) = self.rows.finish().map_err(in_dir(&self.dir))?;
         for file in [timeseries, agencies] {
             let path = file.path().to_path_buf();
             file.commit().map_err(at(&path))?;
