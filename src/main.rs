@@ -2,6 +2,7 @@
 //! result into an exit code. Model logic lives in `placesim-core`; each
 //! command is a module of `commands`.
 
+mod args;
 mod cli;
 mod commands;
 mod failure;

@@ -1,6 +1,6 @@
 //! `placesim bench`: run a place without outputs and print how fast it went.
 
-use crate::cli::WorldArgs;
+use crate::args::WorldArgs;
 use crate::failure::Failure;
 use placesim_core::Run;
 use std::convert::Infallible;

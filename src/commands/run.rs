@@ -1,7 +1,7 @@
 //! `placesim run`: one place, its weekly output files and its summary table.
 
 use super::check_output_folder;
-use crate::cli::WorldArgs;
+use crate::args::WorldArgs;
 use crate::failure::Failure;
 use crate::print::{print_summary, progress};
 use placesim_batch::output;

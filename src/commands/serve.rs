@@ -1,6 +1,6 @@
 //! `placesim serve`: the live dashboard, from a preset or a scenario file.
 
-use crate::cli::{ranged, whole};
+use crate::args::{ranged, whole};
 use crate::failure::Failure;
 use placesim_serve::{SESSIONS, SESSION_POPULATION};
 use std::path::Path;

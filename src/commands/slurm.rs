@@ -1,7 +1,7 @@
 //! `placesim slurm`: the Slurm scripts for a sharded sweep, from the
 //! templates in `deploy/slurm/` with this sweep's paths and sizes filled in.
 
-use crate::cli::{ranged, whole, THREADS};
+use crate::args::{ranged, whole, THREADS};
 use crate::failure::Failure;
 use placesim_batch::shard::MAX_SHARDS;
 use placesim_core::limits::Bounds;

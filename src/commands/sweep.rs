@@ -2,7 +2,7 @@
 //! (or one shard of it), with progress, the comparison table and the charts.
 
 use super::plot::plot;
-use crate::cli::{ranged, whole, Threads};
+use crate::args::{ranged, whole, Threads};
 use crate::failure::Failure;
 use crate::print::{print_comparison, progress_with_message};
 use placesim_core::limits;

@@ -84,7 +84,6 @@ impl AppState {
 #[derive(Debug)]
 pub enum ApiError {
     BadRequest(String),
-    Forbidden(String),
     NotFound(String),
     Full(String),
 }
@@ -93,7 +92,6 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, message) = match self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
-            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ApiError::Full(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
         };

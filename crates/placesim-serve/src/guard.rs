@@ -7,11 +7,11 @@
 //! `Origin` on such requests; a page cannot forge it). Read-only GETs — the
 //! page itself, its script, frames — need no `Origin`.
 
-use crate::api::ApiError;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use std::sync::Arc;
 
 /// Host names (without port) allowed besides IP addresses and `localhost`.
@@ -50,6 +50,15 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
         .is_some_and(|authority| authority.eq_ignore_ascii_case(host.trim()))
 }
 
+/// 403 with the API's error body (`{"error": message}`).
+fn forbidden(message: String) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Json(serde_json::json!({ "error": message })),
+    )
+        .into_response()
+}
+
 /// The middleware: refuse with 403 (and a message saying why) what is not ours.
 pub async fn guard(
     State(allowed): State<Arc<AllowedHosts>>,
@@ -62,18 +71,16 @@ pub async fn guard(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !host_allowed(host, &allowed) {
-        return ApiError::Forbidden(format!(
+        return forbidden(format!(
             "Host `{host}` is not this server; open it by its address, or start it with --allow-host NAME"
-        ))
-        .into_response();
+        ));
     }
     let reads_only = matches!(*request.method(), Method::GET | Method::HEAD);
     if !reads_only && !same_origin(headers) {
-        return ApiError::Forbidden(
+        return forbidden(
             "a request that changes a session must come from this server's own page (same Origin)"
                 .into(),
-        )
-        .into_response();
+        );
     }
     next.run(request).await
 }
