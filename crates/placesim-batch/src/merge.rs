@@ -6,7 +6,7 @@ use crate::manifest::{check_identity, read_manifest, write_manifest};
 use crate::shard::Shard;
 use crate::{io_err, write_json, BatchError};
 use placesim_results::manifest::MANIFEST;
-use placesim_results::{AtomicDir, Manifest, PROVENANCE};
+use placesim_results::{AtomicDir, Manifest, RunId, PROVENANCE};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -29,27 +29,16 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
     let start = Instant::now();
     let (manifest, by_index) = shard_folders(shards)?;
     check_complete(&manifest, &by_index, out)?;
-    let count = by_index.len() as u32;
-    let variants = manifest.variants.len();
-    let grid = manifest.grid();
+    let runs = stored_runs(&manifest, &by_index);
     // Every stored run is the one its shard's manifest says, unchanged.
-    for (k, dir) in by_index.iter().enumerate() {
-        let shard = Shard {
-            index: k as u32,
-            count,
-        };
-        let dir = dir.as_ref().expect("checked above");
-        for id in grid.runs() {
-            if shard.holds(id.variant as usize, id.replicate, variants) {
-                let seed = manifest.replicate_seeds[id.replicate as usize];
-                placesim_results::stored::verify(&id.folder(dir), seed).map_err(|why| {
-                    BatchError::BadInput(format!(
-                        "cannot merge: {why}; run that shard again with --force, or rerun the run. Nothing was written to {}",
-                        out.display()
-                    ))
-                })?;
-            }
-        }
+    for (dir, id) in &runs {
+        let seed = manifest.replicate_seeds[id.replicate as usize];
+        placesim_results::stored::verify(&id.folder(dir), seed).map_err(|why| {
+            BatchError::BadInput(format!(
+                "cannot merge: {why}; run that shard again with --force, or rerun the run. Nothing was written to {}",
+                out.display()
+            ))
+        })?;
     }
     let mut whole = manifest.clone();
     whole.shard = None;
@@ -64,17 +53,8 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
         }
         return Err(e);
     }
-    for (k, dir) in by_index.iter().enumerate() {
-        let shard = Shard {
-            index: k as u32,
-            count,
-        };
-        let dir = dir.as_ref().expect("checked above");
-        for id in grid.runs() {
-            if shard.holds(id.variant as usize, id.replicate, variants) {
-                copy_run(&id.folder(dir), &id.folder(out))?;
-            }
-        }
+    for (dir, id) in &runs {
+        copy_run(&id.folder(dir), &id.folder(out))?;
     }
     write_manifest(out, &whole)?;
     assemble(out, &whole)?;
@@ -83,13 +63,13 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<MergeReport,
         "merged_from": shards.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
         "finished_unix_secs": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
         "merge_wall_secs": start.elapsed().as_secs_f64(),
-        "runs_total": grid.len(),
+        "runs_total": runs.len(),
         "host": fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default(),
     });
     write_json(&out.join(PROVENANCE), &provenance)?;
     Ok(MergeReport {
-        runs: grid.len(),
-        shards: count,
+        runs: runs.len() as u64,
+        shards: by_index.len() as u32,
         sweep: whole.sweep,
     })
 }
@@ -252,4 +232,26 @@ fn check_complete(
         )));
     }
     Ok(())
+}
+
+/// Every run of the sweep with the shard folder that holds it, in run order
+/// within each shard (every shard is present: `check_complete` said so).
+fn stored_runs<'a>(manifest: &Manifest, by_index: &'a [Option<PathBuf>]) -> Vec<(&'a Path, RunId)> {
+    let count = by_index.len() as u32;
+    let variants = manifest.variants.len();
+    let grid = manifest.grid();
+    let mut runs = Vec::new();
+    for (k, dir) in by_index.iter().enumerate() {
+        let shard = Shard {
+            index: k as u32,
+            count,
+        };
+        let Some(dir) = dir else { continue };
+        for id in grid.runs() {
+            if shard.holds(id.variant as usize, id.replicate, variants) {
+                runs.push((dir.as_path(), id));
+            }
+        }
+    }
+    runs
 }
