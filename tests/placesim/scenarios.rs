@@ -310,10 +310,15 @@ fn a_byte_order_mark_is_accepted_in_json_and_toml() {
 }
 
 /// An empty file is one problem, not one per missing key; a reversed
-/// Latin-hypercube range is one problem, not also "needs at least one".
+/// Latin-hypercube range is one problem, not also "needs at least one"; a
+/// range reaching outside its key's limits is one problem, not one per sample.
 #[test]
 fn one_mistake_is_one_message() {
-    for (file, sweep) in [("empty.toml", false), ("lhs-reversed.sweep.toml", true)] {
+    for (file, sweep) in [
+        ("empty.toml", false),
+        ("lhs-reversed.sweep.toml", true),
+        ("lhs-outside.sweep.toml", true),
+    ] {
         let path = bad_dir().join(file);
         let e = if sweep {
             load_sweep(&path).map(|_| ()).unwrap_err()

@@ -96,6 +96,7 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
     check_variant_names(&doc, &raw, &designs, all_expanded, &mut problems);
     let base = find_base(src, &doc, &raw, &mut problems);
     let variants = resolve_variants(src, base.as_ref(), &common, designs, &mut problems);
+    report_ranges_not_samples(src, base.as_ref(), &common, &doc, &raw, &mut problems);
     dedupe(&mut problems);
     if !problems.is_empty() {
         return Err(Problems(problems));
@@ -497,6 +498,77 @@ fn zip(doc: &Doc, table: Option<&Table>, problems: &mut Vec<Problem>) -> Vec<Des
         .collect()
 }
 
+/// The numbers of a `[min, max]` range as written (any count, for checking).
+fn min_max(v: &Value) -> Option<Vec<f64>> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+}
+
+/// A Latin hypercube range that reaches outside what its key allows is
+/// reported once, as the range, at its ends (which bound every sample),
+/// instead of once per sampled value. Problems a sample has for another
+/// reason (a constraint between keys, say) are left as they are.
+fn report_ranges_not_samples(
+    src: &Source,
+    base: Option<&Source>,
+    common: &[Override],
+    doc: &Doc,
+    raw: &RawSweep,
+    problems: &mut Vec<Problem>,
+) {
+    let ranges = raw
+        .latin_hypercube
+        .iter()
+        .flat_map(|l| l.ranges.iter().flatten());
+    for (key, v) in ranges {
+        let Some([lo, hi]) = min_max(v).and_then(|r| <[f64; 2]>::try_from(r).ok()) else {
+            continue;
+        };
+        let path = format!("latin_hypercube.ranges.{key}");
+        let at = doc.locate(&path);
+        let mut at_ends = Vec::new();
+        for end in [lo, hi] {
+            let probe = Override {
+                key: key.clone(),
+                value: serde_json::Number::from_f64(end).map_or(Value::Null, Value::Number),
+                at: at.clone(),
+            };
+            let design = (String::new(), None, vec![probe]);
+            resolve_variants(src, base, common, vec![design], &mut at_ends);
+        }
+        let here = Some((at.line, at.column));
+        let mut reasons: Vec<String> = at_ends
+            .iter()
+            .filter(|p| &p.field == key && p.at == here && p.file == at.file)
+            .map(|p| {
+                p.message
+                    .split(" (variant `")
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
+        let at_both_ends = reasons.len() == 2;
+        reasons.dedup();
+        problems.retain(|p| !(&p.field == key && p.at == here && p.file == at.file));
+        match reasons.as_slice() {
+            [] => {}
+            // The same at both ends: the key itself is the problem.
+            [reason] if at_both_ends && lo != hi => {
+                problems.push(Problem::at(&at, key, reason.clone()))
+            }
+            _ => problems.push(Problem::at(
+                &at,
+                &path,
+                format!(
+                    "the range [{lo}, {hi}] reaches outside what `{key}` allows: {}",
+                    reasons.join("; and ")
+                ),
+            )),
+        }
+    }
+}
+
 /// Latin hypercube: each range cut into `samples` equal strata; each sample
 /// takes one stratum per key (a random permutation per key) and a uniform
 /// point inside it. Deterministic from the sweep seed.
@@ -526,10 +598,7 @@ fn latin_hypercube(doc: &Doc, raw: &RawSweep, problems: &mut Vec<Problem>) -> Ve
     let mut ranges = Vec::new();
     for (k, v) in lhs.ranges.iter().flatten() {
         let path = format!("latin_hypercube.ranges.{k}");
-        match v
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<_>>())
-        {
+        match min_max(v) {
             Some(r) if r.len() == 2 && r[0] <= r[1] => ranges.push((k.clone(), r[0], r[1])),
             Some(r) if r.len() == 2 => problems.push(Problem::at(
                 &doc.locate(&path),
