@@ -16,6 +16,8 @@ fn step(c: &mut Criterion) {
             .expect("the built-in place is valid")
             .params;
         p.place.population = population;
+        // A citizen stands for at least one resident.
+        p.place.residents = p.place.residents.max(population);
         p.place.warmup_weeks = 5_200;
         p.place.weeks = 5_200;
         let settled = || {

@@ -358,6 +358,15 @@ impl Params {
             limits::POPULATION,
             [pl.population],
         );
+        // A simulated citizen is one or more people, never a fraction of one.
+        require(
+            &mut p,
+            pl.population <= pl.residents,
+            &format!(
+                "place.population: {} simulated citizens for {} residents; each citizen stands for residents / population people, at least one, so allowed 1 to {} (or raise place.residents)",
+                pl.population, pl.residents, pl.residents
+            ),
+        );
         within(&mut p, "place.weeks", limits::WEEKS, [pl.weeks]);
         within(
             &mut p,
