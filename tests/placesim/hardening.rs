@@ -378,3 +378,49 @@ fn a_run_that_cannot_write_names_the_file_and_leaves_nothing() {
     assert!(left.is_empty(), "left behind: {left:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A sweep whose disk fills while it writes its results (here runs.csv, on
+/// a resume that reassembles it) fails with exit 1 naming the file, and
+/// leaves the folder exactly as it found it: no temporary files, every
+/// stored run still there, so a later resume can finish.
+#[test]
+fn a_sweep_that_cannot_write_names_the_file_and_leaves_the_folder_as_it_was() {
+    use crate::batch::{fixture, sweep, tree};
+    let dir = scratch("sweep-disk-full");
+    let o = sweep("small.sweep.toml", &dir, &["--replicates", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_file(dir.join("runs.csv")).unwrap();
+    let before = tree(&dir);
+    let full = dir.join(".tmp-runs.csv");
+    std::os::unix::fs::symlink("/dev/full", &full).unwrap();
+    let o = bin()
+        .arg("sweep")
+        .arg(fixture("small.sweep.toml"))
+        .arg("--out")
+        .arg(&dir)
+        .arg("--resume")
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("runs.csv") && stderr.contains("No space"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Checked before reading the tree: reading /dev/full never ends.
+    assert!(
+        std::fs::symlink_metadata(&full).is_err(),
+        "the temporary file was left behind"
+    );
+    assert_eq!(
+        tree(&dir).keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    assert!(tree(&dir) == before, "the folder changed");
+    let o = sweep("small.sweep.toml", &dir, &["--resume"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.join("runs.csv").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
