@@ -50,8 +50,8 @@ def main(run_dir, md_path):
     if abs(by_agency - total) > 1e-6 * total:
         problems.append(f"spend_by_agency + board_spend = {by_agency}, total_spend = {total}")
     ts, ag = frames["timeseries.csv"], frames["agencies.csv"]
-    weekly = ag.groupby("tick")["spend"].sum() + ts.set_index("tick")["board_spend"]
-    if (abs(weekly - ts.set_index("tick")["spend"]) > 1e-6 * ts["spend"].max()).any():
+    weekly = ag.groupby("week")["spend"].sum() + ts.set_index("week")["board_spend"]
+    if (abs(weekly - ts.set_index("week")["spend"]) > 1e-6 * ts["spend"].max()).any():
         problems.append("timeseries spend is not agencies' spend plus board spend")
     for p in problems:
         print("FAIL:", p, file=sys.stderr)

@@ -60,7 +60,19 @@ pub fn print_summary(s: &placesim_core::Summary, out: &Path) {
         ("contacts", format!("{:.0}", s.contacts)),
         (
             "failure demand share",
-            format!("{:.1} %", 100.0 * s.failure_demand_share),
+            format!(
+                "{:.1} % ({:.0} of them chasing)",
+                100.0 * s.failure_demand_share,
+                s.chasing
+            ),
+        ),
+        (
+            "bed occupancy",
+            format!(
+                "{:.1} % ({:.0} delayed-discharge bed-days)",
+                100.0 * s.bed_occupancy,
+                s.delayed_discharge_days
+            ),
         ),
         (
             "costliest 5 % share of spend",
@@ -75,7 +87,19 @@ pub fn print_summary(s: &placesim_core::Summary, out: &Path) {
     for (k, v) in rows {
         let _ = writeln!(o, "{k:<30} {v}");
     }
+    let steady = match s.truncation_week {
+        Some(w) => format!("MSER-5 truncation at week {w} of {}", s.weeks),
+        None => "too few weeks counted to check".to_string(),
+    };
+    let _ = writeln!(o, "{:<30} {steady}", "steady state");
     let _ = writeln!(o, "outputs in {}", out.display());
+    if s.includes_transient() {
+        eprintln!(
+            "warning: the counted weeks include a transient (MSER-5 truncates {} weeks, more than {}): outcomes average over a drift; lengthen the warm-up (--warmup) or count more weeks (--weeks)",
+            s.truncation_week.unwrap_or_default(),
+            placesim_core::metrics::TRANSIENT_WEEKS
+        );
+    }
 }
 
 /// A few headline rows of comparison.csv: each variant's paired difference from the baseline.

@@ -181,7 +181,9 @@ fn the_journal_agrees_with_the_agency_counters() {
         let arrivals = count(|h| {
             matches!(
                 h,
-                Happening::Contact { .. } | Happening::ReferralArrived { .. }
+                Happening::Contact { .. }
+                    | Happening::Chased { .. }
+                    | Happening::ReferralArrived { .. }
             )
         });
         assert!(close(served, sum(|r| r.served)), "week {}", kept.tick());

@@ -139,7 +139,7 @@ fn ticks_is_another_name_for_weeks() {
         summary
     };
     let weeks = run("--weeks");
-    assert!(weeks.contains("\"ticks\": 3,"), "{weeks}");
+    assert!(weeks.contains("\"weeks\": 3,"), "{weeks}");
     assert_eq!(run("--ticks"), weeks);
 }
 

@@ -106,7 +106,7 @@ fn cli_files_are_byte_identical_with_1_and_4_threads() {
 /// The settings of the golden run, after `placesim run [SCENARIO]`.
 pub const GOLDEN_ARGS: [&str; 8] = [
     "--population",
-    "500",
+    "2500",
     "--weeks",
     "52",
     "--warmup",
@@ -115,8 +115,9 @@ pub const GOLDEN_ARGS: [&str; 8] = [
     "3",
 ];
 
-/// The golden run in `tests/golden/`: `placesim run --population 500 --weeks 52
-/// --warmup 13 --seed 3`. A change to the model that changes it must say why
+/// The golden run in `tests/golden/`: `placesim run --population 2500 --weeks 52
+/// --warmup 13 --seed 3` (above the 2,000-citizen resolution floor of
+/// docs/ODD.md §1.2, so that every agency's reserved capacity is at least a case). A change to the model that changes it must say why
 /// in its commit; regenerate with `PLACESIM_BLESS=1 cargo test golden`.
 #[test]
 fn golden_run_is_reproduced_byte_for_byte() {

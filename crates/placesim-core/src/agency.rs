@@ -25,6 +25,16 @@ pub struct AgencyWeek {
     pub served: u32,
     pub reneged: u32,
     pub crisis_events: u32,
+    /// Progress-chasing contacts answered (part of `failure_demand`).
+    pub chasing: u32,
+    /// Admissions to beds, and those made with every bed full (corridor care).
+    pub admissions: u32,
+    pub corridor_care: u32,
+    /// Bed-days used this week, and those of medically fit patients waiting
+    /// for a package (simulated), and the beds available (simulated).
+    pub bed_days: u64,
+    pub delayed_days: u64,
+    pub beds: f64,
     pub referrals_made: u32,
     pub referrals_lost: u32,
     /// Departures from the queue (served or gave up) and their summed waits in weeks.
@@ -72,9 +82,12 @@ pub struct Agency {
     pub queue: VecDeque<Case>,
     /// Fractional capacity carried to next week.
     pub carry: f64,
-    /// Warm hand-off work owed from this week's referrals, taken from next week's capacity.
-    pub handoff_owed: f64,
+    /// Work owed from this week's warm hand-offs and answers to chasing
+    /// contacts, taken from next week's capacity (case units).
+    pub work_owed: f64,
     pub week: AgencyWeek,
+    /// Inpatients, for a crisis service with beds.
+    pub ward: crate::ward::Ward,
     pub quarter: AgencyQuarter,
     /// Trailing KPI window, oldest first.
     pub history: VecDeque<AgencyQuarter>,
@@ -88,8 +101,9 @@ impl Agency {
             prevention_queue: VecDeque::new(),
             queue: VecDeque::new(),
             carry: 0.0,
-            handoff_owed: 0.0,
+            work_owed: 0.0,
             week: AgencyWeek::default(),
+            ward: Default::default(),
             quarter: AgencyQuarter::default(),
             history: VecDeque::new(),
         }

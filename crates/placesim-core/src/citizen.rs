@@ -1,8 +1,8 @@
 //! Citizens: coupled needs, traits, learned propensities, and the weekly
 //! phases that run over them in parallel (`life_events` and `seek_help`).
 
-use crate::ids::{AgencyId, CitizenId, Domain, Tick, MAX_AGENCIES, MAX_DOMAINS};
-use crate::params::Params;
+use crate::ids::{AgencyId, CitizenId, Domain, Tick, MAX_AGENCIES, MAX_DOMAINS, WEEKS_PER_YEAR};
+use crate::params::{NeedModel, Params, WINTER_PEAK_WEEK};
 use crate::rng::{Purpose, Stream};
 use rayon::prelude::*;
 
@@ -35,6 +35,17 @@ pub struct Citizen {
     pub open_domain: u8,
     /// Domains with a lost referral not yet followed by a contact (bit mask).
     pub lost_referral: u8,
+    /// Domains contacted about whose need has not since fallen below the
+    /// need threshold (bit mask): a repeat contact about one is failure demand.
+    pub unresolved: u8,
+    /// Weeks the citizen waits on an open case before chasing it.
+    pub patience: u8,
+    /// Tick + 1 when the open case was opened (0 = none).
+    pub case_since: u16,
+    /// Crisis episodes after warm-up (for outcomes by risk group).
+    pub crises: u16,
+    /// Agency in whose bed the citizen is ([`NONE`] if none).
+    pub in_bed: u8,
 }
 
 impl Citizen {
@@ -53,6 +64,11 @@ impl Citizen {
         open_agency: NONE,
         open_domain: NONE,
         lost_referral: 0,
+        unresolved: 0,
+        patience: 0,
+        case_since: 0,
+        crises: 0,
+        in_bed: NONE,
     };
 
     pub fn has_open_case(&self) -> bool {
@@ -62,11 +78,14 @@ impl Citizen {
     pub fn close_case(&mut self) {
         self.open_agency = NONE;
         self.open_domain = NONE;
+        self.case_since = 0;
     }
 
-    pub fn open_case(&mut self, agency: AgencyId, domain: Domain) {
+    /// A case opened at `tick` (accepted into a queue, or a referral sent).
+    pub fn open_case(&mut self, agency: AgencyId, domain: Domain, tick: Tick) {
         self.open_agency = agency.0;
         self.open_domain = domain.0;
+        self.case_since = tick as u16 + 1;
     }
 
     /// Other domains (not `d`) whose need is above `level`.
@@ -76,8 +95,12 @@ impl Citizen {
             .count() as u32
     }
 
-    pub fn wellbeing(&self, n_domains: usize) -> f32 {
-        1.0 - self.needs[..n_domains].iter().sum::<f32>() / n_domains as f32
+    /// This week's wellbeing on [0, 1] (see [`wellbeing`]).
+    pub fn wellbeing(&self, n: &NeedModel) -> f32 {
+        self.needs
+            .iter()
+            .map(|&need| n.wellbeing_factor(need))
+            .product()
     }
 
     /// Roth–Erev update after a contact with `agency`: every propensity decays
@@ -128,6 +151,11 @@ pub fn new_citizen(p: &Params, rng: &mut Stream) -> Citizen {
         open_agency: NONE,
         open_domain: NONE,
         lost_referral: 0,
+        unresolved: 0,
+        patience: c.patience_min + rng.below(u32::from(c.patience_max - c.patience_min) + 1) as u8,
+        case_since: 0,
+        crises: 0,
+        in_bed: NONE,
     }
 }
 
@@ -138,6 +166,9 @@ pub enum ContactKind {
     HelpSeeking,
     /// Need past the crisis level: a forced contact with the crisis service.
     Crisis,
+    /// Waiting on an open case beyond the citizen's patience: "where is my
+    /// referral / appointment?" to the agency holding it. Always failure demand.
+    Chasing,
 }
 
 /// A citizen's contact with an agency, produced by the parallel citizen phase
@@ -148,7 +179,8 @@ pub struct Contact {
     pub agency: AgencyId,
     pub domain: Domain,
     pub kind: ContactKind,
-    /// A repeat contact about the same need within the window, or a contact after a lost referral.
+    /// Failure demand (Seddon): a repeat contact about the same unresolved
+    /// need within the window, a contact after a lost referral, or chasing.
     pub failure_demand: bool,
 }
 
@@ -196,6 +228,19 @@ impl DomainLanes {
             }
         }
         lanes
+    }
+
+    /// These lanes in week `tick`: each domain's hazard times its winter
+    /// factor `1 + amplitude·cos(2π(week of year − WINTER_PEAK_WEEK)/52)`,
+    /// whose mean over a year is 1.
+    pub fn in_week(&self, p: &Params, tick: Tick) -> DomainLanes {
+        let mut week = self.clone();
+        let phase = (tick % WEEKS_PER_YEAR) as f64 - WINTER_PEAK_WEEK as f64;
+        let season = libm::cos(2.0 * std::f64::consts::PI * phase / WEEKS_PER_YEAR as f64);
+        for (h, spec) in week.base_hazard.iter_mut().zip(&p.needs.domains) {
+            *h *= (1.0 + spec.winter_amplitude as f64 * season) as f32;
+        }
+        week
     }
 }
 
@@ -342,26 +387,30 @@ pub fn life_events(c: &mut Citizen, p: &Params, lanes: &DomainLanes, rng: &mut S
 #[inline]
 fn recover_and_observe(c: &mut Citizen, ctx: &WeekContext, tally: &mut ChunkTally) -> Domain {
     let n = &ctx.params.needs;
-    let d_count = n.n_domains();
     let shrink = n.recovery_rate * c.resilience;
-    let mut sum = 0.0f32;
+    let mut wb = 1.0f32;
     let mut worst = 0;
     let mut worst_need = f32::NEG_INFINITY;
     let mut high = 0;
     let mut unmet = 0;
-    // All lanes (see `DomainLanes`): a padded need is 0 and stays 0.
+    let mut resolved = 0u8;
+    // All lanes (see `DomainLanes`): a padded need is 0 and stays 0, and
+    // takes nothing off wellbeing.
     for (d, need) in c.needs.iter_mut().enumerate() {
         *need = (*need - shrink * *need).clamp(0.0, 1.0);
-        sum += *need;
+        wb *= n.wellbeing_factor(*need);
         if *need > worst_need {
             worst = d;
             worst_need = *need;
         }
         unmet += (*need > n.need_threshold && c.open_domain as usize != d) as u64;
         high += (*need > n.high_need) as u32;
+        resolved |= ((*need <= n.need_threshold) as u8) << (d as u32 & 7);
     }
+    // A need that has fallen to the threshold is resolved: a later contact
+    // about it is new demand, not failure demand.
+    c.unresolved &= !resolved;
     if ctx.counting {
-        let wb = 1.0 - sum / d_count as f32;
         c.wellbeing_sum += wb;
         tally.wellbeing += wb as f64;
         tally.unmet_need_weeks += unmet;
@@ -370,9 +419,13 @@ fn recover_and_observe(c: &mut Citizen, ctx: &WeekContext, tally: &mut ChunkTall
     Domain(worst as u8)
 }
 
-/// A need past the crisis level forces a crisis contact; otherwise a need past
-/// the personal threshold, with no open case, sends the citizen to the agency
-/// it chooses by its learned propensities.
+/// A need past the crisis level forces a crisis contact. Otherwise a citizen
+/// with an open case who has waited past its patience chases it (at most
+/// once per patience), and a citizen with no open case and a need past its
+/// personal threshold goes to the agency it chooses by its learned
+/// propensities. Failure demand is marked here (Seddon): chasing, a contact
+/// after a lost referral, or a repeat contact about the same unresolved need
+/// within the window.
 #[inline]
 fn seek_help(
     c: &mut Citizen,
@@ -382,21 +435,48 @@ fn seek_help(
     rng: &mut Stream,
 ) -> Option<Contact> {
     let p = ctx.params;
+    let stamp = ctx.tick as u16 + 1;
     let worst = domain.index();
     let need = c.needs[worst];
-    let (agency, kind) = if need > p.needs.crisis_level {
-        (p.needs.domains[worst].crisis_agency, ContactKind::Crisis)
-    } else if need > c.help_threshold && !c.has_open_case() {
-        (choose_agency(c, domain, p, rng)?, ContactKind::HelpSeeking)
+    let (agency, domain, kind) = if need > p.needs.crisis_level {
+        (
+            p.needs.domains[worst].crisis_agency,
+            domain,
+            ContactKind::Crisis,
+        )
+    } else if c.has_open_case() {
+        let d = c.open_domain as usize;
+        let patience = u16::from(c.patience);
+        let waited = stamp - c.case_since;
+        let since_contact = stamp - c.last_contact[d];
+        if waited < patience || since_contact < patience {
+            return None;
+        }
+        c.last_contact[d] = stamp;
+        return Some(Contact {
+            citizen: id,
+            agency: AgencyId(c.open_agency),
+            domain: Domain(d as u8),
+            kind: ContactKind::Chasing,
+            failure_demand: true,
+        });
+    } else if need > c.help_threshold {
+        (
+            choose_agency(c, domain, p, rng)?,
+            domain,
+            ContactKind::HelpSeeking,
+        )
     } else {
         return None;
     };
-    let stamp = ctx.tick as u16 + 1;
-    let last = c.last_contact[worst];
-    let repeat = last != 0 && stamp - last <= p.needs.failure_window;
-    let after_lost = c.lost_referral & (1 << worst) != 0;
-    c.last_contact[worst] = stamp;
-    c.lost_referral &= !(1 << worst);
+    let d = domain.index();
+    let bit = 1u8 << d;
+    let last = c.last_contact[d];
+    let repeat = c.unresolved & bit != 0 && last != 0 && stamp - last <= p.needs.failure_window;
+    let after_lost = c.lost_referral & bit != 0;
+    c.last_contact[d] = stamp;
+    c.lost_referral &= !bit;
+    c.unresolved |= bit;
     Some(Contact {
         citizen: id,
         agency,
@@ -437,12 +517,12 @@ fn choose_agency(c: &Citizen, d: Domain, p: &Params, rng: &mut Stream) -> Option
 mod tests {
     use super::*;
 
-    /// The citizen table is the model's memory: keep a citizen within 144 bytes
-    /// so that 10^6 citizens fit in well under 300 MB.
+    /// The citizen table is the model's memory: keep a citizen within 152 bytes
+    /// so that 10^6 citizens fit in under 200 MB with everything else.
     #[test]
     fn a_citizen_is_compact_plain_data() {
         assert!(
-            std::mem::size_of::<Citizen>() <= 144,
+            std::mem::size_of::<Citizen>() <= 152,
             "{}",
             std::mem::size_of::<Citizen>()
         );

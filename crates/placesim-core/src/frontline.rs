@@ -12,6 +12,24 @@ use crate::ids::{AgencyId, CitizenId, Domain, Tick};
 use crate::journal::{Happening, Journal};
 use crate::params::{Barriers, Params};
 use crate::referral::ReferralBook;
+use crate::rng::{Purpose, Stream};
+
+/// The serial phases' random streams, one each, so that a draw added in one
+/// phase never shifts the numbers another gets. Service draws nothing today;
+/// its stream's purpose ([`Purpose::Service`]) is keyed for when it does.
+pub struct PhaseStreams {
+    pub triage: Stream,
+    pub referral: Stream,
+}
+
+impl PhaseStreams {
+    pub fn new(seed: u64, tick: Tick) -> Self {
+        PhaseStreams {
+            triage: Stream::new(seed, Purpose::Triage, tick, 0),
+            referral: Stream::new(seed, Purpose::Referral, tick, 0),
+        }
+    }
+}
 
 /// The pieces of the world the agency phases act on, for one week.
 pub struct Frontline<'a> {
@@ -23,9 +41,15 @@ pub struct Frontline<'a> {
     pub ledger: &'a mut Ledger,
     pub referrals: &'a mut ReferralBook,
     pub journal: &'a mut Journal,
+    pub streams: PhaseStreams,
 }
 
 impl Frontline<'_> {
+    /// Whether this week's outcomes count (after warm-up).
+    pub fn counting(&self) -> bool {
+        self.tick >= self.params.place.warmup_weeks
+    }
+
     pub fn note(&mut self, citizen: CitizenId, happening: Happening) {
         self.journal.note(citizen, self.tick, happening);
     }

@@ -16,6 +16,11 @@ pub enum Happening {
         crisis: bool,
         failure_demand: bool,
     },
+    /// The citizen chased its open case at the agency ("where is my referral?").
+    Chased {
+        agency: AgencyId,
+        domain: Domain,
+    },
     /// A referral reached the agency.
     ReferralArrived {
         agency: AgencyId,

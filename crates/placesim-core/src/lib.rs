@@ -26,6 +26,7 @@ pub mod run;
 mod service;
 pub mod stats;
 mod triage;
+pub mod ward;
 pub mod world;
 
 pub use ids::{AgencyId, CitizenId, Domain, Tick};

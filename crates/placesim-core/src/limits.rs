@@ -54,6 +54,10 @@ pub const SHOCK: Bounds<f64> = Bounds::new(0.0, 1.0);
 pub const RECOVERY_RATE: Bounds<f64> = Bounds::new(0.0, 1.0);
 pub const FAILURE_WINDOW_WEEKS: Bounds<u32> = Bounds::new(1, 520);
 pub const ATTRIBUTION_WINDOW_WEEKS: Bounds<u32> = Bounds::new(1, 520);
+/// A domain's winter swing of its hazard around the annual mean.
+pub const WINTER_AMPLITUDE: Bounds<f64> = Bounds::new(0.0, 0.9);
+/// A share of something: wellbeing lost at a need level, episodes admitted, efficacy lost.
+pub const SHARE: Bounds<f64> = Bounds::new(0.0, 1.0);
 
 // Citizens.
 
@@ -67,6 +71,10 @@ pub const FORGETTING: Bounds<f64> = Bounds::new(0.0, 1.0);
 /// Reinforcement of a resolved or a partly helpful contact.
 pub const REWARD: Bounds<f64> = Bounds::new(0.0, 100.0);
 pub const PROPENSITY_FLOOR: Bounds<f64> = Bounds::new(0.0, 1.0);
+/// Both ends of the range of weeks a citizen waits before chasing.
+pub const PATIENCE_WEEKS: Bounds<u8> = Bounds::new(1, 52);
+/// Case units of frontline work to answer one chasing contact.
+pub const CHASE_WORK: Bounds<f64> = Bounds::new(0.0, 1.0);
 
 // Agencies.
 
@@ -86,6 +94,13 @@ pub const PREVENTION_SHARE: Bounds<f64> = Bounds::new(0.0, 1.0);
 /// Intervention intensity, and the range it adapts within.
 pub const INTENSITY: Bounds<f64> = Bounds::new(0.1, 3.0);
 pub const REFERRAL_PROPENSITY: Bounds<f64> = Bounds::new(0.0, 1.0);
+/// Beds of the real place.
+pub const BEDS: Bounds<f64> = Bounds::new(1.0, 1e7);
+pub const LENGTH_OF_STAY_DAYS: Bounds<f64> = Bounds::new(1.0, 365.0);
+/// Occupancy above which crowding raises risk and cost.
+pub const SAFE_OCCUPANCY: Bounds<f64> = Bounds::new(0.5, 0.99);
+/// Extra cost share of an episode per unit of excess occupancy.
+pub const CROWDING: Bounds<f64> = Bounds::new(0.0, 10.0);
 
 // Barriers and the prices of lifting them.
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 /// undiscounted.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct TickRow {
-    pub tick: u32,
+    pub week: u32,
     /// 1 during warm-up (excluded from outcomes), else 0.
     pub warmup: u8,
     pub spend: f64,
@@ -19,12 +19,19 @@ pub struct TickRow {
     pub contacts: f64,
     pub failure_demand: f64,
     pub failure_demand_share: f64,
+    /// Progress-chasing contacts (part of failure demand).
+    pub chasing: f64,
     pub mean_wellbeing: f64,
     pub unmet_need_weeks: f64,
     pub multiple_needs: f64,
     pub referrals_made: f64,
     pub referrals_lost: f64,
     pub queue_len: f64,
+    /// Admissions to beds, and those made with every bed full (corridor care).
+    pub admissions: f64,
+    pub corridor_care: f64,
+    /// Bed-days of medically fit patients waiting for a care or housing package.
+    pub delayed_discharge_days: f64,
     pub ring_fenced_budgets: f32,
     pub function_bound_targets: f32,
     pub professional_boundaries: f32,
@@ -36,7 +43,7 @@ pub struct TickRow {
 /// One row of `agencies.csv`: one agency in one week.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct AgencyRow {
-    pub tick: u32,
+    pub week: u32,
     /// Shared, not copied, each week: writing a row allocates nothing.
     pub agency: std::sync::Arc<str>,
     pub arrivals: f64,
@@ -46,6 +53,15 @@ pub struct AgencyRow {
     pub served: f64,
     pub gave_up: f64,
     pub crisis_events: f64,
+    /// Progress-chasing contacts answered.
+    pub chasing: f64,
+    /// Admissions to beds, those made with every bed full, bed occupancy
+    /// (bed-days used over available; above 1 is corridor care) and
+    /// delayed-discharge bed-days; 0 for an agency without beds.
+    pub admissions: f64,
+    pub corridor_care: f64,
+    pub occupancy: f64,
+    pub delayed_discharge_days: f64,
     /// End-of-week queue length (both queues), people.
     pub queue_len: f64,
     /// Mean weeks in queue of this week's departures (0 if none).
@@ -85,10 +101,8 @@ pub struct Summary {
     pub population: u32,
     pub weight: f64,
     pub seed: u64,
-    /// Weeks counted (the output keeps its old name, `ticks`).
-    #[serde(rename = "ticks")]
+    /// Weeks counted after warm-up, and weeks of warm-up.
     pub weeks: u32,
-    #[serde(rename = "warmup_ticks")]
     pub warmup_weeks: u32,
     pub total_spend: f64,
     pub spend_by_agency: Vec<(String, f64)>,
@@ -103,10 +117,26 @@ pub struct Summary {
     pub wellbeing_gini: f64,
     pub wellbeing_weeks_per_million: f64,
     pub crisis_events: f64,
+    /// The steady-state check (MSER-5, White 1997): the week after warm-up
+    /// at which the initial transient of the weekly failure-demand share and
+    /// crisis events ends, the later of the two (`null` under 20 counted
+    /// weeks). More than [`TRANSIENT_WEEKS`] means the counted weeks include
+    /// a transient: the outcomes average over a drift.
+    pub truncation_week: Option<u32>,
     pub crisis_events_by_agency: Vec<(String, f64)>,
     pub contacts: f64,
     pub failure_demand: f64,
     pub failure_demand_share: f64,
+    /// Progress-chasing contacts (part of failure demand).
+    pub chasing: f64,
+    /// Admissions to beds; those made with every bed full; mean bed
+    /// occupancy over the counted weeks (bed-days used over available, all
+    /// agencies with beds); bed-days of medically fit patients waiting for a
+    /// package.
+    pub admissions: f64,
+    pub corridor_care: f64,
+    pub bed_occupancy: f64,
+    pub delayed_discharge_days: f64,
     pub unmet_need_weeks: f64,
     /// Mean number of people with three or more high needs in a week.
     pub multiple_needs: f64,
@@ -116,10 +146,19 @@ pub struct Summary {
     pub referrals_lost: f64,
 }
 
+/// A truncation point beyond a year of the counted weeks marks a run whose
+/// outcomes include a transient (a few weeks' truncation is noise).
+pub const TRANSIENT_WEEKS: u32 = 52;
+
 impl Summary {
+    /// Whether the counted weeks include a transient (see [`Summary::truncation_week`]).
+    pub fn includes_transient(&self) -> bool {
+        self.truncation_week.is_some_and(|w| w > TRANSIENT_WEEKS)
+    }
+
     /// The run-level outcomes that sweeps tabulate and compare, by name, in
     /// a fixed order (the columns of `runs.csv` and the rows of `comparison.csv`).
-    pub fn outcomes(&self) -> [(&'static str, f64); 19] {
+    pub fn outcomes(&self) -> [(&'static str, f64); 24] {
         [
             ("total_spend", self.total_spend),
             ("board_spend", self.board_spend),
@@ -137,6 +176,11 @@ impl Summary {
             ("contacts", self.contacts),
             ("failure_demand", self.failure_demand),
             ("failure_demand_share", self.failure_demand_share),
+            ("chasing", self.chasing),
+            ("admissions", self.admissions),
+            ("corridor_care", self.corridor_care),
+            ("bed_occupancy", self.bed_occupancy),
+            ("delayed_discharge_days", self.delayed_discharge_days),
             ("unmet_need_weeks", self.unmet_need_weeks),
             ("multiple_needs", self.multiple_needs),
             ("top5_cost_share", self.top5_cost_share),

@@ -81,12 +81,9 @@ pub struct Place {
     pub residents: u32,
     /// Simulated citizens; each stands for `residents / population` people.
     pub population: u32,
-    /// Weeks simulated before outcomes are counted. (Serialised under its
-    /// old name until the next model change regenerates the outputs.)
-    #[serde(rename = "warmup_ticks")]
+    /// Weeks simulated before outcomes are counted.
     pub warmup_weeks: u32,
     /// Weeks simulated and counted after warm-up.
-    #[serde(rename = "ticks")]
     pub weeks: u32,
     pub seed: u64,
     /// Price year of every money value.
@@ -117,7 +114,15 @@ pub struct DomainSpec {
     pub base_hazard: f32,
     /// Where a crisis in this domain lands (A&E, police, emergency housing...).
     pub crisis_agency: AgencyId,
+    /// Winter pressure: the hazard is `1 + amplitude·cos(2π(week − 40)/52)`
+    /// times its annual mean, peaking in week 40 of the financial year (the
+    /// first week of January when week 0 is the first week of April).
+    pub winter_amplitude: f32,
 }
+
+/// Week of the financial year (week 0 = the first week of April) when
+/// winter pressure peaks: the first week of January.
+pub const WINTER_PEAK_WEEK: u32 = 40;
 
 /// How needs arise, couple and recover. Needs are on [0, 1].
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -140,9 +145,24 @@ pub struct NeedModel {
     pub failure_window: u16,
     /// Spend is attributed to an agency's failure for this many weeks after it.
     pub attribution_window: u16,
+    /// Share of wellbeing a need takes away when above `need_threshold`,
+    /// `high_need` and `crisis_level` (each level's own share; the shares of
+    /// a citizen's needs multiply).
+    pub wellbeing_loss: [f32; 3],
 }
 
 impl NeedModel {
+    /// What one need leaves of a citizen's wellbeing: 1 − the loss of the
+    /// highest level it is above (written without branches: the citizen
+    /// pass runs it on every lane).
+    #[inline]
+    pub fn wellbeing_factor(&self, need: f32) -> f32 {
+        let [moderate, high, crisis] = self.wellbeing_loss;
+        1.0 - moderate * (need > self.need_threshold) as u8 as f32
+            - (high - moderate) * (need > self.high_need) as u8 as f32
+            - (crisis - high) * (need > self.crisis_level) as u8 as f32
+    }
+
     pub fn n_domains(&self) -> usize {
         self.domains.len()
     }
@@ -171,6 +191,12 @@ pub struct CitizenTraits {
     pub reward_partial: f32,
     /// Propensities never fall below this, so no door is ever forgotten entirely.
     pub propensity_floor: f32,
+    /// Weeks a citizen waits on an open case before chasing it, uniform on
+    /// [min, max] whole weeks.
+    pub patience_min: u8,
+    pub patience_max: u8,
+    /// Frontline work of answering one chasing contact, in case units.
+    pub chase_work: f32,
 }
 
 /// What an agency is for.
@@ -228,6 +254,46 @@ pub struct AgencySpec {
     /// Citizens' initial propensity to use this agency as first contact.
     pub initial_propensity: f32,
     pub initial_policy: Policy,
+    /// Beds, for a crisis service that admits (acute hospital); none otherwise.
+    pub beds: Option<Beds>,
+}
+
+/// A crisis service's beds: a stock that admissions fill for their length
+/// of stay, with risk and cost rising above a safe occupancy, and patients
+/// who are medically fit but wait for a care package (delayed discharge).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Beds {
+    /// Beds of the real place for the modelled needs.
+    pub beds: f64,
+    /// Share of crisis episodes admitted to a bed.
+    pub admitted_share: f32,
+    /// Mean days from admission until medically fit (geometric, at least a day).
+    pub length_of_stay_days: f32,
+    /// Occupancy above which risk and cost rise (about 0.85).
+    pub safe_occupancy: f32,
+    /// Extra cost of an episode, as a share, per unit of excess occupancy
+    /// (excess = (occupancy − safe) / (1 − safe): 0 at safe, 1 when full).
+    pub crowding_cost: f32,
+    /// Share of an episode's efficacy lost per unit of excess occupancy.
+    pub crowding_harm: f32,
+    /// Needs which, above the need threshold, keep a medically fit patient
+    /// in bed until a package from the agency that meets them is in place.
+    pub discharge_needs: DomainSet,
+}
+
+/// Crowding's effects grow up to twice their size at full occupancy (at
+/// the default safe occupancy of 0.85, an occupancy of 1.15) and no further:
+/// an assumption, so that a full hospital's harm is bounded.
+pub const MAX_EXCESS: f64 = 2.0;
+
+impl Beds {
+    /// Excess occupancy: 0 up to the safe occupancy, 1 when every bed is
+    /// full, up to [`MAX_EXCESS`] over capacity (corridor care), where
+    /// crowding's effects stop growing.
+    pub fn excess(&self, occupancy: f64) -> f64 {
+        let safe = self.safe_occupancy as f64;
+        ((occupancy - safe) / (1.0 - safe)).clamp(0.0, MAX_EXCESS)
+    }
 }
 
 /// The five Total Place barriers, each a strength in [0, 1]: 1 = fully in
@@ -451,6 +517,38 @@ impl Params {
             limits::RECOVERY_RATE,
             [wide(n.recovery_rate)],
         );
+        within(
+            &mut p,
+            "needs.domains.winter_amplitude",
+            limits::WINTER_AMPLITUDE,
+            n.domains.iter().map(|s| wide(s.winter_amplitude)),
+        );
+        let loss = n.wellbeing_loss.map(wide);
+        require(
+            &mut p,
+            loss.iter().all(|&l| limits::SHARE.contains(l))
+                && loss[0] <= loss[1]
+                && loss[1] <= loss[2],
+            "needs.wellbeing_loss: three shares with 0 <= moderate <= high <= crisis <= 1",
+        );
+        let c = &self.citizens;
+        require(
+            &mut p,
+            limits::PATIENCE_WEEKS.contains(c.patience_min)
+                && limits::PATIENCE_WEEKS.contains(c.patience_max)
+                && c.patience_min <= c.patience_max,
+            &format!(
+                "citizens.patience_weeks: [min, max] with {} <= min <= max <= {}",
+                limits::PATIENCE_WEEKS.min,
+                limits::PATIENCE_WEEKS.max
+            ),
+        );
+        within(
+            &mut p,
+            "citizens.chase_work",
+            limits::CHASE_WORK,
+            [wide(c.chase_work)],
+        );
         for s in &self.agencies {
             let field = |name: &str| format!("agencies.{}.{name}", s.id);
             let capacity = limits::CAPACITY_PER_WEEK;
@@ -472,6 +570,45 @@ impl Params {
                 limits::EFFICACY,
                 [wide(s.efficacy)],
             );
+            if let Some(b) = &s.beds {
+                require(
+                    &mut p,
+                    s.role == Role::Crisis,
+                    &format!("{}: only a crisis service admits to beds", field("beds")),
+                );
+                within(&mut p, &field("beds.beds"), limits::BEDS, [b.beds]);
+                let shares = [b.admitted_share, b.safe_occupancy].map(wide);
+                within(
+                    &mut p,
+                    &field("beds.admitted_share"),
+                    limits::SHARE,
+                    [shares[0]],
+                );
+                within(
+                    &mut p,
+                    &field("beds.safe_occupancy"),
+                    limits::SAFE_OCCUPANCY,
+                    [shares[1]],
+                );
+                within(
+                    &mut p,
+                    &field("beds.length_of_stay_days"),
+                    limits::LENGTH_OF_STAY_DAYS,
+                    [wide(b.length_of_stay_days)],
+                );
+                within(
+                    &mut p,
+                    &field("beds.crowding_cost"),
+                    limits::CROWDING,
+                    [wide(b.crowding_cost)],
+                );
+                within(
+                    &mut p,
+                    &field("beds.crowding_harm"),
+                    limits::SHARE,
+                    [wide(b.crowding_harm)],
+                );
+            }
         }
         for k in BarrierKind::ALL {
             let strength = wide(self.barriers.get(k));

@@ -22,6 +22,17 @@ pub struct RunTotals {
     wait_sum: u64,
     referrals_made: u64,
     referrals_lost: u64,
+    chasing: u64,
+    admissions: u64,
+    corridor_care: u64,
+    /// Bed-days used and available (simulated), and delayed-discharge bed-days.
+    bed_days: f64,
+    bed_days_available: f64,
+    delayed_days: u64,
+    /// Each counted week's failure-demand share and crisis events (simulated),
+    /// for the steady-state check.
+    weekly_failure_share: Vec<f64>,
+    weekly_crises: Vec<f64>,
 }
 
 /// This week's rows and the run's totals.
@@ -78,7 +89,7 @@ impl Record {
         let t = seen.citizens_tally;
         let b = seen.barriers;
         let mut row = TickRow {
-            tick: seen.tick,
+            week: seen.tick,
             warmup: (!counting) as u8,
             board_spend: ledger.board_week_spend(),
             mean_wellbeing: t.wellbeing / seen.population as f64,
@@ -98,6 +109,7 @@ impl Record {
         let mut made = 0u64;
         let mut lost = 0u64;
         let mut queued = 0u64;
+        let (mut chasing, mut admissions, mut corridor, mut delayed) = (0u64, 0u64, 0u64, 0u64);
         row.spend = ledger.board_week_spend();
         self.agencies.clear();
         for (i, (agency, account)) in agencies.iter().zip(ledger.accounts()).enumerate() {
@@ -109,6 +121,10 @@ impl Record {
             made += w.referrals_made as u64;
             lost += w.referrals_lost as u64;
             queued += agency.queue_len() as u64;
+            chasing += w.chasing as u64;
+            admissions += w.admissions as u64;
+            corridor += w.corridor_care as u64;
+            delayed += w.delayed_days;
             row.spend += money.spend;
             row.crisis_spend += money.crisis_spend;
             row.prevention_spend += money.prevention_spend;
@@ -116,6 +132,8 @@ impl Record {
                 self.totals.departures += w.departures as u64;
                 self.totals.wait_sum += w.wait_sum;
                 self.totals.crisis_events[i] += w.crisis_events as u64;
+                self.totals.bed_days += w.bed_days as f64;
+                self.totals.bed_days_available += 7.0 * w.beds;
             }
             self.agencies.push(agency_row(
                 seen.tick,
@@ -134,6 +152,10 @@ impl Record {
         row.referrals_made = made as f64 * weight;
         row.referrals_lost = lost as f64 * weight;
         row.queue_len = queued as f64 * weight;
+        row.chasing = chasing as f64 * weight;
+        row.admissions = admissions as f64 * weight;
+        row.corridor_care = corridor as f64 * weight;
+        row.delayed_discharge_days = delayed as f64 * weight;
         if counting {
             let totals = &mut self.totals;
             totals.wellbeing += t.wellbeing * weight;
@@ -143,8 +165,24 @@ impl Record {
             totals.failure_demand += failure;
             totals.referrals_made += made;
             totals.referrals_lost += lost;
+            totals.chasing += chasing;
+            totals.admissions += admissions;
+            totals.corridor_care += corridor;
+            totals.delayed_days += delayed;
+            totals.weekly_failure_share.push(row.failure_demand_share);
+            totals.weekly_crises.push(crises as f64);
         }
         self.place = row;
+    }
+
+    /// The steady-state check: MSER-5's truncation point (weeks after
+    /// warm-up) of the counted weeks' failure-demand share and crisis
+    /// events, the later of the two; `None` when fewer than 20 weeks are counted.
+    fn truncation_week(&self) -> Option<u32> {
+        let t = &self.totals;
+        let a = crate::stats::mser5(&t.weekly_failure_share)?;
+        let b = crate::stats::mser5(&t.weekly_crises)?;
+        Some(a.max(b) as u32)
     }
 
     /// Run-level outcomes after warm-up, at week `tick`.
@@ -197,6 +235,7 @@ impl Record {
                 0.0
             },
             crisis_events,
+            truncation_week: self.truncation_week(),
             crisis_events_by_agency: p
                 .agencies
                 .iter()
@@ -206,6 +245,15 @@ impl Record {
             contacts: run.contacts as f64 * weight,
             failure_demand: run.failure_demand as f64 * weight,
             failure_demand_share: per(run.failure_demand, run.contacts),
+            chasing: run.chasing as f64 * weight,
+            admissions: run.admissions as f64 * weight,
+            corridor_care: run.corridor_care as f64 * weight,
+            bed_occupancy: if run.bed_days_available > 0.0 {
+                run.bed_days / run.bed_days_available
+            } else {
+                0.0
+            },
+            delayed_discharge_days: run.delayed_days as f64 * weight,
             unmet_need_weeks: run.unmet_need_weeks as f64 * weight,
             multiple_needs: run.multiple_needs as f64 * weight / weeks,
             top5_cost_share: metrics::top_share(&mut spend, 0.05),
@@ -238,7 +286,7 @@ fn agency_row(
     let w = &agency.week;
     let money = &account.week;
     AgencyRow {
-        tick,
+        week: tick,
         agency: id,
         arrivals: w.arrivals as f64 * weight,
         accepted: w.accepted as f64 * weight,
@@ -247,6 +295,15 @@ fn agency_row(
         served: w.served as f64 * weight,
         gave_up: w.reneged as f64 * weight,
         crisis_events: w.crisis_events as f64 * weight,
+        chasing: w.chasing as f64 * weight,
+        admissions: w.admissions as f64 * weight,
+        corridor_care: w.corridor_care as f64 * weight,
+        occupancy: if w.beds > 0.0 {
+            w.bed_days as f64 / (7.0 * w.beds)
+        } else {
+            0.0
+        },
+        delayed_discharge_days: w.delayed_days as f64 * weight,
         queue_len: agency.queue_len() as f64 * weight,
         mean_wait: per(w.wait_sum, w.departures),
         referrals_made: w.referrals_made as f64 * weight,

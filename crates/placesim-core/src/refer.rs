@@ -9,7 +9,6 @@ use crate::frontline::Frontline;
 use crate::ids::{AgencyId, CitizenId, Domain};
 use crate::journal::Happening;
 use crate::referral::{target, Arrival, Referral};
-use crate::rng::Stream;
 
 impl Frontline<'_> {
     /// Refer the citizen's need on with probability `propensity`, if some
@@ -20,29 +19,27 @@ impl Frontline<'_> {
         citizen: CitizenId,
         domain: Domain,
         propensity: f32,
-        rng: &mut Stream,
     ) {
         if let Some(to) = target(self.params, domain, from) {
-            if rng.chance(propensity) {
-                self.send(from, to, citizen, domain, rng);
+            if self.streams.referral.chance(propensity) {
+                self.send(from, to, citizen, domain);
             }
         }
     }
 
     /// Send a referral: the citizen's case is open with the receiver until it
     /// arrives or is lost; a warm hand-off costs the sender next week's time.
-    fn send(
+    pub(crate) fn send(
         &mut self,
         from: AgencyId,
         to: AgencyId,
         citizen: CitizenId,
         domain: Domain,
-        rng: &mut Stream,
     ) {
         let hand_off = frameworks::hand_off(
             self.barriers.organisational_frameworks,
             &self.params.prices,
-            rng,
+            &mut self.streams.referral,
         );
         self.referrals.in_flight.push(Referral {
             citizen,
@@ -52,10 +49,10 @@ impl Frontline<'_> {
             due: self.tick + hand_off.delay,
             lost: hand_off.lost,
         });
-        self.citizens[citizen.index()].open_case(to, domain);
+        self.citizens[citizen.index()].open_case(to, domain, self.tick);
         let sender = &mut self.agencies[from.index()];
         sender.week.referrals_made += 1;
-        sender.handoff_owed += hand_off.work;
+        sender.work_owed += hand_off.work;
         self.note(citizen, Happening::Referred { from, to, domain });
     }
 

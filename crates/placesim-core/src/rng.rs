@@ -17,11 +17,16 @@ pub enum Purpose {
     Initialise = 1,
     /// Shocks, recovery, help-seeking and crisis contacts of a chunk of citizens.
     LifeEvents = 2,
-    /// Triage, service and referral at the agencies (serial, one stream a tick).
-    Agencies = 3,
+    /// Triage at the agencies (serial, one stream a tick): admissions' lengths of stay.
+    Triage = 3,
     /// Drawing the parameter sets of a design (e.g. a Latin hypercube), keyed
     /// by the design's own seed; the edge crates that build designs use it.
     Design = 4,
+    /// Service at the agencies (serial, one stream a tick).
+    Service = 5,
+    /// Referrals: whether a need is referred on and how the hand-off goes
+    /// (serial, one stream a tick, whichever phase refers).
+    Referral = 6,
 }
 
 /// A random stream for one purpose, tick and unit of work.
@@ -83,7 +88,7 @@ mod tests {
         assert!(a.windows(2).all(|w| w[0] == w[1]));
         let mut x = Stream::new(7, Purpose::LifeEvents, 3, 1);
         let mut y = Stream::new(7, Purpose::LifeEvents, 3, 2);
-        let mut z = Stream::new(7, Purpose::Agencies, 3, 1);
+        let mut z = Stream::new(7, Purpose::Triage, 3, 1);
         let (xv, yv, zv) = (x.0.next_u64(), y.0.next_u64(), z.0.next_u64());
         assert_ne!(xv, yv);
         assert_ne!(xv, zv);

@@ -76,7 +76,7 @@ impl Run {
     /// Step one week (nothing once finished) and return it.
     pub fn step(&mut self) -> Week<'_> {
         self.world.step();
-        let sampled = self.samples(self.world.tick_row().tick);
+        let sampled = self.samples(self.world.tick_row().week);
         Week {
             world: &self.world,
             sampled,

@@ -11,11 +11,10 @@ use crate::frontline::{prefetch, Frontline, PREFETCH_AHEAD};
 use crate::ids::{AgencyId, Domain, Tick};
 use crate::journal::Happening;
 use crate::params::Role;
-use crate::rng::Stream;
 
 impl Frontline<'_> {
     /// Serve queues within capacity and allowance; cases past the maximum wait give up.
-    pub fn serve(&mut self, rng: &mut Stream) {
+    pub fn serve(&mut self) {
         for a in 0..self.agencies.len() {
             let id = AgencyId(a as u8);
             let nominal = self.frontline_capacity(id);
@@ -27,8 +26,10 @@ impl Frontline<'_> {
             }
             self.give_up_waiting(id);
             let agency = &mut self.agencies[a];
-            let mut left = nominal + agency.carry - agency.handoff_owed;
-            agency.handoff_owed = 0.0;
+            let mut left = nominal + agency.carry - agency.work_owed;
+            // Hand-offs and answers to chasing are frontline work too.
+            agency.week.work_done = agency.work_owed.min(nominal + agency.carry);
+            agency.work_owed = 0.0;
             agency.week.capacity = nominal;
             let mut prevention_left = agency.policy.prevention_capacity_share as f64 * nominal;
             let mut blocked_by_work = false;
@@ -70,7 +71,7 @@ impl Frontline<'_> {
                         SpendKind::Intervention
                     };
                     self.charge(id, case.citizen, case.domain, cost, kind);
-                    self.help(id, case, rng);
+                    self.help(id, case);
                 }
             }
             self.agencies[a].carry = if blocked_by_work {
@@ -109,7 +110,7 @@ impl Frontline<'_> {
 
     /// The effect of a served case on the citizen's needs, what the citizen
     /// learns, and the onward referral of another high need.
-    fn help(&mut self, a: AgencyId, case: Case, rng: &mut Stream) {
+    fn help(&mut self, a: AgencyId, case: Case) {
         let p = self.params;
         let spec = &p.agencies[a.index()];
         let intensity = self.agencies[a.index()].policy.intensity;
@@ -141,7 +142,7 @@ impl Frontline<'_> {
                 pb,
                 self.agencies[a.index()].policy.referral_propensity,
             );
-            self.maybe_refer(a, case.citizen, Domain(e as u8), r, rng);
+            self.maybe_refer(a, case.citizen, Domain(e as u8), r);
         }
     }
 

@@ -68,6 +68,37 @@ pub fn t975(df: u64) -> f64 {
     }
 }
 
+/// MSER-5 (White 1997; White, Cobb & Spratt 2000): the truncation point of
+/// a series' initial transient, in observations. The series is cut into
+/// batches of 5 means (a last, incomplete batch is dropped); for each number
+/// of leading batches `d` up to half of them, the marginal standard error of
+/// the batches left, `Σ(Y_i − Ȳ)² / (k − d)²`, is computed, and the `d` that
+/// minimises it (the first, on a tie) is the truncation: `5·d`
+/// observations. `None` for fewer than 4 batches.
+pub fn mser5(series: &[f64]) -> Option<usize> {
+    const BATCH: usize = 5;
+    let batches: Vec<f64> = series
+        .chunks_exact(BATCH)
+        .map(|b| b.iter().sum::<f64>() / BATCH as f64)
+        .collect();
+    let k = batches.len();
+    if k < 4 {
+        return None;
+    }
+    let mut best = (f64::INFINITY, 0);
+    for d in 0..=k / 2 {
+        let rest = &batches[d..];
+        let n = rest.len() as f64;
+        let mean = rest.iter().sum::<f64>() / n;
+        let ss: f64 = rest.iter().map(|y| (y - mean) * (y - mean)).sum();
+        let mser = ss / (n * n);
+        if mser < best.0 {
+            best = (mser, d);
+        }
+    }
+    Some(best.1 * BATCH)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +124,21 @@ mod tests {
         x.iter().for_each(|&v| w.add(v));
         assert!((w.mean() - 5.0).abs() < 1e-12);
         assert!((w.sd() - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
+    }
+
+    /// A series that settles after a ramp is truncated at about the ramp's
+    /// end; a stationary series (alternating noise) is not truncated.
+    #[test]
+    fn mser5_finds_the_end_of_a_ramp_and_leaves_a_flat_series() {
+        let ramp: Vec<f64> = (0..200)
+            .map(|i| if i < 50 { i as f64 / 50.0 } else { 1.0 } + if i % 2 == 0 { 0.01 } else { -0.01 })
+            .collect();
+        let cut = mser5(&ramp).unwrap();
+        assert!((45..=55).contains(&cut), "{cut}");
+        let flat: Vec<f64> = (0..200)
+            .map(|i| if i % 3 == 0 { 0.2 } else { -0.1 })
+            .collect();
+        assert_eq!(mser5(&flat), Some(0));
+        assert_eq!(mser5(&[1.0; 19]), None);
     }
 }

@@ -13,17 +13,16 @@ use crate::ids::AgencyId;
 use crate::journal::Happening;
 use crate::params::Role;
 use crate::referral::Arrival;
-use crate::rng::Stream;
 
 impl Frontline<'_> {
     /// Referrals delivered last week, then this week's contacts in chunk order.
-    pub fn triage(&mut self, contacts: &[Vec<Contact>], rng: &mut Stream) {
+    pub fn triage(&mut self, contacts: &[Vec<Contact>]) {
         let referred = self.referrals.take_delivered();
         for (i, arrival) in referred.iter().enumerate() {
             if let Some(a) = referred.get(i + PREFETCH_AHEAD) {
                 prefetch(&self.citizens[a.citizen.index()]);
             }
-            self.arrive(*arrival, rng);
+            self.arrive(*arrival);
         }
         self.referrals.return_delivered(referred);
         let mut ahead = contacts.iter().flatten().skip(PREFETCH_AHEAD);
@@ -39,17 +38,19 @@ impl Frontline<'_> {
                 via_referral: false,
                 failure_demand: c.failure_demand,
             };
-            self.arrive(arrival, rng);
+            self.arrive(arrival);
         }
     }
 
     /// Assess one arrival: a crisis episode, or accept, park or refuse.
-    fn arrive(&mut self, x: Arrival, rng: &mut Stream) {
+    fn arrive(&mut self, x: Arrival) {
         let (agency, domain) = (x.agency, x.domain);
         self.note(
             x.citizen,
             if x.via_referral {
                 Happening::ReferralArrived { agency, domain }
+            } else if x.kind == ContactKind::Chasing {
+                Happening::Chased { agency, domain }
             } else {
                 Happening::Contact {
                     agency,
@@ -63,8 +64,12 @@ impl Frontline<'_> {
         let week = &mut self.agencies[a].week;
         week.arrivals += 1;
         week.failure_demand += x.failure_demand as u32;
+        if x.kind == ContactKind::Chasing {
+            self.answer_chasing(x);
+            return;
+        }
         if x.kind == ContactKind::Crisis || self.params.agencies[a].role == Role::Crisis {
-            self.crisis_episode(x, rng);
+            self.crisis_episode(x);
             return;
         }
         let spec = &self.params.agencies[a];
@@ -77,7 +82,7 @@ impl Frontline<'_> {
         if !self.can_spend(x.agency, assessment) {
             self.agencies[a].week.refused += 1;
             self.note(x.citizen, Happening::Refused { agency, domain });
-            self.turn_away(x, rng);
+            self.turn_away(x);
             return;
         }
         self.charge(
@@ -99,7 +104,7 @@ impl Frontline<'_> {
         if complexity as f32 > policy.complexity_cap {
             self.agencies[a].week.parked += 1;
             self.note(x.citizen, Happening::Parked { agency, domain });
-            self.turn_away(x, rng);
+            self.turn_away(x);
         } else if need >= policy.eligibility_threshold {
             self.agencies[a].queue.push_back(case);
             self.accept(x);
@@ -109,7 +114,7 @@ impl Frontline<'_> {
         } else {
             self.agencies[a].week.refused += 1;
             self.note(x.citizen, Happening::Refused { agency, domain });
-            self.turn_away(x, rng);
+            self.turn_away(x);
         }
     }
 
@@ -117,7 +122,15 @@ impl Frontline<'_> {
         let (agency, domain) = (x.agency, x.domain);
         self.note(x.citizen, Happening::Accepted { agency, domain });
         self.agencies[x.agency.index()].week.accepted += 1;
-        self.citizens[x.citizen.index()].open_case(x.agency, x.domain);
+        self.citizens[x.citizen.index()].open_case(x.agency, x.domain, self.tick);
+    }
+
+    /// A progress-chasing contact: answering it takes frontline time from
+    /// next week's capacity, and changes nothing about the case.
+    fn answer_chasing(&mut self, x: Arrival) {
+        let agency = &mut self.agencies[x.agency.index()];
+        agency.week.chasing += 1;
+        agency.work_owed += self.params.citizens.chase_work as f64;
     }
 
     /// Reserved prevention capacity: accept below-threshold cases while the
@@ -130,26 +143,33 @@ impl Frontline<'_> {
     }
 
     /// Refused or parked: the citizen is failed by this agency and may be signposted on.
-    fn turn_away(&mut self, x: Arrival, rng: &mut Stream) {
+    fn turn_away(&mut self, x: Arrival) {
         self.failed(x.citizen, x.agency, x.domain);
         let c = &mut self.citizens[x.citizen.index()];
         if c.open_agency == x.agency.0 || x.via_referral {
             c.close_case();
         }
         let r = self.agencies[x.agency.index()].policy.referral_propensity;
-        self.maybe_refer(x.agency, x.citizen, x.domain, r, rng);
+        self.maybe_refer(x.agency, x.citizen, x.domain, r);
     }
 
     /// A statutory crisis episode: always given, paid whatever the budget, and
     /// it stabilises rather than resolves; the citizen may be referred on.
-    fn crisis_episode(&mut self, x: Arrival, rng: &mut Stream) {
+    fn crisis_episode(&mut self, x: Arrival) {
         let a = x.agency.index();
         let spec = &self.params.agencies[a];
-        let (cost, efficacy) = (spec.unit_costs.crisis, spec.efficacy);
+        let (crowded_cost, crowded_effect) = self.crowding(x.agency);
+        let cost = spec.unit_costs.crisis * crowded_cost;
+        let efficacy = spec.efficacy * crowded_effect;
         self.agencies[a].week.crisis_events += 1;
+        if self.counting() {
+            let c = &mut self.citizens[x.citizen.index()];
+            c.crises = c.crises.saturating_add(1);
+        }
         let (agency, domain) = (x.agency, x.domain);
         self.note(x.citizen, Happening::Crisis { agency, domain });
         self.charge(x.agency, x.citizen, x.domain, cost, SpendKind::Crisis);
+        self.maybe_admit(x.agency, x.citizen);
         let threshold = self.params.needs.need_threshold;
         let reward = self.params.citizens.reward_partial;
         let c = &mut self.citizens[x.citizen.index()];
@@ -159,7 +179,7 @@ impl Frontline<'_> {
         c.learn(x.agency, reward, self.params);
         if still_in_need && !c.has_open_case() {
             let r = self.agencies[a].policy.referral_propensity;
-            self.maybe_refer(x.agency, x.citizen, x.domain, r, rng);
+            self.maybe_refer(x.agency, x.citizen, x.domain, r);
         }
     }
 }

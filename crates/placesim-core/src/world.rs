@@ -13,7 +13,7 @@ use crate::adapt;
 use crate::agency::Agency;
 use crate::citizen::{self, Citizen, CitizenPass, DomainLanes, WeekContext};
 use crate::finance::Ledger;
-use crate::frontline::Frontline;
+use crate::frontline::{Frontline, PhaseStreams};
 use crate::ids::{is_quarter_end, Tick, WEEKS_PER_YEAR};
 use crate::journal::Journal;
 use crate::metrics::{AgencyRow, CostShiftRow, Summary, TickRow};
@@ -167,17 +167,17 @@ impl World {
         let start = std::time::Instant::now();
         self.apply_schedule();
         self.begin_week();
+        let lanes = self.lanes.in_week(&self.params, self.tick);
         let ctx = WeekContext {
             params: &self.params,
             tick: self.tick,
             counting: self.counting(),
-            lanes: &self.lanes,
+            lanes: &lanes,
         };
         let tally = self
             .citizen_pass
             .run(&ctx, self.params.place.seed, &mut self.citizens);
         let citizens_done = std::time::Instant::now();
-        let mut rng = Stream::new(self.params.place.seed, Purpose::Agencies, self.tick, 0);
         let mut frontline = Frontline {
             params: &self.params,
             barriers: self.barriers,
@@ -187,10 +187,12 @@ impl World {
             ledger: &mut self.ledger,
             referrals: &mut self.referrals,
             journal: &mut self.journal,
+            streams: PhaseStreams::new(self.params.place.seed, self.tick),
         };
         let referral_arrivals = frontline.referrals.delivered_count() as u64;
-        frontline.triage(self.citizen_pass.contacts(), &mut rng);
-        frontline.serve(&mut rng);
+        frontline.triage(self.citizen_pass.contacts());
+        frontline.serve();
+        frontline.ward_round();
         frontline.deliver_referrals();
         self.finance();
         if is_quarter_end(self.tick) {

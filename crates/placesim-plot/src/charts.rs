@@ -391,7 +391,7 @@ fn fan_bands(r: &Results) -> Result<Vec<Bands>, PlotError> {
     let mut table = Table::open(&path)?;
     let (irun, itick, iwarm) = (
         table.column("run_id")?,
-        table.column("tick")?,
+        table.column("week")?,
         table.column("warmup")?,
     );
     let cols: Vec<usize> = FAN_METRICS
@@ -527,7 +527,7 @@ fn adaptation_data(r: &Results, pair: [usize; 2]) -> Result<Adaptation, PlotErro
     let c = |n: &str| table.column(n);
     let (irun, itick, iag, ithr, iprev) = (
         c("run_id")?,
-        c("tick")?,
+        c("week")?,
         c("agency")?,
         c("eligibility_threshold")?,
         c("prevention_capacity_share")?,
@@ -1143,7 +1143,7 @@ fn capitalised(s: &str) -> String {
 /// The first tick after warm-up, from the time series' `warmup` column.
 fn first_counted_tick(r: &Results) -> Option<f64> {
     let mut table = Table::open(&r.dir.join(TIMESERIES)).ok()?;
-    let (itick, iwarm) = (table.column("tick").ok()?, table.column("warmup").ok()?);
+    let (itick, iwarm) = (table.column("week").ok()?, table.column("warmup").ok()?);
     for rec in table.records().flatten() {
         if rec.text(iwarm) == "0" {
             return rec.text(itick).parse().ok();

@@ -52,8 +52,8 @@ mod tests {
     #[test]
     fn headers_are_the_row_types_with_run_id_first() {
         assert_eq!(cost_shifting_header(), "run_id,spender,caused_by,spend");
-        assert!(timeseries_header().starts_with("run_id,tick,warmup,spend,"));
-        assert!(agencies_header().starts_with("run_id,tick,agency,arrivals,"));
+        assert!(timeseries_header().starts_with("run_id,week,warmup,spend,"));
+        assert!(agencies_header().starts_with("run_id,week,agency,arrivals,"));
         let row: CostShiftingRow = csv::Reader::from_reader(
             format!("{}\n3,gp,unattributed,1.5\n", cost_shifting_header()).as_bytes(),
         )

@@ -387,10 +387,19 @@ fn needs(
                 }
             },
         };
+        let winter_amplitude = match d.winter_amplitude {
+            None => 0.0,
+            amplitude => b.num(
+                &format!("{path}.winter_amplitude"),
+                amplitude,
+                limits::WINTER_AMPLITUDE,
+            ) as f32,
+        };
         domains.push(DomainSpec {
             name,
             base_hazard,
             crisis_agency,
+            winter_amplitude,
         });
     }
     let coupling = coupling(b, r.coupling.clone(), names);
@@ -422,6 +431,28 @@ fn needs(
         failure_window: b.whole("needs.failure_window_weeks", r.failure_window_weeks) as u16,
         attribution_window: b.whole("needs.attribution_window_weeks", r.attribution_window_weeks)
             as u16,
+        wellbeing_loss: wellbeing_loss(b, r.wellbeing_loss),
+    }
+}
+
+/// Three shares, each at least the one before: [moderate, high, crisis].
+fn wellbeing_loss(b: &mut Builder, raw: Option<[f64; 3]>) -> [f32; 3] {
+    let path = "needs.wellbeing_loss";
+    match raw {
+        None => {
+            b.missing(path);
+            [0.0; 3]
+        }
+        Some(l) if l.iter().all(|&x| limits::SHARE.contains(x)) && l[0] <= l[1] && l[1] <= l[2] => {
+            l.map(|x| x as f32)
+        }
+        Some([m, h, c]) => {
+            b.problem(
+                path,
+                format!("[{m}, {h}, {c}] must be three shares with 0 <= moderate <= high <= crisis <= 1"),
+            );
+            [0.0; 3]
+        }
     }
 }
 
@@ -591,9 +622,60 @@ fn agencies(b: &mut Builder, raw: &RawScenario, domains: &[String]) -> Vec<Agenc
                     limits::REFERRAL_PROPENSITY,
                 ) as f32,
             },
+            beds: a
+                .beds
+                .as_ref()
+                .map(|r| beds(b, &format!("{path}.beds"), r, role, domains)),
         });
     }
     out
+}
+
+/// A crisis service's beds; only a crisis service may have them.
+fn beds(b: &mut Builder, path: &str, r: &RawBeds, role: Role, domains: &[String]) -> Beds {
+    if role != Role::Crisis {
+        b.problem(
+            path,
+            "only a crisis service (role = \"crisis\") admits to beds",
+        );
+    }
+    let key = |k: &str| format!("{path}.{k}");
+    let mut discharge = Vec::new();
+    match &r.discharge_needs {
+        None => b.missing(&key("discharge_needs")),
+        Some(names) => {
+            for (k, n) in names.iter().enumerate() {
+                match domains.iter().position(|d| d == n) {
+                    Some(i) => discharge.push(Domain(i as u8)),
+                    None => {
+                        let msg = format!(
+                            "`{n}` is not a need domain (domains: {}){}",
+                            domains.join(", "),
+                            suggestion(n, domains.iter().map(String::as_str))
+                        );
+                        b.problem(&format!("{path}.discharge_needs.{k}"), msg);
+                    }
+                }
+            }
+        }
+    }
+    Beds {
+        beds: b.num(&key("beds"), r.beds, limits::BEDS),
+        admitted_share: b.num(&key("admitted_share"), r.admitted_share, limits::SHARE) as f32,
+        length_of_stay_days: b.num(
+            &key("length_of_stay_days"),
+            r.length_of_stay_days,
+            limits::LENGTH_OF_STAY_DAYS,
+        ) as f32,
+        safe_occupancy: b.num(
+            &key("safe_occupancy"),
+            r.safe_occupancy,
+            limits::SAFE_OCCUPANCY,
+        ) as f32,
+        crowding_cost: b.num(&key("crowding_cost"), r.crowding_cost, limits::CROWDING) as f32,
+        crowding_harm: b.num(&key("crowding_harm"), r.crowding_harm, limits::SHARE) as f32,
+        discharge_needs: DomainSet::of(&discharge),
+    }
 }
 
 fn citizens(b: &mut Builder, raw: Option<RawCitizens>) -> CitizenTraits {
@@ -605,6 +687,15 @@ fn citizens(b: &mut Builder, raw: Option<RawCitizens>) -> CitizenTraits {
         r.help_threshold,
         limits::HELP_THRESHOLD,
     );
+    let weeks = limits::PATIENCE_WEEKS;
+    let patience = b.pair(
+        "citizens.patience_weeks",
+        r.patience_weeks,
+        Bounds::new(f64::from(weeks.min), f64::from(weeks.max)),
+    );
+    if patience.0.fract() != 0.0 || patience.1.fract() != 0.0 {
+        b.problem("citizens.patience_weeks", "must be whole weeks");
+    }
     CitizenTraits {
         risk_sigma: b.num("citizens.risk_sigma", r.risk_sigma, limits::RISK_SIGMA) as f32,
         resilience_min: resilience.0 as f32,
@@ -636,6 +727,9 @@ fn citizens(b: &mut Builder, raw: Option<RawCitizens>) -> CitizenTraits {
             l.propensity_floor,
             limits::PROPENSITY_FLOOR,
         ) as f32,
+        patience_min: patience.0 as u8,
+        patience_max: patience.1 as u8,
+        chase_work: b.num("citizens.chase_work", r.chase_work, limits::CHASE_WORK) as f32,
     }
 }
 

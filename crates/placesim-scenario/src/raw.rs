@@ -72,6 +72,10 @@ pub struct RawNeeds {
     pub failure_window_weeks: Option<u64>,
     /// Spend is attributed to an agency's failure for this many weeks after it (1 to 520).
     pub attribution_window_weeks: Option<u64>,
+    /// Share of wellbeing one need takes away when above need_threshold, high_need and
+    /// crisis_level: [moderate, high, crisis], 0 <= moderate <= high <= crisis <= 1; the shares of a
+    /// citizen's needs multiply.
+    pub wellbeing_loss: Option<[f64; 3]>,
     /// The need domains, by name, in order (1 to 8).
     #[schemars(with = "Option<std::collections::BTreeMap<String, RawDomain>>")]
     pub domains: Option<Table>,
@@ -88,6 +92,9 @@ pub struct RawDomain {
     pub base_hazard: Option<f64>,
     /// Id of the agency where a crisis in this domain lands.
     pub crisis_service: Option<String>,
+    /// Winter swing of the hazard around its annual mean, peaking in the first week of January
+    /// (0 to 0.9; 0, no swing, when not given).
+    pub winter_amplitude: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
@@ -101,6 +108,10 @@ pub struct RawCitizens {
     pub help_threshold: Option<[f64; 2]>,
     /// Mean initial need as a share of need_threshold (0 to 2).
     pub initial_need: Option<f64>,
+    /// Range [min, max] of the whole weeks a citizen waits on an open case before chasing it (1 to 52).
+    pub patience_weeks: Option<[f64; 2]>,
+    /// Frontline work of answering one chasing contact, in case units (0 to 1).
+    pub chase_work: Option<f64>,
     pub learning: Option<RawLearning>,
 }
 
@@ -146,6 +157,28 @@ pub struct RawAgency {
     pub initial_propensity: Option<f64>,
     pub unit_costs: Option<RawUnitCosts>,
     pub policy: Option<RawPolicy>,
+    /// Beds, for a crisis service that admits (none when not given).
+    pub beds: Option<RawBeds>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBeds {
+    /// Beds of the real place for the modelled needs (1 to 10^7).
+    pub beds: Option<f64>,
+    /// Share of crisis episodes admitted to a bed (0 to 1).
+    pub admitted_share: Option<f64>,
+    /// Mean days from admission until medically fit (1 to 365).
+    pub length_of_stay_days: Option<f64>,
+    /// Occupancy above which risk and cost rise (0.5 to 0.99).
+    pub safe_occupancy: Option<f64>,
+    /// Extra cost of a crisis episode, as a share, per unit of excess occupancy (0 to 10).
+    pub crowding_cost: Option<f64>,
+    /// Share of a crisis episode's effect lost per unit of excess occupancy (0 to 1).
+    pub crowding_harm: Option<f64>,
+    /// Need domains which, above the need threshold, keep a medically fit patient in bed until a
+    /// package is in place.
+    pub discharge_needs: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]

@@ -385,6 +385,7 @@ function describe(e, agencies, domains) {
   const dm = (i) => (domains ? domains[i] : `need ${i}`).replace(/_/g, " ");
   switch (e.what) {
     case "contact": return `${e.crisis ? "crisis contact with" : "asked"} ${ag(e.agency)} about ${dm(e.domain)}${e.failure_demand ? " (again: failure demand)" : ""}`;
+    case "chased": return `chased ${ag(e.agency)}: still waiting (${dm(e.domain)}; failure demand)`;
     case "referral_arrived": return `referral reached ${ag(e.agency)} (${dm(e.domain)})`;
     case "refused": return `refused by ${ag(e.agency)} (${dm(e.domain)})`;
     case "parked": return `parked by ${ag(e.agency)}: too complex (${dm(e.domain)})`;
