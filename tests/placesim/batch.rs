@@ -325,3 +325,36 @@ fn a_failed_run_is_isolated_and_recorded() {
     let _ = std::fs::remove_dir_all(dir);
     let _ = std::fs::remove_dir_all(reference);
 }
+
+/// Every variant of a replicate continues its baseline's burn-in: the
+/// warm-up rows of each variant's time series are the baseline's, byte for
+/// byte (and differ between replicates), while the counted weeks differ
+/// between variants, whose changes take effect at week 0 of them.
+#[test]
+fn every_variant_of_a_replicate_continues_its_baselines_burn_in() {
+    let dir = scratch("shared-burn-in");
+    let o = sweep("small.sweep.toml", &dir, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (header, rows) = read_csv(&dir.join("timeseries.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (run, warm) = (col("run_id"), col("warmup"));
+    let mut weeks: BTreeMap<(usize, String), Vec<Vec<String>>> = BTreeMap::new();
+    for r in rows {
+        let id: usize = r[run].parse().unwrap();
+        let rest = r[run + 1..].to_vec();
+        weeks.entry((id, r[warm].clone())).or_default().push(rest);
+    }
+    let warm_up = |id: usize| &weeks[&(id, "1".to_string())];
+    let counted = |id: usize| &weeks[&(id, "0".to_string())];
+    // Run ids are variant × 4 + replicate; the baseline (silos) is variant 0.
+    for replicate in 0..4 {
+        assert!(!warm_up(replicate).is_empty());
+        for variant in 1..3 {
+            let id = variant * 4 + replicate;
+            assert_eq!(warm_up(id), warm_up(replicate), "run {id}");
+            assert_ne!(counted(id), counted(replicate), "run {id}");
+        }
+    }
+    assert_ne!(warm_up(0), warm_up(1));
+    let _ = std::fs::remove_dir_all(dir);
+}

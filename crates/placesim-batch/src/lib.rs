@@ -14,7 +14,8 @@
 //! resumed or forced results folders), `sweep` (running the missing runs and
 //! storing each), `assemble` (the final files from the stored runs),
 //! `compare` (the paired statistics), `rerun`, `merge` (shards into one
-//! sweep), `shard` (which shard runs which run), `output` (one run's files).
+//! sweep), `shard` (which shard runs which run), `start` (the burn-in each
+//! replicate's variants share), `output` (one run's files).
 
 mod assemble;
 mod compare;
@@ -24,6 +25,7 @@ mod merge;
 pub mod output;
 mod rerun;
 pub mod shard;
+mod start;
 mod sweep;
 
 pub use merge::{merge, MergeReport};

@@ -4,7 +4,7 @@
 //! sampled. Every file is written atomically (`placesim_results::atomic`),
 //! so a killed run never leaves a truncated output under its final name.
 
-use placesim_core::{Finished, Week};
+use placesim_core::{AgencyRow, Finished, KeptWeek, TickRow, Week};
 use placesim_results::manifest::pretty_json;
 use placesim_results::series::{AGENCIES, COST_SHIFTING, TIMESERIES};
 use placesim_results::table::csv_bytes;
@@ -38,10 +38,22 @@ impl<W: Write> WeekRows<W> {
         if !week.sampled {
             return Ok(());
         }
+        self.rows(week.place(), week.agencies())
+    }
+
+    /// Append the burn-in weeks a run continues from (kept on the cadence).
+    pub fn kept(&mut self, weeks: &[KeptWeek]) -> io::Result<()> {
+        for w in weeks {
+            self.rows(&w.place, &w.agencies)?;
+        }
+        Ok(())
+    }
+
+    fn rows(&mut self, place: &TickRow, agencies: &[AgencyRow]) -> io::Result<()> {
         self.timeseries
-            .serialize(week.place())
+            .serialize(place)
             .map_err(|e| in_file(TIMESERIES, e))?;
-        for row in week.agencies() {
+        for row in agencies {
             self.agencies
                 .serialize(row)
                 .map_err(|e| in_file(AGENCIES, e))?;
@@ -101,6 +113,11 @@ impl RunWriter {
     /// Append the week the run just completed, if it is sampled.
     pub fn week(&mut self, week: &Week<'_>) -> io::Result<()> {
         self.rows.week(week).map_err(in_dir(&self.dir))
+    }
+
+    /// Append the burn-in weeks the run continues from.
+    pub fn kept(&mut self, weeks: &[KeptWeek]) -> io::Result<()> {
+        self.rows.kept(weeks).map_err(in_dir(&self.dir))
     }
 
     /// Close the streams and write the run-level files.

@@ -2,13 +2,15 @@
 
 use crate::manifest::read_manifest;
 use crate::output::RunWriter;
+use crate::start;
 use crate::{io_err, BatchError};
-use placesim_core::{Run, Summary};
+use placesim_core::Summary;
 use std::fs;
 use std::path::Path;
 
 /// Rerun run `run_id` of the sweep in `dir` with full weekly outputs (every
-/// week, where the sweep kept every `every_weeks`-th) into `out`.
+/// week, where the sweep kept every `every_weeks`-th) into `out`: from its
+/// replicate's baseline burn-in, as the sweep ran it.
 pub fn rerun(dir: &Path, run_id: u64, out: &Path) -> Result<Summary, BatchError> {
     let m = read_manifest(dir)?;
     let grid = m.grid();
@@ -20,8 +22,11 @@ pub fn rerun(dir: &Path, run_id: u64, out: &Path) -> Result<Summary, BatchError>
     };
     fs::create_dir_all(out)
         .map_err(|e| BatchError::BadInput(format!("cannot create {}: {e}", out.display())))?;
+    let replicate = grid.run(run_id).map(|id| id.replicate).unwrap_or_default();
+    let shared = start::burn_in(&m, replicate, 1);
+    let (mut run, kept) = start::start(shared.as_ref(), p, 1);
     let mut writer = RunWriter::create(out).map_err(io_err("creating outputs"))?;
-    let mut run = Run::new(p, 1);
+    writer.kept(&kept).map_err(io_err("writing outputs"))?;
     run.to_end(|week| writer.week(&week))
         .map_err(io_err("writing outputs"))?;
     let finished = run.finish();

@@ -6,8 +6,9 @@ use crate::folder::{check_same_shard, lock_folder, prepare_folder};
 use crate::manifest::{manifest_for, write_manifest};
 use crate::output::WeekRows;
 use crate::shard::Shard;
+use crate::start;
 use crate::{write_json, BatchError};
-use placesim_core::{Finished, Params, Run, Summary};
+use placesim_core::{BurnedIn, Finished, Params, Summary};
 use placesim_results::manifest::MANIFEST;
 use placesim_results::table::csv_bytes;
 use placesim_results::{
@@ -15,6 +16,7 @@ use placesim_results::{
 };
 use placesim_scenario::Sweep;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -61,11 +63,17 @@ pub struct SweepReport {
     pub citizen_steps_per_sec: f64,
 }
 
-/// Run one run, streaming its rows into its run folder, which appears
-/// (atomically) when the run is complete; its citizen-steps and summary.
-fn run_and_store(params: Params, every: u32, dir: &Path) -> Result<(u64, Summary), String> {
+/// Run one run from its replicate's shared burn-in (or its own, if it does
+/// not fit), streaming its rows into its run folder, which appears
+/// (atomically) when the run is complete; its counted citizen-steps and summary.
+fn run_and_store(
+    shared: Option<&BurnedIn>,
+    params: Params,
+    every: u32,
+    dir: &Path,
+) -> Result<(u64, Summary), String> {
     let seed = params.place.seed;
-    let steps = params.place.population as u64 * params.place.total_weeks() as u64;
+    let steps = params.place.population as u64 * params.place.weeks as u64;
     let stored = |e: io::Error| format!("storing the run in {}: {e}", dir.display());
     let folder = AtomicDir::create(dir).map_err(stored)?;
     let file = |name: &str| fs::File::create(folder.temporary().join(name)).map(io::BufWriter::new);
@@ -74,7 +82,8 @@ fn run_and_store(params: Params, every: u32, dir: &Path) -> Result<(u64, Summary
         file(series::AGENCIES).map_err(stored)?,
         false,
     );
-    let mut run = Run::new(params, every);
+    let (mut run, kept) = start::start(shared, params, every);
+    rows.kept(&kept).map_err(stored)?;
     run.to_end(|week| rows.week(&week)).map_err(stored)?;
     drop(rows.finish().map_err(stored)?);
     let Finished {
@@ -258,13 +267,13 @@ impl SweepPlan {
         let steps = AtomicU64::new(0);
         let failed = Mutex::new(Vec::new());
         let every = manifest.every_weeks.max(1);
-        pending.par_iter().for_each(|&id| {
+        let run_one = |id: RunId, shared: Option<&BurnedIn>| {
             let variant = &manifest.variants[id.variant as usize];
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let params = manifest
                     .run_params(id)
                     .ok_or_else(|| "the manifest has no seed for this run".to_string())?;
-                run_and_store(params, every, &id.folder(out))
+                run_and_store(shared, params, every, &id.folder(out))
             }))
             .unwrap_or_else(|e| Err(format!("the run panicked: {}", panic_text(&e))));
             match result {
@@ -289,6 +298,28 @@ impl SweepPlan {
                 citizen_steps: steps.load(Ordering::Relaxed),
                 elapsed_secs: start.elapsed().as_secs_f64(),
             });
+        };
+        // Each replicate's pending runs continue one burn-in, paid once.
+        let mut by_replicate: BTreeMap<u32, Vec<RunId>> = BTreeMap::new();
+        for &id in &pending {
+            by_replicate.entry(id.replicate).or_default().push(id);
+        }
+        let groups: Vec<(u32, Vec<RunId>)> = by_replicate.into_iter().collect();
+        groups.par_iter().for_each(|(replicate, ids)| {
+            // A burn-in that fails leaves each run to burn in (and fail) itself.
+            let shared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                start::burn_in(&manifest, *replicate, every)
+            }))
+            .ok()
+            .flatten();
+            if let Some(b) = &shared {
+                let p = &b.params().place;
+                steps.fetch_add(
+                    p.population as u64 * p.warmup_weeks as u64,
+                    Ordering::Relaxed,
+                );
+            }
+            ids.par_iter().for_each(|&id| run_one(id, shared.as_ref()));
         });
         let mut failed = failed.into_inner().unwrap_or_default();
         failed.sort_by_key(|f| f.run_id);

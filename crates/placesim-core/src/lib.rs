@@ -32,5 +32,5 @@ pub mod world;
 pub use ids::{AgencyId, CitizenId, Domain, Tick};
 pub use metrics::{AgencyRow, CostShiftRow, Summary, TickRow};
 pub use params::{Barriers, Params};
-pub use run::{Finished, Run, Week};
+pub use run::{BurnedIn, Finished, KeptWeek, Run, Week};
 pub use world::World;

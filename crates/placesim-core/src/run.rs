@@ -10,6 +10,7 @@ use crate::params::Params;
 use crate::world::World;
 
 /// One run of a place from its parameters to its summary.
+#[derive(Clone)]
 pub struct Run {
     world: World,
     every_weeks: u32,
@@ -107,5 +108,63 @@ impl Run {
             cost_shifting: self.world.cost_shifting(),
             world: self.world,
         }
+    }
+}
+
+/// A week of a burn-in kept on the output cadence.
+#[derive(Clone, Debug)]
+pub struct KeptWeek {
+    pub place: TickRow,
+    pub agencies: Vec<AgencyRow>,
+}
+
+/// A place after its burn-in (its warm-up weeks), with the warm-up weeks it
+/// kept on the output cadence: the one start every variant of a sweep's
+/// replicate continues from, so the pairing of variants holds from week 0 of
+/// the counted years and the burn-in is paid once.
+#[derive(Clone)]
+pub struct BurnedIn {
+    run: Run,
+    kept: Vec<KeptWeek>,
+}
+
+impl BurnedIn {
+    /// Burn `params`'s place in, keeping every `every_weeks`-th warm-up week.
+    pub fn new(params: Params, every_weeks: u32) -> BurnedIn {
+        let mut run = Run::new(params, every_weeks);
+        let mut kept = Vec::new();
+        run.warm_up(|week| {
+            if week.sampled {
+                kept.push(KeptWeek {
+                    place: week.place().clone(),
+                    agencies: week.agencies().to_vec(),
+                });
+            }
+        });
+        BurnedIn { run, kept }
+    }
+
+    /// The parameters the place was burned in under.
+    pub fn params(&self) -> &Params {
+        self.run.world.params()
+    }
+
+    /// The warm-up weeks kept, in order.
+    pub fn kept(&self) -> &[KeptWeek] {
+        &self.kept
+    }
+
+    /// Whether a run with `params` can continue this burn-in (see
+    /// [`World::can_continue_as`]).
+    pub fn fits(&self, params: &Params) -> bool {
+        self.run.world.can_continue_as(params)
+    }
+
+    /// A run that continues this burned-in place under `params`, from week 0
+    /// of the counted years. `params` must [fit](Self::fits).
+    pub fn continue_as(&self, params: Params) -> Run {
+        let mut run = self.run.clone();
+        run.world.continue_as(params);
+        run
     }
 }

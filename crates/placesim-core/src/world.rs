@@ -27,7 +27,9 @@ pub use crate::citizen::CHUNK;
 pub use crate::journal::{Happening, JournalEntry};
 pub use crate::referral::Referral;
 
-/// A place and everything in it at one tick.
+/// A place and everything in it at one tick. Cloning it copies the whole
+/// state, so that a burned-in place can be continued more than once.
+#[derive(Clone)]
 pub struct World {
     params: Params,
     /// The need model padded for the citizen pass's fixed-width loops.
@@ -146,6 +148,53 @@ impl World {
     /// toward it at the culture rate each quarter.
     pub fn set_whole_systems_weight(&mut self, w: f32) {
         self.whole_systems_weight = w.clamp(0.0, 1.0);
+    }
+
+    /// Continue this place under `params` from the next week: the place a
+    /// variant of a sweep starts from is its baseline's, burned in. Citizens,
+    /// queues, learned policies and money carry over; the variant's barriers,
+    /// leadership weight, capacities, costs, budgets and schedule hold from
+    /// now (allowances for the rest of the year are recomputed at once, as
+    /// for any change of barriers; cultures move toward the new `w` at the
+    /// culture rate). `params` must describe the same place
+    /// ([`World::can_continue_as`]).
+    pub fn continue_as(&mut self, params: Params) {
+        debug_assert!(self.can_continue_as(&params));
+        let (barriers, w) = (params.barriers, params.leadership.whole_systems_weight);
+        self.lanes = DomainLanes::new(&params);
+        self.params = params;
+        self.set_barriers(barriers);
+        self.set_whole_systems_weight(w);
+    }
+
+    /// Whether `params` describes this place, so that this world can
+    /// continue under it: the same residents, citizens, seed and warm-up,
+    /// the same need domains, and the same agencies in the same order with
+    /// the same roles and beds or none.
+    pub fn can_continue_as(&self, params: &Params) -> bool {
+        let (a, b) = (&self.params, params);
+        let place = |p: &Params| {
+            (
+                p.place.residents,
+                p.place.population,
+                p.place.seed,
+                p.place.warmup_weeks,
+            )
+        };
+        let domains = |p: &Params| {
+            p.needs
+                .domains
+                .iter()
+                .map(|d| d.name.clone())
+                .collect::<Vec<_>>()
+        };
+        let agencies = |p: &Params| {
+            p.agencies
+                .iter()
+                .map(|s| (s.id.clone(), s.role, s.beds.is_some()))
+                .collect::<Vec<_>>()
+        };
+        place(a) == place(b) && domains(a) == domains(b) && agencies(a) == agencies(b)
     }
 
     /// Run every remaining week.

@@ -16,8 +16,9 @@ use std::path::Path;
 /// made it. 2: replicate seeds below 10^15. 3: failure demand as Seddon
 /// defines it (chasing; repeats about the same unresolved need), beds with
 /// crowding and delayed discharge, winter pressure, stepped wellbeing, a
-/// random stream per serial phase, outputs named `week` not `tick`.
-pub const MODEL_VERSION: &str = "3";
+/// random stream per serial phase, outputs named `week` not `tick`. 4: every
+/// variant of a sweep's replicate continues its baseline's burn-in.
+pub const MODEL_VERSION: &str = "4";
 
 /// The manifest's file name in a results folder.
 pub const MANIFEST: &str = "manifest.json";
