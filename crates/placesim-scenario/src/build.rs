@@ -526,29 +526,7 @@ fn agencies(b: &mut Builder, raw: &RawScenario, domains: &[String]) -> Vec<Agenc
                 Role::Universal
             }
         };
-        let mut remit = Vec::new();
-        match &a.remit {
-            None => b.missing(&format!("{path}.remit")),
-            Some(names) => {
-                for (k, n) in names.iter().enumerate() {
-                    match domains.iter().position(|d| d == n) {
-                        Some(_) if names[..k].contains(n) => {
-                            let msg = format!("`{n}` is listed twice; list each domain once");
-                            b.problem(&format!("{path}.remit.{k}"), msg);
-                        }
-                        Some(i) => remit.push(Domain(i as u8)),
-                        None => {
-                            let msg = format!(
-                                "`{n}` is not a need domain (domains: {}){}",
-                                domains.join(", "),
-                                suggestion(n, domains.iter().map(String::as_str))
-                            );
-                            b.problem(&format!("{path}.remit.{k}"), msg);
-                        }
-                    }
-                }
-            }
-        }
+        let remit = domain_list(b, &format!("{path}.remit"), a.remit.as_deref(), domains);
         let costs = b.section(&format!("{path}.unit_costs"), a.unit_costs.clone());
         let policy = b.section(&format!("{path}.policy"), a.policy.clone());
         let pp = format!("{path}.policy");
@@ -631,6 +609,39 @@ fn agencies(b: &mut Builder, raw: &RawScenario, domains: &[String]) -> Vec<Agenc
     out
 }
 
+/// A list of need domains by name (a remit, the needs that hold a discharge):
+/// each a domain of the place, listed once.
+fn domain_list(
+    b: &mut Builder,
+    path: &str,
+    names: Option<&[String]>,
+    domains: &[String],
+) -> Vec<Domain> {
+    let Some(names) = names else {
+        b.missing(path);
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, n) in names.iter().enumerate() {
+        match domains.iter().position(|d| d == n) {
+            Some(_) if names[..k].contains(n) => {
+                let msg = format!("`{n}` is listed twice; list each domain once");
+                b.problem(&format!("{path}.{k}"), msg);
+            }
+            Some(i) => out.push(Domain(i as u8)),
+            None => {
+                let msg = format!(
+                    "`{n}` is not a need domain (domains: {}){}",
+                    domains.join(", "),
+                    suggestion(n, domains.iter().map(String::as_str))
+                );
+                b.problem(&format!("{path}.{k}"), msg);
+            }
+        }
+    }
+    out
+}
+
 /// A crisis service's beds; only a crisis service may have them.
 fn beds(b: &mut Builder, path: &str, r: &RawBeds, role: Role, domains: &[String]) -> Beds {
     if role != Role::Crisis {
@@ -640,25 +651,12 @@ fn beds(b: &mut Builder, path: &str, r: &RawBeds, role: Role, domains: &[String]
         );
     }
     let key = |k: &str| format!("{path}.{k}");
-    let mut discharge = Vec::new();
-    match &r.discharge_needs {
-        None => b.missing(&key("discharge_needs")),
-        Some(names) => {
-            for (k, n) in names.iter().enumerate() {
-                match domains.iter().position(|d| d == n) {
-                    Some(i) => discharge.push(Domain(i as u8)),
-                    None => {
-                        let msg = format!(
-                            "`{n}` is not a need domain (domains: {}){}",
-                            domains.join(", "),
-                            suggestion(n, domains.iter().map(String::as_str))
-                        );
-                        b.problem(&format!("{path}.discharge_needs.{k}"), msg);
-                    }
-                }
-            }
-        }
-    }
+    let discharge = domain_list(
+        b,
+        &key("discharge_needs"),
+        r.discharge_needs.as_deref(),
+        domains,
+    );
     Beds {
         beds: b.num(&key("beds"), r.beds, limits::BEDS),
         admitted_share: b.num(&key("admitted_share"), r.admitted_share, limits::SHARE) as f32,
