@@ -205,3 +205,35 @@ fn the_journal_agrees_with_the_agency_counters() {
         "every kind of happening occurs: {seen:?}"
     );
 }
+
+/// Continuing a burned-in place (invariants of the shared burn-in): a place
+/// continued under its own parameters is the run burned in under itself,
+/// to the bit; a variant continuing another's burn-in pays only for its own
+/// lifts (silos after a total-place burn-in owes no shared-assessment
+/// set-up); and a variant that changes what only acts when a place is
+/// built (citizens' patience) cannot continue it.
+#[test]
+fn a_continued_place_pays_for_its_own_lifts_and_nothing_else() {
+    use placesim_core::BurnedIn;
+    let mut p = small(default_place(), 5);
+    p.place.population = 2_000;
+    p.place.warmup_weeks = 20;
+    p.place.weeks = 30;
+    let mut standalone = World::new(p.clone());
+    standalone.run();
+    let mut continued = BurnedIn::new(p.clone(), 1).continue_as(p.clone());
+    continued.to_end(|_| Ok::<(), ()>(())).unwrap();
+    assert_eq!(continued.finish().summary, standalone.summary());
+
+    let mut lifted = total_place();
+    lifted.place = p.place.clone();
+    let burned = BurnedIn::new(lifted, 1);
+    assert!(burned.fits(&p));
+    let mut silos = burned.continue_as(p.clone());
+    silos.to_end(|_| Ok::<(), ()>(())).unwrap();
+    assert_eq!(silos.finish().summary.board_spend, 0.0);
+
+    let mut patient = p.clone();
+    patient.citizens.patience_max += 1;
+    assert!(!burned.fits(&patient));
+}

@@ -82,8 +82,10 @@ pub struct Agency {
     pub queue: VecDeque<Case>,
     /// Fractional capacity carried to next week.
     pub carry: f64,
-    /// Work owed from this week's warm hand-offs and answers to chasing
-    /// contacts, taken from next week's capacity (case units).
+    /// Work owed for warm hand-offs and answers to chasing contacts (case
+    /// units), taken from the agency's next serve phase: this week's for
+    /// what happened in triage, next week's for hand-offs sent after its
+    /// turn to serve. Work beyond that week's capacity is not carried.
     pub work_owed: f64,
     pub week: AgencyWeek,
     /// Inpatients, for a crisis service with beds.

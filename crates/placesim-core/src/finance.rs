@@ -230,6 +230,16 @@ impl Ledger {
 
     /// The week's board costs: running costs of what is lifted, and the
     /// one-off set-up of a shared assessment (charged at the first counted week).
+    /// A run that continues a burned-in place pays for its own lifting of
+    /// organisational frameworks: the shared-assessment set-up the burn-in
+    /// paid or owed is forgotten, and the run's first counted week charges
+    /// the set-up for its own strength (exactly what a run burned in under
+    /// itself charges then).
+    pub fn restart_setup(&mut self) {
+        self.board.setup_floor = 1.0;
+        self.board.pending_setup = 0.0;
+    }
+
     pub fn close_week(&mut self, p: &Params, barriers: Barriers) {
         let f = barriers.organisational_frameworks;
         self.board.pending_setup += frameworks::setup_cost(f, self.board.setup_floor, &p.prices);

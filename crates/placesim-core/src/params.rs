@@ -172,7 +172,7 @@ impl NeedModel {
 }
 
 /// Citizens' traits and how they learn about services.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CitizenTraits {
     /// Standard deviation of log risk (risk is lognormal with median 1).
     pub risk_sigma: f32,

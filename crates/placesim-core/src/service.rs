@@ -19,6 +19,9 @@ impl Frontline<'_> {
             let id = AgencyId(a as u8);
             let nominal = self.frontline_capacity(id);
             if self.params.agencies[a].role == Role::Crisis {
+                // A crisis service's hand-offs cost it no frontline time
+                // (its capacity limits nothing; its beds do).
+                self.agencies[a].work_owed = 0.0;
                 let week = &mut self.agencies[a].week;
                 week.capacity = nominal;
                 week.work_done = week.crisis_events as f64;
@@ -128,6 +131,8 @@ impl Frontline<'_> {
         }
         c.needs[d] = (c.needs[d] - effect).max(0.0);
         if c.needs[d] < threshold {
+            // Resolved: a later contact about it is new demand.
+            c.unresolved &= !(1 << d);
             c.clear_blame(case.domain);
             c.learn(a, p.citizens.reward_resolved, p);
         } else {

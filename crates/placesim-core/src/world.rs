@@ -163,14 +163,18 @@ impl World {
         let (barriers, w) = (params.barriers, params.leadership.whole_systems_weight);
         self.lanes = DomainLanes::new(&params);
         self.params = params;
+        self.ledger.restart_setup();
         self.set_barriers(barriers);
         self.set_whole_systems_weight(w);
     }
 
     /// Whether `params` describes this place, so that this world can
     /// continue under it: the same residents, citizens, seed and warm-up,
-    /// the same need domains, and the same agencies in the same order with
-    /// the same roles and beds or none.
+    /// the same need domains, the same agencies in the same order with the
+    /// same roles and beds or none, and the same settings that act only when
+    /// a place is built (citizens' traits and learning, agencies' initial
+    /// propensities and policies): a variant that changes one of those
+    /// describes another place, which must burn in under itself.
     pub fn can_continue_as(&self, params: &Params) -> bool {
         let (a, b) = (&self.params, params);
         let place = |p: &Params| {
@@ -194,7 +198,17 @@ impl World {
                 .map(|s| (s.id.clone(), s.role, s.beds.is_some()))
                 .collect::<Vec<_>>()
         };
-        place(a) == place(b) && domains(a) == domains(b) && agencies(a) == agencies(b)
+        let built = |p: &Params| {
+            p.agencies
+                .iter()
+                .map(|s| (s.initial_propensity, s.initial_policy))
+                .collect::<Vec<_>>()
+        };
+        place(a) == place(b)
+            && domains(a) == domains(b)
+            && agencies(a) == agencies(b)
+            && a.citizens == b.citizens
+            && built(a) == built(b)
     }
 
     /// Run every remaining week.

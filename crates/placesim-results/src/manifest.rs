@@ -17,8 +17,11 @@ use std::path::Path;
 /// defines it (chasing; repeats about the same unresolved need), beds with
 /// crowding and delayed discharge, winter pressure, stepped wellbeing, a
 /// random stream per serial phase, outputs named `week` not `tick`. 4: every
-/// variant of a sweep's replicate continues its baseline's burn-in.
-pub const MODEL_VERSION: &str = "4";
+/// variant of a sweep's replicate continues its baseline's burn-in. 5: a
+/// served case that resolves a need clears it as unresolved at once; a
+/// continued place pays only for its own lifts; crisis services' hand-offs
+/// cost no frontline time.
+pub const MODEL_VERSION: &str = "5";
 
 /// The manifest's file name in a results folder.
 pub const MANIFEST: &str = "manifest.json";
