@@ -170,6 +170,14 @@ pub fn sweep(a: Args) -> Result<(), Failure> {
         print_comparison(&opts.out.join("comparison.csv"));
         println!("results in {}", opts.out.display());
     }
+    if report.with_transient > 0 {
+        eprintln!(
+            "warning: in {} of the {} runs run now the counted weeks include a transient (MSER-5 truncates more than {} weeks; truncation_week in each run's summary): outcomes average over a drift; lengthen the warm-up (place.warmup_weeks) or count more weeks",
+            report.with_transient,
+            report.ran_now,
+            placesim_core::metrics::TRANSIENT_WEEKS
+        );
+    }
     failures(&report, &opts.out)
 }
 

@@ -61,6 +61,9 @@ pub struct SweepReport {
     pub failed: Vec<FailedRun>,
     pub wall_secs: f64,
     pub citizen_steps_per_sec: f64,
+    /// Runs run now whose counted weeks include a transient (MSER-5, see
+    /// `Summary::includes_transient`).
+    pub with_transient: u64,
 }
 
 /// Run one run from its replicate's shared burn-in (or its own, if it does
@@ -265,6 +268,7 @@ impl SweepPlan {
         let grid = manifest.grid();
         let done = AtomicU64::new(total - pending.len() as u64);
         let steps = AtomicU64::new(0);
+        let transient = AtomicU64::new(0);
         let failed = Mutex::new(Vec::new());
         let every = manifest.every_weeks.max(1);
         let run_one = |id: RunId, shared: Option<&BurnedIn>| {
@@ -277,8 +281,11 @@ impl SweepPlan {
             }))
             .unwrap_or_else(|e| Err(format!("the run panicked: {}", panic_text(&e))));
             match result {
-                Ok((n, _)) => {
+                Ok((n, summary)) => {
                     steps.fetch_add(n, Ordering::Relaxed);
+                    if summary.includes_transient() {
+                        transient.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
                 Err(error) => {
                     if let Ok(mut f) = failed.lock() {
@@ -336,6 +343,7 @@ impl SweepPlan {
             failed,
             wall_secs: wall,
             citizen_steps_per_sec: if wall > 0.0 { steps as f64 / wall } else { 0.0 },
+            with_transient: transient.into_inner(),
         };
         let provenance = serde_json::json!({
             "placesim_version": env!("CARGO_PKG_VERSION"),
