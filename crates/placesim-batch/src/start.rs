@@ -10,6 +10,7 @@
 
 use placesim_core::{BurnedIn, KeptWeek, Params, Run};
 use placesim_results::{Manifest, RunId};
+use std::borrow::Cow;
 
 /// The burn-in every variant of `replicate` continues: the baseline's
 /// parameters with the replicate's seed (`None` if the manifest has neither).
@@ -23,13 +24,18 @@ pub fn burn_in(m: &Manifest, replicate: u32, every_weeks: u32) -> Option<BurnedI
 }
 
 /// The run of `params`: continuing `shared` if it fits, else burning in
-/// under itself; with the burn-in's weeks already kept, to write first.
-pub fn start(shared: Option<&BurnedIn>, params: Params, every_weeks: u32) -> (Run, Vec<KeptWeek>) {
+/// under itself; with the burn-in's weeks already kept, to write first
+/// (borrowed from the shared burn-in, not copied for each run).
+pub fn start(
+    shared: Option<&BurnedIn>,
+    params: Params,
+    every_weeks: u32,
+) -> (Run, Cow<'_, [KeptWeek]>) {
     match shared {
-        Some(b) if b.fits(&params) => (b.continue_as(params), b.kept().to_vec()),
+        Some(b) if b.fits(&params) => (b.continue_as(params), Cow::Borrowed(b.kept())),
         _ => {
             let own = BurnedIn::new(params.clone(), every_weeks);
-            (own.continue_as(params), own.kept().to_vec())
+            (own.continue_as(params), Cow::Owned(own.kept().to_vec()))
         }
     }
 }

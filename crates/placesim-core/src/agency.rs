@@ -1,4 +1,4 @@
-//! Agencies: their adaptive policy, their queues and the counters they keep
+//! Agencies: their adaptive policy, their queues, their beds and the counters they keep
 //! (their money is in the ledger, `finance`).
 
 use crate::ids::{CitizenId, Domain, Tick};
@@ -89,7 +89,7 @@ pub struct Agency {
     pub work_owed: f64,
     pub week: AgencyWeek,
     /// Inpatients, for a crisis service with beds.
-    pub ward: crate::ward::Ward,
+    pub ward: Ward,
     pub quarter: AgencyQuarter,
     /// Trailing KPI window, oldest first.
     pub history: VecDeque<AgencyQuarter>,
@@ -114,4 +114,26 @@ impl Agency {
     pub fn queue_len(&self) -> usize {
         self.queue.len() + self.prevention_queue.len()
     }
+}
+
+/// One patient in a bed.
+#[derive(Clone, Copy, Debug)]
+pub struct Inpatient {
+    pub citizen: CitizenId,
+    /// Day (counted from the run's start) the patient was admitted.
+    pub admitted_day: u32,
+    /// Day the patient is medically fit to leave.
+    pub fit_day: u32,
+    /// A package has been asked for (or the open case is one): the patient
+    /// stays until that case closes.
+    pub awaiting_package: bool,
+}
+
+/// A crisis service's beds at run time.
+#[derive(Clone, Debug, Default)]
+pub struct Ward {
+    pub patients: Vec<Inpatient>,
+    /// Last week's occupancy: bed-days used over bed-days available (may
+    /// exceed 1: corridor care). Admissions this week see it.
+    pub occupancy: f64,
 }

@@ -7,6 +7,7 @@
 //! until a package is in place (delayed discharge), for which the hospital
 //! refers them on.
 
+use crate::agency::Inpatient;
 use crate::citizen::NONE;
 use crate::frontline::Frontline;
 use crate::ids::{AgencyId, CitizenId, Domain};
@@ -16,28 +17,6 @@ use crate::rng::Stream;
 
 /// Days in a week: beds are counted in bed-days.
 const DAYS: u32 = 7;
-
-/// One patient in a bed.
-#[derive(Clone, Copy, Debug)]
-pub struct Inpatient {
-    pub citizen: CitizenId,
-    /// Day (counted from the run's start) the patient was admitted.
-    pub admitted_day: u32,
-    /// Day the patient is medically fit to leave.
-    pub fit_day: u32,
-    /// A package has been asked for (or the open case is one): the patient
-    /// stays until that case closes.
-    pub awaiting_package: bool,
-}
-
-/// A crisis service's beds at run time.
-#[derive(Clone, Debug, Default)]
-pub struct Ward {
-    pub patients: Vec<Inpatient>,
-    /// Last week's occupancy: bed-days used over bed-days available (may
-    /// exceed 1: corridor care). Admissions this week see it.
-    pub occupancy: f64,
-}
 
 /// Days from admission until medically fit: geometric with mean `mean`
 /// days, at least one.
