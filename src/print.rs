@@ -78,6 +78,22 @@ pub fn print_summary(s: &placesim_core::Summary, out: &Path) {
             "costliest 5 % share of spend",
             format!("{:.1} %", 100.0 * s.top5_cost_share),
         ),
+        (
+            "crises by risk fifth, q1 to q5",
+            s.by_risk_quintile
+                .iter()
+                .map(|g| format!("{:.0}", g.crisis_events))
+                .collect::<Vec<_>>()
+                .join(" / "),
+        ),
+        (
+            "wellbeing by risk fifth",
+            s.by_risk_quintile
+                .iter()
+                .map(|g| format!("{:.4}", g.mean_wellbeing))
+                .collect::<Vec<_>>()
+                .join(" / "),
+        ),
         ("mean wait", format!("{:.2} weeks", s.mean_wait)),
         (
             "referrals lost",

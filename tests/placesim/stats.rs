@@ -15,6 +15,33 @@ pub fn replicates(params: &Params, seeds: std::ops::RangeInclusive<u64>) -> Vec<
         .collect()
 }
 
+/// Seeds of the paired replicates shared by the model tests.
+pub const SHARED_SEEDS: std::ops::RangeInclusive<u64> = 1..=20;
+/// Citizens in each shared replicate: the documented resolution floor.
+pub const SHARED_POPULATION: u32 = 2_000;
+
+/// The shared replicates of one variant of the default place: `make` gives
+/// its parameters, run at [`SHARED_POPULATION`] citizens on [`SHARED_SEEDS`]
+/// once per test binary, whichever test asks first; the others wait for it.
+/// Every variant shares the seeds, so replicates pair (common random numbers).
+pub fn shared(name: &'static str, make: fn() -> Params) -> &'static [Summary] {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Cell = &'static OnceLock<Vec<Summary>>;
+    static CELLS: OnceLock<Mutex<HashMap<&'static str, Cell>>> = OnceLock::new();
+    let cell: Cell = *CELLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(name)
+        .or_insert_with(|| Box::leak(Box::new(OnceLock::new())));
+    cell.get_or_init(|| {
+        let mut p = make();
+        p.place.population = SHARED_POPULATION;
+        replicates(&p, SHARED_SEEDS)
+    })
+}
+
 /// Two-sided 95 % Student t quantile for `df` degrees of freedom.
 pub fn t95(df: usize) -> f64 {
     const T: [f64; 30] = [
@@ -36,10 +63,6 @@ pub fn mean_ci(x: &[f64]) -> (f64, f64) {
 /// Paired differences `a − b` of an outcome.
 pub fn diffs(a: &[Summary], b: &[Summary], f: impl Fn(&Summary) -> f64) -> Vec<f64> {
     a.iter().zip(b).map(|(x, y)| f(x) - f(y)).collect()
-}
-
-pub fn mean_of(s: &[Summary], f: impl Fn(&Summary) -> f64) -> f64 {
-    s.iter().map(f).sum::<f64>() / s.len() as f64
 }
 
 /// A built-in scenario's parameters.

@@ -62,8 +62,10 @@ pub struct SweepReport {
     pub wall_secs: f64,
     pub citizen_steps_per_sec: f64,
     /// Runs run now whose counted weeks include a transient (MSER-5, see
-    /// `Summary::includes_transient`).
+    /// `Summary::includes_transient`), and how many of them are the
+    /// baseline's (the others' may be their own transition after week 0).
     pub with_transient: u64,
+    pub baseline_with_transient: u64,
 }
 
 /// Run one run from its replicate's shared burn-in (or its own, if it does
@@ -269,6 +271,7 @@ impl SweepPlan {
         let done = AtomicU64::new(total - pending.len() as u64);
         let steps = AtomicU64::new(0);
         let transient = AtomicU64::new(0);
+        let baseline_transient = AtomicU64::new(0);
         let failed = Mutex::new(Vec::new());
         let every = manifest.every_weeks.max(1);
         let run_one = |id: RunId, shared: Option<&BurnedIn>| {
@@ -285,6 +288,9 @@ impl SweepPlan {
                     steps.fetch_add(n, Ordering::Relaxed);
                     if summary.includes_transient() {
                         transient.fetch_add(1, Ordering::Relaxed);
+                        if variant.name == manifest.baseline {
+                            baseline_transient.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                 }
                 Err(error) => {
@@ -344,6 +350,7 @@ impl SweepPlan {
             wall_secs: wall,
             citizen_steps_per_sec: if wall > 0.0 { steps as f64 / wall } else { 0.0 },
             with_transient: transient.into_inner(),
+            baseline_with_transient: baseline_transient.into_inner(),
         };
         let provenance = serde_json::json!({
             "placesim_version": env!("CARGO_PKG_VERSION"),

@@ -82,6 +82,10 @@ pub struct Agency {
     pub queue: VecDeque<Case>,
     /// Fractional capacity carried to next week.
     pub carry: f64,
+    /// Reserved prevention capacity left unused last week (at most one
+    /// case's work), carried like `carry` so that a small reserve is not
+    /// lost to rounding at low resolution.
+    pub prevention_carry: f64,
     /// Work owed for warm hand-offs and answers to chasing contacts (case
     /// units), taken from the agency's next serve phase: this week's for
     /// what happened in triage, next week's for hand-offs sent after its
@@ -103,6 +107,7 @@ impl Agency {
             prevention_queue: VecDeque::new(),
             queue: VecDeque::new(),
             carry: 0.0,
+            prevention_carry: 0.0,
             work_owed: 0.0,
             week: AgencyWeek::default(),
             ward: Default::default(),

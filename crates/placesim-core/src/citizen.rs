@@ -44,6 +44,12 @@ pub struct Citizen {
     pub case_since: u16,
     /// Crisis episodes after warm-up (for outcomes by risk group).
     pub crises: u16,
+    /// Contacts made, failure-demand contacts among them, and need-weeks
+    /// above `need_threshold` with no open case, after warm-up (for outcomes
+    /// by risk group).
+    pub contacts: u16,
+    pub failure_demand: u16,
+    pub unmet_weeks: u16,
     /// Agency in whose bed the citizen is ([`NONE`] if none).
     pub in_bed: u8,
 }
@@ -68,6 +74,9 @@ impl Citizen {
         patience: 0,
         case_since: 0,
         crises: 0,
+        contacts: 0,
+        failure_demand: 0,
+        unmet_weeks: 0,
         in_bed: NONE,
     };
 
@@ -95,12 +104,14 @@ impl Citizen {
             .count() as u32
     }
 
-    /// This week's wellbeing on [0, 1] (see [`wellbeing`]).
+    /// This week's wellbeing on [0, 1] (see [`crate::params::WellbeingScale`]).
     pub fn wellbeing(&self, n: &NeedModel) -> f32 {
-        self.needs
-            .iter()
-            .map(|&need| n.wellbeing_factor(need))
-            .product()
+        let mut levels = [0u8; 5];
+        for (need, spec) in self.needs.iter().zip(&n.domains) {
+            let dim = &mut levels[spec.wellbeing_dimension as usize];
+            *dim = (*dim).max(n.wellbeing_level(*need));
+        }
+        n.wellbeing.value(levels)
     }
 
     /// Roth–Erev update after a contact with `agency`: every propensity decays
@@ -155,6 +166,9 @@ pub fn new_citizen(p: &Params, rng: &mut Stream) -> Citizen {
         patience: c.patience_min + rng.below(u32::from(c.patience_max - c.patience_min) + 1) as u8,
         case_since: 0,
         crises: 0,
+        contacts: 0,
+        failure_demand: 0,
+        unmet_weeks: 0,
         in_bed: NONE,
     }
 }
@@ -212,6 +226,9 @@ pub struct DomainLanes {
     pub base_hazard: [f32; MAX_DOMAINS],
     /// `coupling_into[to][from]`, zero on the diagonal and in padded lanes.
     pub coupling_into: [[f32; MAX_DOMAINS]; MAX_DOMAINS],
+    /// Each lane's wellbeing dimension (0 in padded lanes, whose need is 0
+    /// and so never a problem).
+    pub wellbeing_dimension: [u8; MAX_DOMAINS],
 }
 
 impl DomainLanes {
@@ -220,9 +237,11 @@ impl DomainLanes {
         let mut lanes = DomainLanes {
             base_hazard: [0.0; MAX_DOMAINS],
             coupling_into: [[0.0; MAX_DOMAINS]; MAX_DOMAINS],
+            wellbeing_dimension: [0; MAX_DOMAINS],
         };
         for (d, spec) in n.domains.iter().enumerate() {
             lanes.base_hazard[d] = spec.base_hazard;
+            lanes.wellbeing_dimension[d] = spec.wellbeing_dimension;
             for e in (0..n.n_domains()).filter(|&e| e != d) {
                 lanes.coupling_into[d][e] = n.coupling(e, d);
             }
@@ -310,6 +329,12 @@ pub fn citizens_week(
         let worst = recover_and_observe(c, ctx, &mut tally);
         let id = CitizenId(first_id + i as u32);
         if let Some(contact) = seek_help(c, id, worst, ctx, rng) {
+            if ctx.counting {
+                c.contacts = c.contacts.saturating_add(1);
+                c.failure_demand = c
+                    .failure_demand
+                    .saturating_add(contact.failure_demand as u16);
+            }
             contacts.push(contact);
         }
     }
@@ -388,7 +413,6 @@ pub fn life_events(c: &mut Citizen, p: &Params, lanes: &DomainLanes, rng: &mut S
 fn recover_and_observe(c: &mut Citizen, ctx: &WeekContext, tally: &mut ChunkTally) -> Domain {
     let n = &ctx.params.needs;
     let shrink = n.recovery_rate * c.resilience;
-    let mut wb = 1.0f32;
     let mut worst = 0;
     let mut worst_need = f32::NEG_INFINITY;
     let mut high = 0;
@@ -398,7 +422,6 @@ fn recover_and_observe(c: &mut Citizen, ctx: &WeekContext, tally: &mut ChunkTall
     // takes nothing off wellbeing.
     for (d, need) in c.needs.iter_mut().enumerate() {
         *need = (*need - shrink * *need).clamp(0.0, 1.0);
-        wb *= n.wellbeing_factor(*need);
         if *need > worst_need {
             worst = d;
             worst_need = *need;
@@ -411,7 +434,22 @@ fn recover_and_observe(c: &mut Citizen, ctx: &WeekContext, tally: &mut ChunkTall
     // about it is new demand, not failure demand.
     c.unresolved &= !resolved;
     if ctx.counting {
+        // Wellbeing only where it counts, in a loop of its own (its indexed
+        // stores would keep the recovery loop above from vectorising), and
+        // only for a citizen with a need above the threshold: with none, it
+        // is exactly 1.
+        let wb = if resolved == u8::MAX {
+            1.0
+        } else {
+            let mut levels = [0u8; 5];
+            for (need, &dim) in c.needs.iter().zip(&ctx.lanes.wellbeing_dimension) {
+                let level = &mut levels[dim as usize];
+                *level = (*level).max(n.wellbeing_level(*need));
+            }
+            n.wellbeing.value(levels)
+        };
         c.wellbeing_sum += wb;
+        c.unmet_weeks = c.unmet_weeks.saturating_add(unmet as u16);
         tally.wellbeing += wb as f64;
         tally.unmet_need_weeks += unmet;
         tally.multiple_needs += (high >= 3) as u64;
@@ -517,12 +555,12 @@ fn choose_agency(c: &Citizen, d: Domain, p: &Params, rng: &mut Stream) -> Option
 mod tests {
     use super::*;
 
-    /// The citizen table is the model's memory: keep a citizen within 152 bytes
+    /// The citizen table is the model's memory: keep a citizen within 160 bytes
     /// so that 10^6 citizens fit in under 200 MB with everything else.
     #[test]
     fn a_citizen_is_compact_plain_data() {
         assert!(
-            std::mem::size_of::<Citizen>() <= 152,
+            std::mem::size_of::<Citizen>() <= 160,
             "{}",
             std::mem::size_of::<Citizen>()
         );

@@ -1,6 +1,7 @@
 //! Output row types, defined once here so that every writer and reader shares
 //! their columns (listed with units in `docs/OUTPUTS.md`).
 
+use crate::citizen::Citizen;
 use serde::Serialize;
 
 /// One row of `timeseries.csv`: the place in one week. Counts are scaled to
@@ -144,7 +145,67 @@ pub struct Summary {
     pub mean_wait: f64,
     pub referrals_made: f64,
     pub referrals_lost: f64,
+    /// The citizen-level outcomes by fifth of the population by risk, from
+    /// the lowest-risk fifth (`q1`) to the highest (`q5`): who gains and who loses.
+    pub by_risk_quintile: [RiskGroup; RISK_GROUPS],
 }
+
+/// Fifths of the population by risk (drawn once per citizen).
+pub const RISK_GROUPS: usize = 5;
+
+/// One risk group's outcomes after warm-up, scaled to the real place.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct RiskGroup {
+    /// Real residents the group stands for.
+    pub residents: f64,
+    pub crisis_events: f64,
+    /// Present value of spend on the group's citizens (board costs excluded).
+    pub spend: f64,
+    pub mean_wellbeing: f64,
+    pub unmet_need_weeks: f64,
+    /// Failure-demand contacts over the contacts the group made.
+    pub failure_demand_share: f64,
+}
+
+/// The outcome names of the risk groups, in `outcomes()` order: for each
+/// measure, `q1` (lowest risk) to `q5`.
+const RISK_OUTCOMES: [[&str; RISK_GROUPS]; 5] = [
+    [
+        "crisis_events_risk_q1",
+        "crisis_events_risk_q2",
+        "crisis_events_risk_q3",
+        "crisis_events_risk_q4",
+        "crisis_events_risk_q5",
+    ],
+    [
+        "spend_risk_q1",
+        "spend_risk_q2",
+        "spend_risk_q3",
+        "spend_risk_q4",
+        "spend_risk_q5",
+    ],
+    [
+        "mean_wellbeing_risk_q1",
+        "mean_wellbeing_risk_q2",
+        "mean_wellbeing_risk_q3",
+        "mean_wellbeing_risk_q4",
+        "mean_wellbeing_risk_q5",
+    ],
+    [
+        "unmet_need_weeks_risk_q1",
+        "unmet_need_weeks_risk_q2",
+        "unmet_need_weeks_risk_q3",
+        "unmet_need_weeks_risk_q4",
+        "unmet_need_weeks_risk_q5",
+    ],
+    [
+        "failure_demand_share_risk_q1",
+        "failure_demand_share_risk_q2",
+        "failure_demand_share_risk_q3",
+        "failure_demand_share_risk_q4",
+        "failure_demand_share_risk_q5",
+    ],
+];
 
 /// A truncation point beyond a year of the counted weeks marks a run whose
 /// outcomes include a transient (a few weeks' truncation is noise).
@@ -157,9 +218,10 @@ impl Summary {
     }
 
     /// The run-level outcomes that sweeps tabulate and compare, by name, in
-    /// a fixed order (the columns of `runs.csv` and the rows of `comparison.csv`).
-    pub fn outcomes(&self) -> [(&'static str, f64); 24] {
-        [
+    /// a fixed order (the columns of `runs.csv` and the rows of
+    /// `comparison.csv`): the place's, then each risk group's.
+    pub fn outcomes(&self) -> Vec<(&'static str, f64)> {
+        let mut all = vec![
             ("total_spend", self.total_spend),
             ("board_spend", self.board_spend),
             ("crisis_spend_share", self.crisis_spend_share),
@@ -187,8 +249,61 @@ impl Summary {
             ("mean_wait", self.mean_wait),
             ("referrals_made", self.referrals_made),
             ("referrals_lost", self.referrals_lost),
-        ]
+        ];
+        let measures: [fn(&RiskGroup) -> f64; 5] = [
+            |g| g.crisis_events,
+            |g| g.spend,
+            |g| g.mean_wellbeing,
+            |g| g.unmet_need_weeks,
+            |g| g.failure_demand_share,
+        ];
+        for (names, measure) in RISK_OUTCOMES.iter().zip(measures) {
+            for (name, group) in names.iter().zip(&self.by_risk_quintile) {
+                all.push((name, measure(group)));
+            }
+        }
+        all
     }
+}
+
+/// The citizens' outcomes by fifth of risk (`weeks` counted, each citizen
+/// standing for `weight` residents). Citizens are ranked by risk, ties by
+/// index, so the groups never depend on anything but the citizens.
+pub fn by_risk_quintile(citizens: &[Citizen], weeks: f64, weight: f64) -> [RiskGroup; RISK_GROUPS] {
+    let mut order: Vec<u32> = (0..citizens.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        citizens[a as usize]
+            .risk
+            .total_cmp(&citizens[b as usize].risk)
+            .then(a.cmp(&b))
+    });
+    let n = order.len();
+    let mut groups = [RiskGroup::default(); RISK_GROUPS];
+    for (k, g) in groups.iter_mut().enumerate() {
+        let members = &order[k * n / RISK_GROUPS..(k + 1) * n / RISK_GROUPS];
+        let (mut wellbeing, mut contacts, mut failure) = (0.0f64, 0u64, 0u64);
+        for &i in members {
+            let c = &citizens[i as usize];
+            g.crisis_events += c.crises as f64 * weight;
+            g.spend += c.spend as f64 * weight;
+            g.unmet_need_weeks += c.unmet_weeks as f64 * weight;
+            wellbeing += c.wellbeing_sum as f64 / weeks;
+            contacts += c.contacts as u64;
+            failure += c.failure_demand as u64;
+        }
+        g.residents = members.len() as f64 * weight;
+        g.mean_wellbeing = if members.is_empty() {
+            0.0
+        } else {
+            wellbeing / members.len() as f64
+        };
+        g.failure_demand_share = if contacts > 0 {
+            failure as f64 / contacts as f64
+        } else {
+            0.0
+        };
+    }
+    groups
 }
 
 /// Low-decile mean, Gini and top-5 % share computed from per-citizen values.

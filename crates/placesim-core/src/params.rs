@@ -118,6 +118,51 @@ pub struct DomainSpec {
     /// times its annual mean, peaking in week 40 of the financial year (the
     /// first week of January when week 0 is the first week of April).
     pub winter_amplitude: f32,
+    /// Which dimension of the wellbeing scale a need in this domain is a
+    /// problem on (an index into [`WELLBEING_DIMENSIONS`]).
+    pub wellbeing_dimension: u8,
+}
+
+/// The five dimensions of the EQ-5D-3L health-state descriptive system,
+/// whose value sets the wellbeing scale takes its decrements from.
+pub const WELLBEING_DIMENSIONS: [&str; 5] = [
+    "mobility",
+    "self_care",
+    "usual_activities",
+    "pain_discomfort",
+    "anxiety_depression",
+];
+
+/// A preference-based wellbeing scale in the additive form of an EQ-5D-3L
+/// value set. A need above `need_threshold` is a moderate problem (level 2)
+/// on its domain's dimension, above `high_need` an extreme one (level 3); a
+/// dimension's level is the highest of its domains'. A week's wellbeing is
+/// 1 minus `any_problem` (if any dimension has a problem), `any_extreme` (if
+/// any is at level 3) and each dimension's decrement at its level, floored
+/// at 0 (a state valued below 0, "worse than dead", counts as 0 so that the
+/// low decile and the Gini stay defined).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WellbeingScale {
+    pub any_problem: f32,
+    pub any_extreme: f32,
+    /// Per dimension, in [`WELLBEING_DIMENSIONS`] order: [level 2, level 3].
+    pub decrements: [[f32; 2]; 5],
+}
+
+impl WellbeingScale {
+    /// Wellbeing for these dimension levels (0 no problem, 1 moderate, 2 extreme).
+    #[inline]
+    pub fn value(&self, levels: [u8; 5]) -> f32 {
+        let mut v = 1.0f32;
+        let mut worst = 0u8;
+        for (level, dec) in levels.iter().zip(&self.decrements) {
+            v -= dec[0] * (*level == 1) as u8 as f32 + dec[1] * (*level == 2) as u8 as f32;
+            worst = worst.max(*level);
+        }
+        v -= self.any_problem * (worst >= 1) as u8 as f32
+            + self.any_extreme * (worst == 2) as u8 as f32;
+        v.max(0.0)
+    }
 }
 
 /// Week of the financial year (week 0 = the first week of April) when
@@ -145,22 +190,16 @@ pub struct NeedModel {
     pub failure_window: u16,
     /// Spend is attributed to an agency's failure for this many weeks after it.
     pub attribution_window: u16,
-    /// Share of wellbeing a need takes away when above `need_threshold`,
-    /// `high_need` and `crisis_level` (each level's own share; the shares of
-    /// a citizen's needs multiply).
-    pub wellbeing_loss: [f32; 3],
+    /// How needs take away wellbeing.
+    pub wellbeing: WellbeingScale,
 }
 
 impl NeedModel {
-    /// What one need leaves of a citizen's wellbeing: 1 − the loss of the
-    /// highest level it is above (written without branches: the citizen
-    /// pass runs it on every lane).
+    /// A need's level on the wellbeing scale: 0 at or below `need_threshold`,
+    /// 1 (a moderate problem) above it, 2 (extreme) above `high_need`.
     #[inline]
-    pub fn wellbeing_factor(&self, need: f32) -> f32 {
-        let [moderate, high, crisis] = self.wellbeing_loss;
-        1.0 - moderate * (need > self.need_threshold) as u8 as f32
-            - (high - moderate) * (need > self.high_need) as u8 as f32
-            - (crisis - high) * (need > self.crisis_level) as u8 as f32
+    pub fn wellbeing_level(&self, need: f32) -> u8 {
+        (need > self.need_threshold) as u8 + (need > self.high_need) as u8
     }
 
     pub fn n_domains(&self) -> usize {
@@ -523,13 +562,22 @@ impl Params {
             limits::WINTER_AMPLITUDE,
             n.domains.iter().map(|s| wide(s.winter_amplitude)),
         );
-        let loss = n.wellbeing_loss.map(wide);
+        let w = &n.wellbeing;
+        within(
+            &mut p,
+            "needs.wellbeing",
+            limits::SHARE,
+            [w.any_problem, w.any_extreme]
+                .into_iter()
+                .chain(w.decrements.iter().flatten().copied())
+                .map(wide),
+        );
         require(
             &mut p,
-            loss.iter().all(|&l| limits::SHARE.contains(l))
-                && loss[0] <= loss[1]
-                && loss[1] <= loss[2],
-            "needs.wellbeing_loss: three shares with 0 <= moderate <= high <= crisis <= 1",
+            n.domains
+                .iter()
+                .all(|d| (d.wellbeing_dimension as usize) < WELLBEING_DIMENSIONS.len()),
+            "needs.domains.wellbeing_dimension: one of the five EQ-5D dimensions",
         );
         let c = &self.citizens;
         require(

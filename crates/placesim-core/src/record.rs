@@ -260,6 +260,7 @@ impl Record {
             mean_wait: per(run.wait_sum, run.departures),
             referrals_made: run.referrals_made as f64 * weight,
             referrals_lost: run.referrals_lost as f64 * weight,
+            by_risk_quintile: metrics::by_risk_quintile(citizens, weeks, weight),
         }
     }
 }

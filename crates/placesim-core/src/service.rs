@@ -34,7 +34,8 @@ impl Frontline<'_> {
             agency.week.work_done = agency.work_owed.min(nominal + agency.carry);
             agency.work_owed = 0.0;
             agency.week.capacity = nominal;
-            let mut prevention_left = agency.policy.prevention_capacity_share as f64 * nominal;
+            let mut prevention_left =
+                agency.policy.prevention_capacity_share as f64 * nominal + agency.prevention_carry;
             let mut blocked_by_work = false;
             for prevention in [true, false] {
                 loop {
@@ -77,6 +78,7 @@ impl Frontline<'_> {
                     self.help(id, case);
                 }
             }
+            self.agencies[a].prevention_carry = prevention_left.clamp(0.0, 1.0);
             self.agencies[a].carry = if blocked_by_work {
                 left.max(0.0)
             } else {

@@ -134,12 +134,14 @@ impl Frontline<'_> {
     }
 
     /// Reserved prevention capacity: accept below-threshold cases while the
-    /// prevention queue holds less than a week of that reserve. Only the
-    /// reserve counts (not capacity carried from last week), because only the
-    /// reserve serves this queue: with no reserve, nothing may wait in it.
+    /// prevention queue holds less than a week of that reserve (with the
+    /// reserve carried from last week). Only the reserve counts, not the
+    /// agency's other carried capacity, because only the reserve serves this
+    /// queue: with no reserve, nothing may wait in it.
     fn prevention_has_room(&self, a: AgencyId) -> bool {
         let agency = &self.agencies[a.index()];
-        let reserve = agency.policy.prevention_capacity_share as f64 * self.frontline_capacity(a);
+        let reserve = agency.policy.prevention_capacity_share as f64 * self.frontline_capacity(a)
+            + agency.prevention_carry;
         (agency.prevention_queue.len() as f64 + 1.0) * agency.policy.intensity as f64
             <= reserve.max(0.0)
     }

@@ -21,7 +21,7 @@ use std::path::Path;
 /// served case that resolves a need clears it as unresolved at once; a
 /// continued place pays only for its own lifts; crisis services' hand-offs
 /// cost no frontline time.
-pub const MODEL_VERSION: &str = "6";
+pub const MODEL_VERSION: &str = "7";
 
 /// The manifest's file name in a results folder.
 pub const MANIFEST: &str = "manifest.json";

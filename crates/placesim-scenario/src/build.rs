@@ -395,11 +395,13 @@ fn needs(
                 limits::WINTER_AMPLITUDE,
             ) as f32,
         };
+        let wellbeing_dimension = wellbeing_dimension(b, &path, d.wellbeing_dimension);
         domains.push(DomainSpec {
             name,
             base_hazard,
             crisis_agency,
             winter_amplitude,
+            wellbeing_dimension,
         });
     }
     let coupling = coupling(b, r.coupling.clone(), names);
@@ -431,28 +433,60 @@ fn needs(
         failure_window: b.whole("needs.failure_window_weeks", r.failure_window_weeks) as u16,
         attribution_window: b.whole("needs.attribution_window_weeks", r.attribution_window_weeks)
             as u16,
-        wellbeing_loss: wellbeing_loss(b, r.wellbeing_loss),
+        wellbeing: wellbeing(b, r.wellbeing.clone()),
     }
 }
 
-/// Three shares, each at least the one before: [moderate, high, crisis].
-fn wellbeing_loss(b: &mut Builder, raw: Option<[f64; 3]>) -> [f32; 3] {
-    let path = "needs.wellbeing_loss";
-    match raw {
+/// A domain's wellbeing dimension, by name.
+fn wellbeing_dimension(b: &mut Builder, path: &str, raw: Option<String>) -> u8 {
+    let key = format!("{path}.wellbeing_dimension");
+    let Some(name) = raw else {
+        b.missing(&key);
+        return 0;
+    };
+    match WELLBEING_DIMENSIONS.iter().position(|d| *d == name) {
+        Some(i) => i as u8,
         None => {
-            b.missing(path);
-            [0.0; 3]
-        }
-        Some(l) if l.iter().all(|&x| limits::SHARE.contains(x)) && l[0] <= l[1] && l[1] <= l[2] => {
-            l.map(|x| x as f32)
-        }
-        Some([m, h, c]) => {
-            b.problem(
-                path,
-                format!("[{m}, {h}, {c}] must be three shares with 0 <= moderate <= high <= crisis <= 1"),
+            let msg = format!(
+                "`{name}` is not a wellbeing dimension; allowed: {}{}",
+                WELLBEING_DIMENSIONS.join(", "),
+                suggestion(&name, WELLBEING_DIMENSIONS.iter().copied())
             );
-            [0.0; 3]
+            b.problem(&key, msg);
+            0
         }
+    }
+}
+
+/// The wellbeing scale's decrements, each a share.
+fn wellbeing(b: &mut Builder, raw: Option<RawWellbeing>) -> WellbeingScale {
+    let r = b.section("needs.wellbeing", raw);
+    let share = |b: &mut Builder, key: &str, v: Option<f64>| {
+        b.num(&format!("needs.wellbeing.{key}"), v, limits::SHARE) as f32
+    };
+    let any_problem = share(b, "any_problem", r.any_problem);
+    let any_extreme = share(b, "any_extreme", r.any_extreme);
+    let dims = [
+        r.mobility,
+        r.self_care,
+        r.usual_activities,
+        r.pain_discomfort,
+        r.anxiety_depression,
+    ];
+    let mut decrements = [[0.0f32; 2]; 5];
+    for ((dec, raw), name) in decrements.iter_mut().zip(dims).zip(WELLBEING_DIMENSIONS) {
+        match raw {
+            None => b.missing(&format!("needs.wellbeing.{name}")),
+            Some([l2, l3]) => {
+                dec[0] = share(b, &format!("{name}[0]"), Some(l2));
+                dec[1] = share(b, &format!("{name}[1]"), Some(l3));
+            }
+        }
+    }
+    WellbeingScale {
+        any_problem,
+        any_extreme,
+        decrements,
     }
 }
 

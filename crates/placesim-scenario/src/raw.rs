@@ -72,10 +72,8 @@ pub struct RawNeeds {
     pub failure_window_weeks: Option<u64>,
     /// Spend is attributed to an agency's failure for this many weeks after it (1 to 520).
     pub attribution_window_weeks: Option<u64>,
-    /// Share of wellbeing one need takes away when above need_threshold, high_need and
-    /// crisis_level: [moderate, high, crisis], 0 <= moderate <= high <= crisis <= 1; the shares of a
-    /// citizen's needs multiply.
-    pub wellbeing_loss: Option<[f64; 3]>,
+    /// The wellbeing scale: decrements of an EQ-5D-3L value set (each 0 to 1).
+    pub wellbeing: Option<RawWellbeing>,
     /// The need domains, by name, in order (1 to 8).
     #[schemars(with = "Option<std::collections::BTreeMap<String, RawDomain>>")]
     pub domains: Option<Table>,
@@ -95,6 +93,30 @@ pub struct RawDomain {
     /// Winter swing of the hazard around its annual mean, peaking in the first week of January
     /// (0 to 0.9; 0, no swing, when not given).
     pub winter_amplitude: Option<f64>,
+    /// The wellbeing dimension a need in this domain is a problem on: mobility, self_care,
+    /// usual_activities, pain_discomfort or anxiety_depression.
+    pub wellbeing_dimension: Option<String>,
+}
+
+/// Decrements of an EQ-5D-3L value set: a need above need_threshold is a moderate problem (level
+/// 2) on its domain's dimension, above high_need an extreme one (level 3).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWellbeing {
+    /// Taken off when any dimension has a problem (0 to 1).
+    pub any_problem: Option<f64>,
+    /// Taken off when any dimension is at level 3 (0 to 1).
+    pub any_extreme: Option<f64>,
+    /// [level 2, level 3] decrements (each 0 to 1).
+    pub mobility: Option<[f64; 2]>,
+    /// [level 2, level 3] decrements (each 0 to 1).
+    pub self_care: Option<[f64; 2]>,
+    /// [level 2, level 3] decrements (each 0 to 1).
+    pub usual_activities: Option<[f64; 2]>,
+    /// [level 2, level 3] decrements (each 0 to 1).
+    pub pain_discomfort: Option<[f64; 2]>,
+    /// [level 2, level 3] decrements (each 0 to 1).
+    pub anxiety_depression: Option<[f64; 2]>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
