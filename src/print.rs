@@ -80,19 +80,11 @@ pub fn print_summary(s: &placesim_core::Summary, out: &Path) {
         ),
         (
             "crises by risk fifth, q1 to q5",
-            s.by_risk_quintile
-                .iter()
-                .map(|g| format!("{:.0}", g.crisis_events))
-                .collect::<Vec<_>>()
-                .join(" / "),
+            by_fifth(s, |g| format!("{:.0}", g.crisis_events)),
         ),
         (
             "wellbeing by risk fifth",
-            s.by_risk_quintile
-                .iter()
-                .map(|g| format!("{:.4}", g.mean_wellbeing))
-                .collect::<Vec<_>>()
-                .join(" / "),
+            by_fifth(s, |g| format!("{:.4}", g.mean_wellbeing)),
         ),
         ("mean wait", format!("{:.2} weeks", s.mean_wait)),
         (
@@ -164,4 +156,16 @@ fn short(x: f64) -> String {
     } else {
         format!("{x:.4}")
     }
+}
+
+/// One measure of each risk fifth, lowest risk first, joined for a summary line.
+fn by_fifth(
+    s: &placesim_core::Summary,
+    cell: impl Fn(&placesim_core::metrics::RiskGroup) -> String,
+) -> String {
+    s.by_risk_quintile
+        .iter()
+        .map(cell)
+        .collect::<Vec<_>>()
+        .join(" / ")
 }

@@ -14,11 +14,12 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
-/// Spend by agency plus the board sums to total spend; cost-shifting rows plus
-/// `unattributed` sum to each spender's spend and to the total; ring-fenced
-/// agencies' discretionary spend stays within allowance in every week.
+/// Invariant (bookkeeping identities, true by construction, not a finding):
+/// spend by agency plus the board sums to total spend; cost-shifting rows
+/// plus `unattributed` sum to each spender's spend and to the total;
+/// ring-fenced agencies' discretionary spend stays within allowance in every week.
 #[test]
-fn money_adds_up() {
+fn invariant_money_adds_up() {
     for p in [small(default_place(), 1), small(total_place(), 1)] {
         let ring_fenced = p.barriers.ring_fenced_budgets == 1.0;
         let mut w = World::new(p);
@@ -158,10 +159,11 @@ fn waits_explode_near_full_utilisation() {
     assert!(w95 > 0.0);
 }
 
-/// The journal of happenings (kept for the live view) tells the same story as
-/// the agencies' counters, week by week, and keeping it changes nothing else.
+/// Invariant (of the bookkeeping): the journal of happenings (kept for the
+/// live view) tells the same story as the agencies' counters, week by week,
+/// and keeping it changes nothing else.
 #[test]
-fn the_journal_agrees_with_the_agency_counters() {
+fn invariant_the_journal_agrees_with_the_agency_counters() {
     use placesim_core::world::Happening;
     let mut p = small(default_place(), 4);
     p.place.population = 2_000;
