@@ -413,22 +413,31 @@ pub fn life_events(c: &mut Citizen, p: &Params, lanes: &DomainLanes, rng: &mut S
 fn recover_and_observe(c: &mut Citizen, ctx: &WeekContext, tally: &mut ChunkTally) -> Domain {
     let n = &ctx.params.needs;
     let shrink = n.recovery_rate * c.resilience;
-    let mut worst = 0;
-    let mut worst_need = f32::NEG_INFINITY;
-    let mut high = 0;
-    let mut unmet = 0;
-    let mut resolved = 0u8;
     // All lanes (see `DomainLanes`): a padded need is 0 and stays 0, and
-    // takes nothing off wellbeing.
-    for (d, need) in c.needs.iter_mut().enumerate() {
+    // takes nothing off wellbeing. Three loops, each branch-free or short,
+    // so that the first two vectorise.
+    for need in c.needs.iter_mut() {
         *need = (*need - shrink * *need).clamp(0.0, 1.0);
+    }
+    // The greatest need, the first of equals.
+    let mut worst = 0;
+    let mut worst_need = c.needs[0];
+    for (d, need) in c.needs.iter().enumerate().skip(1) {
         if *need > worst_need {
             worst = d;
             worst_need = *need;
         }
-        unmet += (*need > n.need_threshold && c.open_domain as usize != d) as u64;
-        high += (*need > n.high_need) as u32;
-        resolved |= ((*need <= n.need_threshold) as u8) << (d as u32 & 7);
+    }
+    // Most citizens have no need above the threshold: then nothing is unmet
+    // or high and every domain is resolved, without visiting the lanes.
+    let (mut high, mut unmet, mut resolved) = (0u32, 0u64, u8::MAX);
+    if worst_need > n.need_threshold {
+        resolved = 0;
+        for (d, need) in c.needs.iter().enumerate() {
+            unmet += (*need > n.need_threshold && c.open_domain as usize != d) as u64;
+            high += (*need > n.high_need) as u32;
+            resolved |= ((*need <= n.need_threshold) as u8) << (d as u32 & 7);
+        }
     }
     // A need that has fallen to the threshold is resolved: a later contact
     // about it is new demand, not failure demand.
