@@ -86,10 +86,31 @@ fn every_variant_of_the_built_in_sweeps_loads_and_runs() {
     combos.sort();
     combos.dedup();
     assert_eq!(combos.len(), 32, "all 32 on/off combinations, each once");
-    for v in flagship.variants.into_iter().chain(factorial.variants) {
+    let pooling = sweep_preset("pooling-and-targets").unwrap_or_else(|e| panic!("{e}"));
+    let strengths: Vec<(f32, f32)> = pooling
+        .variants
+        .iter()
+        .map(|v| {
+            let b = v.scenario.params.barriers;
+            (b.ring_fenced_budgets, b.function_bound_targets)
+        })
+        .collect();
+    assert_eq!(strengths, [(1.0, 1.0), (0.0, 1.0), (1.0, 0.0), (0.0, 0.0)]);
+    let coupling = sweep_preset("coupling-control").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(coupling.variants.len(), 2);
+    for v in &coupling.variants {
+        assert!(v.scenario.params.needs.coupling.iter().all(|c| *c == 0.0));
+    }
+    for v in flagship
+        .variants
+        .into_iter()
+        .chain(factorial.variants)
+        .chain(pooling.variants)
+        .chain(coupling.variants)
+    {
         run_a_few_weeks(v.scenario.params);
     }
-    assert_eq!(SWEEPS.len(), 2);
+    assert_eq!(SWEEPS.len(), 4);
 }
 
 /// Lifting professional boundaries by schedule at week 50 of the counted

@@ -35,6 +35,8 @@ pub const SCENARIOS: &[Preset] = &[
 pub const SWEEPS: &[Preset] = &[
     preset!("total-place.sweep.toml"),
     preset!("barrier-factorial.sweep.toml"),
+    preset!("pooling-and-targets.sweep.toml"),
+    preset!("coupling-control.sweep.toml"),
 ];
 
 impl Preset {
