@@ -94,7 +94,7 @@ r_seed_round_trip() {
   local text
   text=$(python3 -c 'import csv; print(next(csv.DictReader(open("results/total-place/runs.csv")))["seed"])')
   [ "$seed" = "$text" ] || { echo "r: R read seed $text as $seed" >&2; return 1; }
-  ./target/release/placesim run --preset silos --seed "$seed" --population 10000 --weeks 260 --out "$out" >/dev/null
+  ./target/release/placesim run --preset silos --seed "$seed" --population 30000 --weeks 260 --out "$out" >/dev/null
   python3 - "$out/summary.json" <<'PY'
 import csv, json, sys
 row = next(csv.DictReader(open("results/total-place/runs.csv")))

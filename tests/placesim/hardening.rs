@@ -75,7 +75,7 @@ fn seeds_from_runs_csv_and_beyond_toml_reproduce_their_runs() {
         let o = bin()
             .arg("run")
             .args(way)
-            .args(["--population", "10000", "--weeks", "260", "--out"])
+            .args(["--population", "30000", "--weeks", "260", "--out"])
             .arg(out)
             .output()
             .unwrap();

@@ -63,7 +63,7 @@ fn every_variant_of_the_built_in_sweeps_loads_and_runs() {
                 v.scenario.params.place.population,
                 v.scenario.params.place.weeks
             ),
-            (10_000, 260)
+            (30_000, 260)
         );
     }
     let factorial = sweep_preset("barrier-factorial").unwrap_or_else(|e| panic!("{e}"));
