@@ -20,8 +20,11 @@ use std::path::Path;
 /// variant of a sweep's replicate continues its baseline's burn-in. 5: a
 /// served case that resolves a need clears it as unresolved at once; a
 /// continued place pays only for its own lifts; crisis services' hand-offs
-/// cost no frontline time.
-pub const MODEL_VERSION: &str = "7";
+/// cost no frontline time. 6: a steady state (waits read off the waiting
+/// list, coupling before its ×2.5, 280 beds, a 520-week burn-in). 7:
+/// EQ-5D wellbeing, outcomes by risk fifth, prevention capacity carried.
+/// 8: the default place at 30,000 citizens.
+pub const MODEL_VERSION: &str = "8";
 
 /// The manifest's file name in a results folder.
 pub const MANIFEST: &str = "manifest.json";
