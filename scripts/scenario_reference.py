@@ -19,7 +19,7 @@ def resolve(root, n):
     return n
 
 
-def kind(n):
+def kind(n, desc=""):
     t = n.get("type")
     if isinstance(t, list):
         t = [x for x in t if x != "null"][0]
@@ -27,6 +27,9 @@ def kind(n):
         return "one of " + ", ".join(f"`{e}`" for e in n["enum"] if e is not None)
     if t == "array":
         if n.get("minItems") == 2 and n.get("maxItems") == 2:
+            # A pair that is not a range says what it is at the start of its description.
+            if desc.startswith("[level 2, level 3]"):
+                return "[level 2, level 3]"
             return "[min, max]"
         return "list"
     return {"integer": "whole number", "number": "number", "string": "text", "boolean": "true/false", "object": "table"}.get(t, str(t))
@@ -51,7 +54,7 @@ def rows(root, node, path, out):
             out.append((p, "list of tables", desc))
             rows(root, sub["items"], p + "[]", out)
         else:
-            out.append((p, kind(sub), desc))
+            out.append((p, kind(sub, desc), desc))
     ap = node.get("additionalProperties")
     if isinstance(ap, dict) and resolve(root, ap).get("properties"):
         rows(root, ap, path + ".<id>", out)

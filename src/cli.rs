@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
     name = "placesim",
     version,
     about = "Simulate the whole public service system of one place, with the Total Place barriers on or off.",
-    after_help = "Examples:\n  placesim sweep                                # the flagship sweep into out/total-place/ (a few minutes)\n  placesim plot out/total-place                 # redraw its charts and report.html\n  placesim run                                  # one run of the default place (silos), 10,000 citizens, 5 years\n  placesim run --preset total-place --seed 7 --out out/tp7\n  placesim run my-place.toml --set barriers.ring_fenced_budgets.strength=0\n  placesim check scenarios/total-place.sweep.toml\n  placesim scenarios\n  placesim bench --population 1000000 --set place.residents=1000000 --weeks 260 --threads 2"
+    after_help = "Examples:\n  placesim sweep                                # the flagship sweep into out/total-place/ (a few minutes)\n  placesim plot out/total-place                 # redraw its charts and report.html\n  placesim run                                  # one run of the default place (silos), 30,000 citizens, 5 years\n  placesim run --preset total-place --seed 7 --out out/tp7\n  placesim run my-place.toml --set barriers.ring_fenced_budgets.strength=0\n  placesim check scenarios/total-place.sweep.toml\n  placesim scenarios\n  placesim bench --population 1000000 --set place.residents=1000000 --weeks 260 --threads 2"
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -17,7 +17,9 @@ pub fn replicates(params: &Params, seeds: std::ops::RangeInclusive<u64>) -> Vec<
 
 /// Seeds of the paired replicates shared by the model tests.
 pub const SHARED_SEEDS: std::ops::RangeInclusive<u64> = 1..=20;
-/// Citizens in each shared replicate: the documented resolution floor.
+/// Citizens in each shared replicate: enough for the mechanisms the paired
+/// tests check, at a fifteenth of the default's cost (outcome levels, such
+/// as chasing, still depend on resolution: docs/ODD.md §5).
 pub const SHARED_POPULATION: u32 = 2_000;
 
 /// The shared replicates of one variant of the default place: `make` gives

@@ -1,6 +1,7 @@
 //! Quarterly adaptation of agency policy.
 //!
-//! An agency reads its KPIs over the trailing window and turns them into one
+//! An agency reads its KPIs over the trailing window (its waiting list as it
+//! stands at the quarter's end) and turns them into one
 //! signed "tightening" pressure `T` (positive: ration harder), mixing its own
 //! KPI and the place outcome by its culture `w`:
 //!
@@ -44,7 +45,8 @@ pub fn close_quarter(agencies: &mut [Agency], ledger: &mut Ledger, window: usize
     }
 }
 
-/// Signals an agency reads off its trailing window, each clipped to [−1, 1].
+/// Signals an agency reads off its trailing window (the wait: off its
+/// waiting list now), each clipped to [−1, 1].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Signals {
     /// Own spend over own allowance, minus 1, mixed with the place's by the ring-fence strength.

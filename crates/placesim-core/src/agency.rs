@@ -83,8 +83,9 @@ pub struct Agency {
     /// Fractional capacity carried to next week.
     pub carry: f64,
     /// Reserved prevention capacity left unused last week (at most one
-    /// case's work), carried like `carry` so that a small reserve is not
-    /// lost to rounding at low resolution.
+    /// case's work at the agency's intensity, and none when no capacity is
+    /// reserved), carried like `carry` so that a small reserve is not lost
+    /// to rounding at low resolution.
     pub prevention_carry: f64,
     /// Work owed for warm hand-offs and answers to chasing contacts (case
     /// units), taken from the agency's next serve phase: this week's for

@@ -45,8 +45,8 @@ pub struct Citizen {
     /// Crisis episodes after warm-up (for outcomes by risk group).
     pub crises: u16,
     /// Contacts made, failure-demand contacts among them, and need-weeks
-    /// above `need_threshold` with no open case, after warm-up (for outcomes
-    /// by risk group).
+    /// above `need_threshold` with no open case for that need, after warm-up
+    /// (for outcomes by risk group).
     pub contacts: u16,
     pub failure_demand: u16,
     pub unmet_weeks: u16,

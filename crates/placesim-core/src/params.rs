@@ -574,6 +574,11 @@ impl Params {
         );
         require(
             &mut p,
+            w.decrements.iter().all(|[l2, l3]| l2 <= l3),
+            "needs.wellbeing: each dimension's level 3 decrement must be at least its level 2 one (a worse problem cannot cost less wellbeing)",
+        );
+        require(
+            &mut p,
             n.domains
                 .iter()
                 .all(|d| (d.wellbeing_dimension as usize) < WELLBEING_DIMENSIONS.len()),

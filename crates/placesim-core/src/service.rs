@@ -78,7 +78,15 @@ impl Frontline<'_> {
                     self.help(id, case);
                 }
             }
-            self.agencies[a].prevention_carry = prevention_left.clamp(0.0, 1.0);
+            // The unused reserve carries, up to one case's work at the
+            // agency's intensity; with no reserve there is none to carry.
+            let agency = &mut self.agencies[a];
+            let one_case = (agency.policy.intensity as f64).max(1.0);
+            agency.prevention_carry = if agency.policy.prevention_capacity_share > 0.0 {
+                prevention_left.clamp(0.0, one_case)
+            } else {
+                0.0
+            };
             self.agencies[a].carry = if blocked_by_work {
                 left.max(0.0)
             } else {

@@ -23,8 +23,9 @@ use std::path::Path;
 /// cost no frontline time. 6: a steady state (waits read off the waiting
 /// list, coupling before its ×2.5, 280 beds, a 520-week burn-in). 7:
 /// EQ-5D wellbeing, outcomes by risk fifth, prevention capacity carried.
-/// 8: the default place at 30,000 citizens.
-pub const MODEL_VERSION: &str = "8";
+/// 8: the default place at 30,000 citizens. 9: the prevention reserve
+/// carries up to a case at the agency's intensity, and nothing when none is reserved.
+pub const MODEL_VERSION: &str = "9";
 
 /// The manifest's file name in a results folder.
 pub const MANIFEST: &str = "manifest.json";

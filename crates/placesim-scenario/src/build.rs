@@ -480,6 +480,12 @@ fn wellbeing(b: &mut Builder, raw: Option<RawWellbeing>) -> WellbeingScale {
             Some([l2, l3]) => {
                 dec[0] = share(b, &format!("{name}[0]"), Some(l2));
                 dec[1] = share(b, &format!("{name}[1]"), Some(l3));
+                if l2 > l3 {
+                    b.problem(
+                        &format!("needs.wellbeing.{name}"),
+                        format!("[{l2}, {l3}]: the level 3 decrement must be at least the level 2 one (a worse problem cannot cost less wellbeing)"),
+                    );
+                }
             }
         }
     }
