@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A sweep file (.sweep.toml or .sweep.json) [default: the built-in flagship, total-place].
+    /// A sweep file (.sweep.toml or .sweep.json), or a built-in sweep's name (`placesim scenarios` lists them) [default: the built-in flagship, total-place].
     pub file: Option<PathBuf>,
     /// Results folder [default: out/<sweep name>/; with a shard, out/<sweep name>-shards/].
     #[arg(long)]
@@ -65,7 +65,24 @@ fn parse_shard(text: &str) -> Result<placesim_batch::Shard, String> {
 pub fn sweep(a: Args) -> Result<(), Failure> {
     use std::io::IsTerminal;
     let sweep = match &a.file {
-        Some(f) => placesim_scenario::load_sweep(f)?,
+        Some(f) => match built_in(f) {
+            Some(name) => placesim_scenario::sweep_preset(name)?,
+            None if is_bare(f) && !f.exists() => {
+                let names: Vec<&str> = placesim_scenario::presets::SWEEPS
+                    .iter()
+                    .map(|p| p.stem())
+                    .collect();
+                let msg = format!(
+                    "no such file, and no built-in sweep of that name (built-in: {})",
+                    names.join(", ")
+                );
+                return Err(placesim_scenario::Problems::from(
+                    placesim_scenario::Problem::in_file(&f.to_string_lossy(), msg),
+                )
+                .into());
+            }
+            None => placesim_scenario::load_sweep(f)?,
+        },
         None => placesim_scenario::sweep_preset("total-place")?,
     };
     let opts = placesim_batch::SweepOptions {
@@ -227,4 +244,16 @@ fn shard_done(
         );
     }
     failures(report, &dir)
+}
+
+/// A built-in sweep named on the command line: a bare name (no folder, no
+/// extension) that is no file here and is a built-in sweep's name.
+fn built_in(f: &std::path::Path) -> Option<&str> {
+    let name = f.to_str()?;
+    (is_bare(f) && !f.exists() && placesim_scenario::presets::sweep(name).is_some()).then_some(name)
+}
+
+/// A name with no folder and no extension.
+fn is_bare(f: &std::path::Path) -> bool {
+    f.components().count() == 1 && f.extension().is_none()
 }

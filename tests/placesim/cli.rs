@@ -47,6 +47,36 @@ fn bad_input_exits_2_and_writes_nothing() {
     let _ = std::fs::remove_file(file);
 }
 
+/// `placesim sweep NAME` runs a built-in sweep by the name `placesim
+/// scenarios` lists; a bare name that is neither a file nor a built-in sweep
+/// is refused with the built-in names.
+#[test]
+fn a_built_in_sweep_runs_by_name() {
+    let out = scratch("built-in-by-name");
+    let o = bin()
+        .args([
+            "sweep",
+            "coupling-control",
+            "--replicates",
+            "1",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"coupling-control\""), "{manifest}");
+    let _ = std::fs::remove_dir_all(&out);
+    fails_cleanly(
+        &["sweep", "coupling-controls"],
+        &out,
+        "no built-in sweep of that name (built-in: total-place, barrier-factorial, pooling-and-targets, coupling-control)",
+    );
+    assert!(!out.exists());
+}
+
 #[test]
 fn a_non_empty_folder_needs_force() {
     let out = scratch("force");
