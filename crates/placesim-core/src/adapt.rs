@@ -67,8 +67,6 @@ fn total<'a>(history: impl IntoIterator<Item = &'a AgencyQuarter>) -> AgencyQuar
     for q in history {
         t.arrivals += q.arrivals;
         t.failure_demand += q.failure_demand;
-        t.departures += q.departures;
-        t.wait_sum += q.wait_sum;
         t.refused += q.refused;
         t.spend += q.spend;
         t.allowance += q.allowance;

@@ -50,8 +50,6 @@ pub struct AgencyWeek {
 pub struct AgencyQuarter {
     pub arrivals: u32,
     pub failure_demand: u32,
-    pub departures: u32,
-    pub wait_sum: u64,
     pub refused: u32,
     pub spend: f64,
     pub allowance: f64,
@@ -64,8 +62,6 @@ impl AgencyQuarter {
     pub fn add_week(&mut self, w: &AgencyWeek, spend: f64) {
         self.arrivals += w.arrivals;
         self.failure_demand += w.failure_demand;
-        self.departures += w.departures;
-        self.wait_sum += w.wait_sum;
         self.refused += w.refused + w.parked + w.reneged;
         self.spend += spend;
     }

@@ -2,7 +2,7 @@
 //! phases that run over them in parallel (`life_events` and `seek_help`).
 
 use crate::ids::{AgencyId, CitizenId, Domain, Tick, MAX_AGENCIES, MAX_DOMAINS, WEEKS_PER_YEAR};
-use crate::params::{NeedModel, Params, WINTER_PEAK_WEEK};
+use crate::params::{Params, WINTER_PEAK_WEEK};
 use crate::rng::{Purpose, Stream};
 use rayon::prelude::*;
 
@@ -102,16 +102,6 @@ impl Citizen {
         (0..n_domains)
             .filter(|&e| e != d.index() && self.needs[e] > level)
             .count() as u32
-    }
-
-    /// This week's wellbeing on [0, 1] (see [`crate::params::WellbeingScale`]).
-    pub fn wellbeing(&self, n: &NeedModel) -> f32 {
-        let mut levels = [0u8; 5];
-        for (need, spec) in self.needs.iter().zip(&n.domains) {
-            let dim = &mut levels[spec.wellbeing_dimension as usize];
-            *dim = (*dim).max(n.wellbeing_level(*need));
-        }
-        n.wellbeing.value(levels)
     }
 
     /// Roth–Erev update after a contact with `agency`: every propensity decays
@@ -450,12 +440,7 @@ fn recover_and_observe(c: &mut Citizen, ctx: &WeekContext, tally: &mut ChunkTall
         let wb = if resolved == u8::MAX {
             1.0
         } else {
-            let mut levels = [0u8; 5];
-            for (need, &dim) in c.needs.iter().zip(&ctx.lanes.wellbeing_dimension) {
-                let level = &mut levels[dim as usize];
-                *level = (*level).max(n.wellbeing_level(*need));
-            }
-            n.wellbeing.value(levels)
+            n.wellbeing(&c.needs, &ctx.lanes.wellbeing_dimension)
         };
         c.wellbeing_sum += wb;
         c.unmet_weeks = c.unmet_weeks.saturating_add(unmet as u16);

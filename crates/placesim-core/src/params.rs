@@ -202,6 +202,19 @@ impl NeedModel {
         (need > self.need_threshold) as u8 + (need > self.high_need) as u8
     }
 
+    /// A citizen's wellbeing this week: each need's level on its domain's
+    /// dimension (`dimension[d]`, a [`WELLBEING_DIMENSIONS`] index), a
+    /// dimension at its worst domain's level, valued by the scale.
+    #[inline]
+    pub fn wellbeing(&self, needs: &[f32], dimension: &[u8]) -> f32 {
+        let mut levels = [0u8; 5];
+        for (need, &dim) in needs.iter().zip(dimension) {
+            let level = &mut levels[dim as usize];
+            *level = (*level).max(self.wellbeing_level(*need));
+        }
+        self.wellbeing.value(levels)
+    }
+
     pub fn n_domains(&self) -> usize {
         self.domains.len()
     }
