@@ -56,6 +56,7 @@ pub fn print_summary(s: &placesim_core::Summary, out: &Path) {
             "wellbeing-weeks per £m",
             format!("{:.0}", s.wellbeing_weeks_per_million),
         ),
+        ("QALYs (PV)", format!("{:.0}", s.qalys)),
         ("crisis events", format!("{:.0}", s.crisis_events)),
         ("contacts", format!("{:.0}", s.contacts)),
         (
@@ -118,8 +119,8 @@ pub fn print_comparison(path: &Path) {
     let wanted = [
         "crisis_events",
         "failure_demand_share",
-        "wellbeing_weeks_per_million",
         "total_spend",
+        "net_monetary_benefit",
     ];
     println!(
         "{:<28} {:>24} {:>24} {:>24} {:>24}",
@@ -144,7 +145,7 @@ pub fn print_comparison(path: &Path) {
         );
     }
     println!(
-        "mean paired difference ± half-width of its 95 % interval; crisis events are counted for the place's residents over the counted weeks, total spend is £ present value (every outcome in comparison.csv)"
+        "mean paired difference ± half-width of its 95 % interval; crisis events are counted for the place's residents over the counted weeks, total spend is £ present value, net monetary benefit is QALYs valued at place.qaly_value less spend, both present values (every outcome, wellbeing-weeks per £m among them, in comparison.csv)"
     );
 }
 

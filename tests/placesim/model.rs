@@ -135,8 +135,9 @@ fn invariant_warm_hand_offs_lose_no_referral() {
 }
 
 /// The price of lifting professional boundaries: at the default
-/// coordination cost, lifting them alone gives more wellbeing-weeks per £m
-/// than silos; at 3 case-works per extra need, fewer. Paired differences on
+/// coordination cost, lifting them alone has a positive incremental net
+/// monetary benefit over silos (QALYs at `place.qaly_value` less spend); at
+/// 3 case-works per extra need, a negative one. Paired differences on
 /// the shared replicates, each 95 % CI excluding 0 (so the tolerance is the
 /// measured run-to-run spread of the differences).
 #[test]
@@ -147,8 +148,8 @@ fn lifting_boundaries_stops_paying_above_a_coordination_cost() {
         "boundaries lifted, dear coordination",
         boundaries_lifted_dear,
     );
-    let gain_cheap = mean_ci(&diffs(cheap, silos, |s| s.wellbeing_weeks_per_million));
-    let gain_dear = mean_ci(&diffs(dear, silos, |s| s.wellbeing_weeks_per_million));
+    let gain_cheap = mean_ci(&diffs(cheap, silos, |s| s.net_monetary_benefit));
+    let gain_dear = mean_ci(&diffs(dear, silos, |s| s.net_monetary_benefit));
     assert!(
         gain_cheap.0 - gain_cheap.1 > 0.0,
         "cheap coordination: {gain_cheap:?}"

@@ -67,7 +67,7 @@ const CHARTS: [&str; 12] = [
     "distribution-total_spend",
     "distribution-crisis_events",
     "distribution-failure_demand_share",
-    "distribution-wellbeing_weeks_per_million",
+    "distribution-net_monetary_benefit",
     "paired-effects",
     "fan-spend",
     "fan-crisis_events",

@@ -553,7 +553,9 @@ fn the_documented_ranges_are_the_limits() {
         ("place.warmup_weeks", wide(l::WARMUP_WEEKS)),
         ("place.weeks", wide(l::WEEKS)),
         ("place.price_year", wide(l::PRICE_YEAR)),
+        ("place.input_price_year", wide(l::PRICE_YEAR)),
         ("place.discount_rate", l::DISCOUNT_RATE),
+        ("place.qaly_value", l::QALY_VALUE),
         ("needs.need_threshold", l::NEED_LEVEL),
         ("needs.shock_min", l::SHOCK),
         ("needs.recovery_rate", l::RECOVERY_RATE),
@@ -583,6 +585,10 @@ fn the_documented_ranges_are_the_limits() {
         (
             "agencies.<id>.beds.length_of_stay_days",
             l::LENGTH_OF_STAY_DAYS,
+        ),
+        (
+            "agencies.<id>.beds.winter_stay_amplitude",
+            l::WINTER_AMPLITUDE,
         ),
         ("agencies.<id>.beds.safe_occupancy", l::SAFE_OCCUPANCY),
         ("agencies.<id>.beds.crowding_cost", l::CROWDING),

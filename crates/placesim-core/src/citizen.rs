@@ -1,8 +1,8 @@
 //! Citizens: coupled needs, traits, learned propensities, and the weekly
 //! phases that run over them in parallel (`life_events` and `seek_help`).
 
-use crate::ids::{AgencyId, CitizenId, Domain, Tick, MAX_AGENCIES, MAX_DOMAINS, WEEKS_PER_YEAR};
-use crate::params::{Params, WINTER_PEAK_WEEK};
+use crate::ids::{AgencyId, CitizenId, Domain, Tick, MAX_AGENCIES, MAX_DOMAINS};
+use crate::params::Params;
 use crate::rng::{Purpose, Stream};
 use rayon::prelude::*;
 
@@ -244,8 +244,7 @@ impl DomainLanes {
     /// whose mean over a year is 1.
     pub fn in_week(&self, p: &Params, tick: Tick) -> DomainLanes {
         let mut week = self.clone();
-        let phase = (tick % WEEKS_PER_YEAR) as f64 - WINTER_PEAK_WEEK as f64;
-        let season = libm::cos(2.0 * std::f64::consts::PI * phase / WEEKS_PER_YEAR as f64);
+        let season = crate::params::winter(tick);
         for (h, spec) in week.base_hazard.iter_mut().zip(&p.needs.domains) {
             *h *= (1.0 + spec.winter_amplitude as f64 * season) as f32;
         }

@@ -131,6 +131,10 @@ impl Ledger {
         &self.run
     }
     /// The board's spend in the week just booked.
+    /// This week's discount factor (1 in the first counted year).
+    pub fn discount(&self) -> f64 {
+        self.discount
+    }
     pub fn board_week_spend(&self) -> f64 {
         self.board.week_spend
     }

@@ -38,7 +38,10 @@ pub const POPULATION: Bounds<u32> = Bounds::new(1, 20_000_000);
 pub const WARMUP_WEEKS: Bounds<u32> = Bounds::new(0, 5_200);
 /// Weeks simulated and counted after warm-up.
 pub const WEEKS: Bounds<u32> = Bounds::new(1, 5_200);
-pub const PRICE_YEAR: Bounds<u32> = Bounds::new(1900, 2200);
+/// Financial years by the year they start: those of the GDP deflator table
+/// (`placesim_scenario::prices`).
+pub const PRICE_YEAR: Bounds<u32> = Bounds::new(2010, 2023);
+pub const QALY_VALUE: Bounds<f64> = Bounds::new(0.0, 1e7);
 pub const DISCOUNT_RATE: Bounds<f64> = Bounds::new(0.0, 0.5);
 
 // Needs.

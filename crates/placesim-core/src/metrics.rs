@@ -117,6 +117,15 @@ pub struct Summary {
     /// Gini coefficient of citizens' mean wellbeing.
     pub wellbeing_gini: f64,
     pub wellbeing_weeks_per_million: f64,
+    /// The place's quality-adjusted life years over the counted weeks (the
+    /// EQ-5D wellbeing of every resident, a year at a time), discounted at
+    /// the discount rate, as money is.
+    pub qalys: f64,
+    /// `qaly_value × qalys − total_spend`, both present values: the paired
+    /// difference of two strategies is their incremental net monetary
+    /// benefit, positive when the QALYs gained are worth more than the extra
+    /// spend (or the spend saved is worth more than the QALYs lost).
+    pub net_monetary_benefit: f64,
     pub crisis_events: f64,
     /// The steady-state check (MSER-5, White 1997): the week after warm-up
     /// at which the initial transient of the weekly failure-demand share and
@@ -234,6 +243,8 @@ impl Summary {
                 "wellbeing_weeks_per_million",
                 self.wellbeing_weeks_per_million,
             ),
+            ("qalys", self.qalys),
+            ("net_monetary_benefit", self.net_monetary_benefit),
             ("crisis_events", self.crisis_events),
             ("contacts", self.contacts),
             ("failure_demand", self.failure_demand),

@@ -86,10 +86,15 @@ pub struct Place {
     /// Weeks simulated and counted after warm-up.
     pub weeks: u32,
     pub seed: u64,
-    /// Price year of every money value.
+    /// The financial year (by the year it starts) whose prices every money
+    /// value is in, once the scenario's are converted.
     pub price_year: u16,
-    /// Annual discount rate for present values (Green Book: 0.035).
+    /// The financial year the scenario wrote its money in (converted from).
+    pub input_price_year: u16,
+    /// Annual discount rate for present values of money and QALYs (Green Book: 0.035).
     pub discount_rate: f64,
+    /// Pounds a QALY is worth, for the net monetary benefit.
+    pub qaly_value: f64,
 }
 
 impl Place {
@@ -168,6 +173,15 @@ impl WellbeingScale {
 /// Week of the financial year (week 0 = the first week of April) when
 /// winter pressure peaks: the first week of January.
 pub const WINTER_PEAK_WEEK: u32 = 40;
+
+/// The season in week `tick`: `cos(2π(week of year − WINTER_PEAK_WEEK)/52)`,
+/// 1 at the peak of winter, −1 at midsummer, 0 on average over a year. Every
+/// winter effect is `1 + amplitude × winter(tick)` times its annual mean.
+pub fn winter(tick: crate::ids::Tick) -> f64 {
+    use crate::ids::WEEKS_PER_YEAR;
+    let phase = (tick % WEEKS_PER_YEAR) as f64 - WINTER_PEAK_WEEK as f64;
+    libm::cos(2.0 * std::f64::consts::PI * phase / WEEKS_PER_YEAR as f64)
+}
 
 /// How needs arise, couple and recover. Needs are on [0, 1].
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -319,8 +333,12 @@ pub struct Beds {
     pub beds: f64,
     /// Share of crisis episodes admitted to a bed.
     pub admitted_share: f32,
-    /// Mean days from admission until medically fit (geometric, at least a day).
+    /// Mean days from admission until medically fit (geometric, at least a
+    /// day), over the year.
     pub length_of_stay_days: f32,
+    /// Winter's effect on stays: the mean stay of an admission in week
+    /// `tick` is `length_of_stay_days × (1 + amplitude × winter(tick))`.
+    pub winter_stay_amplitude: f32,
     /// Occupancy above which risk and cost rise (about 0.85).
     pub safe_occupancy: f32,
     /// Extra cost of an episode, as a share, per unit of excess occupancy
@@ -661,6 +679,12 @@ impl Params {
                     &field("beds.length_of_stay_days"),
                     limits::LENGTH_OF_STAY_DAYS,
                     [wide(b.length_of_stay_days)],
+                );
+                within(
+                    &mut p,
+                    &field("beds.winter_stay_amplitude"),
+                    limits::WINTER_AMPLITUDE,
+                    [wide(b.winter_stay_amplitude)],
                 );
                 within(
                     &mut p,

@@ -4,7 +4,7 @@
 use crate::agency::Agency;
 use crate::citizen::{ChunkTally, Citizen};
 use crate::finance::{Account, Ledger};
-use crate::ids::Tick;
+use crate::ids::{Tick, WEEKS_PER_YEAR};
 use crate::metrics::{self, AgencyRow, Summary, TickRow};
 use crate::params::{Barriers, Params};
 use std::sync::Arc;
@@ -13,6 +13,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default)]
 pub struct RunTotals {
     wellbeing: f64,
+    /// Quality-adjusted life years of the place, discounted like money.
+    qalys: f64,
     crisis_events: Vec<u64>,
     contacts: u64,
     failure_demand: u64,
@@ -159,6 +161,7 @@ impl Record {
         if counting {
             let totals = &mut self.totals;
             totals.wellbeing += t.wellbeing * weight;
+            totals.qalys += t.wellbeing * weight / WEEKS_PER_YEAR as f64 * ledger.discount();
             totals.unmet_need_weeks += t.unmet_need_weeks;
             totals.multiple_needs += t.multiple_needs;
             totals.contacts += contacts;
@@ -234,6 +237,8 @@ impl Record {
             } else {
                 0.0
             },
+            qalys: run.qalys,
+            net_monetary_benefit: p.place.qaly_value * run.qalys - total,
             crisis_events,
             truncation_week: self.truncation_week(),
             crisis_events_by_agency: p

@@ -56,7 +56,9 @@ impl Frontline<'_> {
         {
             return;
         }
-        let stay = length_of_stay(beds.length_of_stay_days, &mut self.streams.triage);
+        let season = crate::params::winter(self.tick) as f32;
+        let mean = beds.length_of_stay_days * (1.0 + beds.winter_stay_amplitude * season);
+        let stay = length_of_stay(mean, &mut self.streams.triage);
         let day = self.tick * DAYS;
         let agency = &mut self.agencies[a.index()];
         agency.week.admissions += 1;

@@ -155,9 +155,9 @@ pub const KEY_OUTCOMES: [Measure; 4] = [
         scale: 100.0,
     },
     Measure {
-        key: "wellbeing_weeks_per_million",
-        label: "wellbeing-weeks per £m, thousands",
-        scale: 1e-3,
+        key: "net_monetary_benefit",
+        label: "net monetary benefit, £m (present value)",
+        scale: 1e-6,
     },
 ];
 

@@ -25,7 +25,10 @@ use std::path::Path;
 /// EQ-5D wellbeing, outcomes by risk fifth, prevention capacity carried.
 /// 8: the default place at 30,000 citizens. 9: the prevention reserve
 /// carries up to a case at the agency's intensity, and nothing when none is reserved.
-pub const MODEL_VERSION: &str = "9";
+/// 10: money converted from the scenario's input price year to its price
+/// year with the GDP deflator; winter in stays (beds) more than in volumes;
+/// QALYs and the net monetary benefit among the outcomes.
+pub const MODEL_VERSION: &str = "10";
 
 /// The manifest's file name in a results folder.
 pub const MANIFEST: &str = "manifest.json";

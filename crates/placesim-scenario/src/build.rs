@@ -14,12 +14,13 @@ use serde_json::Value;
 /// `limits`: `build` checks them, and the shape check names the range when
 /// such a value is negative or not a whole number (the schema knows only
 /// "0 or more").
-const WHOLE_NUMBERS: [(&str, Bounds<u32>); 11] = [
+const WHOLE_NUMBERS: [(&str, Bounds<u32>); 12] = [
     ("place.residents", limits::RESIDENTS),
     ("place.population", limits::POPULATION),
     ("place.warmup_weeks", limits::WARMUP_WEEKS),
     ("place.weeks", limits::WEEKS),
     ("place.price_year", limits::PRICE_YEAR),
+    ("place.input_price_year", limits::PRICE_YEAR),
     ("needs.failure_window_weeks", limits::FAILURE_WINDOW_WEEKS),
     (
         "needs.attribution_window_weeks",
@@ -219,7 +220,7 @@ pub fn build(merged: &Merged, removed: &[String]) -> Result<Scenario, Problems> 
     let output = OutputOptions {
         every_weeks: b.whole("output.every_weeks", Some(out.every_weeks.unwrap_or(1))) as u32,
     };
-    let params = Params {
+    let mut params = Params {
         place,
         needs,
         citizens,
@@ -238,6 +239,11 @@ pub fn build(merged: &Merged, removed: &[String]) -> Result<Scenario, Problems> 
         }
     }
     if b.problems.is_empty() {
+        // Both years are checked against the deflator table's range above.
+        let pl = &params.place;
+        if let Some(f) = crate::prices::factor(pl.input_price_year, pl.price_year) {
+            crate::prices::convert(&mut params, f);
+        }
         Ok(Scenario {
             name,
             description,
@@ -284,11 +290,13 @@ fn place(b: &mut Builder, raw: Option<RawPlace>) -> Place {
             }
         },
         price_year: b.whole("place.price_year", r.price_year) as u16,
+        input_price_year: b.whole("place.input_price_year", r.input_price_year) as u16,
         discount_rate: b.num(
             "place.discount_rate",
             r.discount_rate,
             limits::DISCOUNT_RATE,
         ),
+        qaly_value: b.num("place.qaly_value", r.qaly_value, limits::QALY_VALUE),
     }
 }
 
@@ -704,6 +712,11 @@ fn beds(b: &mut Builder, path: &str, r: &RawBeds, role: Role, domains: &[String]
             &key("length_of_stay_days"),
             r.length_of_stay_days,
             limits::LENGTH_OF_STAY_DAYS,
+        ) as f32,
+        winter_stay_amplitude: b.num(
+            &key("winter_stay_amplitude"),
+            r.winter_stay_amplitude,
+            limits::WINTER_AMPLITUDE,
         ) as f32,
         safe_occupancy: b.num(
             &key("safe_occupancy"),

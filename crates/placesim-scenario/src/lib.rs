@@ -14,6 +14,7 @@ pub mod check;
 pub mod merge;
 pub mod overrides;
 pub mod presets;
+pub mod prices;
 pub mod problem;
 pub mod raw;
 pub mod source;

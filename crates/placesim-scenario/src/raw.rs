@@ -39,7 +39,7 @@ pub struct RawScenario {
 pub struct RawPlace {
     /// Real people living in the place (1 to 100,000,000).
     pub residents: Option<u64>,
-    /// Simulated citizens (1 to 20,000,000); each stands for residents / population people.
+    /// Simulated citizens (1 to 20,000,000, and at most `place.residents`); each stands for residents / population people, so at least one. To benchmark more citizens than the place has residents, raise `place.residents` too (`placesim bench --population 1000000 --set place.residents=1000000`).
     pub population: Option<u64>,
     /// Weeks of warm-up, excluded from outcomes (0 to 5,200).
     pub warmup_weeks: Option<u64>,
@@ -47,10 +47,17 @@ pub struct RawPlace {
     pub weeks: Option<u64>,
     /// Random seed (0 to 2^64 − 1).
     pub seed: Option<u64>,
-    /// Price year of every money value (1900 to 2200).
+    /// The financial year whose prices outputs are in, by the year it starts
+    /// (2023 is 2023/24; 2010 to 2023, the years of the GDP deflator table).
     pub price_year: Option<u64>,
-    /// Annual discount rate for present values (0 to 0.5; Green Book 0.035).
+    /// The financial year whose prices every money value of the scenario is
+    /// written in (2021 is 2021/22; 2010 to 2023); converted to `price_year`
+    /// with the GDP deflator.
+    pub input_price_year: Option<u64>,
+    /// Annual discount rate for present values of money and QALYs (0 to 0.5; Green Book 0.035).
     pub discount_rate: Option<f64>,
+    /// Value of one QALY in pounds of `input_price_year` (0 to 10,000,000), for the net monetary benefit.
+    pub qaly_value: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
@@ -91,7 +98,7 @@ pub struct RawDomain {
     /// Id of the agency where a crisis in this domain lands.
     pub crisis_service: Option<String>,
     /// Winter swing of the hazard around its annual mean, peaking in the first week of January
-    /// (0 to 0.9; 0, no swing, when not given).
+    /// (0 to 0.9; 0, no swing, when not given). Week 0 of each financial year is the first week of April.
     pub winter_amplitude: Option<f64>,
     /// The wellbeing dimension a need in this domain is a problem on: mobility, self_care,
     /// usual_activities, pain_discomfort or anxiety_depression.
@@ -192,6 +199,9 @@ pub struct RawBeds {
     pub admitted_share: Option<f64>,
     /// Mean days from admission until medically fit (1 to 365).
     pub length_of_stay_days: Option<f64>,
+    /// Winter's effect on length of stay: the mean stay is `1 + amplitude·cos(2π(week − 40)/52)`
+    /// times its annual mean, longest in the first week of January (0 to 0.9).
+    pub winter_stay_amplitude: Option<f64>,
     /// Occupancy above which risk and cost rise (0.5 to 0.99).
     pub safe_occupancy: Option<f64>,
     /// Extra cost of a crisis episode, as a share, per unit of excess occupancy (0 to 10).
