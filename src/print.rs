@@ -145,7 +145,7 @@ pub fn print_comparison(path: &Path) {
         );
     }
     println!(
-        "mean paired difference ± half-width of its 95 % interval; crisis events are counted for the place's residents over the counted weeks, total spend is £ present value, net monetary benefit is QALYs valued at place.qaly_value less spend, both present values (every outcome, wellbeing-weeks per £m among them, in comparison.csv)"
+        "mean paired difference ± half-width of its 95 % interval; crisis events are counted for the place's residents over the counted weeks, total spend is £ present value, net monetary benefit is QALYs valued at place.qaly_value (in pounds of the price year) less spend, both present values (every outcome, wellbeing-weeks per £m among them, in comparison.csv)"
     );
 }
 

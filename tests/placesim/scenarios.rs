@@ -727,3 +727,39 @@ fn the_documented_ranges_are_the_limits() {
         ["leadership.learning_rate: must be between 0 and 10"]
     );
 }
+
+/// Money is converted once, every value of it: the default place written in
+/// 2021/22 pounds and reported in 2023/24 has every money value at the GDP
+/// deflator's ratio of the same place reported in 2021/22 (no conversion),
+/// and nothing else moves; the converted parameters say their money is in
+/// the price year.
+#[test]
+fn every_money_value_is_converted_once_to_the_price_year() {
+    let same_year =
+        placesim_scenario::command_line_overrides(&["place.price_year=2021".into()]).unwrap();
+    let raw = preset("default-place", &same_year).unwrap().params;
+    let converted = preset("default-place", &[]).unwrap().params;
+    let f = placesim_scenario::prices::factor(2021, 2023).unwrap();
+    let close = |a: f64, b: f64| (a - b * f).abs() <= 1e-9 * (a.abs() + 1.0);
+    for (c, r) in converted.agencies.iter().zip(&raw.agencies) {
+        assert!(close(c.annual_budget, r.annual_budget), "{}", c.id);
+        assert!(close(c.unit_costs.assessment, r.unit_costs.assessment));
+        assert!(close(c.unit_costs.intervention, r.unit_costs.intervention));
+        assert!(close(c.unit_costs.crisis, r.unit_costs.crisis));
+        assert_eq!(c.capacity_per_week, r.capacity_per_week);
+        assert_eq!(c.efficacy, r.efficacy);
+    }
+    let (c, r) = (&converted.prices, &raw.prices);
+    assert!(close(c.board_running_cost, r.board_running_cost));
+    assert!(close(c.shared_outcomes_cost, r.shared_outcomes_cost));
+    assert!(close(c.shared_assessment_setup, r.shared_assessment_setup));
+    assert!(close(
+        c.shared_assessment_running,
+        r.shared_assessment_running
+    ));
+    assert!(close(c.light_assurance_cost, r.light_assurance_cost));
+    assert_eq!(c.coordination_cost, r.coordination_cost);
+    assert!(close(converted.place.qaly_value, raw.place.qaly_value));
+    assert_eq!(converted.place.input_price_year, 2023);
+    assert!(f > 1.1 && f < 1.13, "{f}");
+}

@@ -130,11 +130,12 @@ impl Ledger {
     pub fn run(&self) -> &RunMoney {
         &self.run
     }
-    /// The board's spend in the week just booked.
-    /// This week's discount factor (1 in the first counted year).
+    /// This week's discount factor: `(1 + rate)^−t` for `t` years since the
+    /// end of warm-up, fractional by week (1 before and at the first counted week).
     pub fn discount(&self) -> f64 {
         self.discount
     }
+    /// The board's spend in the week just booked.
     pub fn board_week_spend(&self) -> f64 {
         self.board.week_spend
     }

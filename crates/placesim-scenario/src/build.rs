@@ -231,6 +231,15 @@ pub fn build(merged: &Merged, removed: &[String]) -> Result<Scenario, Problems> 
         adaptation,
         schedule,
     };
+    if b.problems.is_empty() {
+        // Both years are checked against the deflator table's range above.
+        // Converted before the core's checks, so that a value the conversion
+        // takes out of range is reported, never run.
+        let pl = &params.place;
+        if let Some(f) = crate::prices::factor(pl.input_price_year, pl.price_year) {
+            crate::prices::convert(&mut params, f);
+        }
+    }
     if b.problems.is_empty() && removed.is_empty() {
         // The core's own checks are a safety net: everything they test is checked above with a location.
         for p in params.problems() {
@@ -239,11 +248,6 @@ pub fn build(merged: &Merged, removed: &[String]) -> Result<Scenario, Problems> 
         }
     }
     if b.problems.is_empty() {
-        // Both years are checked against the deflator table's range above.
-        let pl = &params.place;
-        if let Some(f) = crate::prices::factor(pl.input_price_year, pl.price_year) {
-            crate::prices::convert(&mut params, f);
-        }
         Ok(Scenario {
             name,
             description,
@@ -715,7 +719,7 @@ fn beds(b: &mut Builder, path: &str, r: &RawBeds, role: Role, domains: &[String]
         ) as f32,
         winter_stay_amplitude: b.num(
             &key("winter_stay_amplitude"),
-            r.winter_stay_amplitude,
+            Some(r.winter_stay_amplitude.unwrap_or(0.0)),
             limits::WINTER_AMPLITUDE,
         ) as f32,
         safe_occupancy: b.num(

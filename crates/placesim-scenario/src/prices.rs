@@ -53,7 +53,9 @@ pub fn factor(from: u16, to: u16) -> Option<f64> {
 
 /// Convert every money value of `params` by `factor`: budgets, unit costs,
 /// the prices of lifting barriers and the value of a QALY. Shares, weeks and
-/// efficacies are not money and do not move.
+/// efficacies are not money and do not move. Afterwards the parameters say
+/// their money is in the price year (`input_price_year = price_year`), so
+/// that stored parameters (a manifest's, a rerun's) are never converted twice.
 pub fn convert(params: &mut Params, factor: f64) {
     for a in &mut params.agencies {
         a.annual_budget *= factor;
@@ -68,6 +70,8 @@ pub fn convert(params: &mut Params, factor: f64) {
     p.shared_assessment_running *= factor;
     p.light_assurance_cost *= factor;
     params.place.qaly_value *= factor;
+    // Every value is now in pounds of the price year.
+    params.place.input_price_year = params.place.price_year;
 }
 
 #[cfg(test)]

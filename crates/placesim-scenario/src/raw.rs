@@ -52,7 +52,8 @@ pub struct RawPlace {
     pub price_year: Option<u64>,
     /// The financial year whose prices every money value of the scenario is
     /// written in (2021 is 2021/22; 2010 to 2023); converted to `price_year`
-    /// with the GDP deflator.
+    /// with the GDP deflator. It applies to every money value, inherited ones
+    /// too: a file that `extends` another and changes it re-dates them all.
     pub input_price_year: Option<u64>,
     /// Annual discount rate for present values of money and QALYs (0 to 0.5; Green Book 0.035).
     pub discount_rate: Option<f64>,
@@ -176,7 +177,7 @@ pub struct RawAgency {
     pub remit: Option<Vec<String>>,
     /// Cases the real agency can take on per week for the modelled needs (0 to 10,000,000).
     pub capacity_per_week: Option<f64>,
-    /// Annual budget for the modelled needs, £ of the price year (0 to 10^12).
+    /// Annual budget for the modelled needs, £ of `place.input_price_year` (0 to 10^12).
     pub budget_per_year: Option<f64>,
     /// Need reduction of one case at intensity 1 (0 to 1).
     pub efficacy: Option<f64>,
@@ -200,7 +201,8 @@ pub struct RawBeds {
     /// Mean days from admission until medically fit (1 to 365).
     pub length_of_stay_days: Option<f64>,
     /// Winter's effect on length of stay: the mean stay is `1 + amplitude·cos(2π(week − 40)/52)`
-    /// times its annual mean, longest in the first week of January (0 to 0.9).
+    /// times its annual mean, longest in the first week of January (0 to 0.9; 0, no swing, when
+    /// not given).
     pub winter_stay_amplitude: Option<f64>,
     /// Occupancy above which risk and cost rise (0.5 to 0.99).
     pub safe_occupancy: Option<f64>,
