@@ -101,15 +101,9 @@ fn frameworks_lifted() -> Params {
     p
 }
 
-fn boundaries_lifted() -> Params {
-    let mut p = default_place();
-    p.barriers.professional_boundaries = 0.0;
-    p
-}
-
-/// Coordination at 3 case-works per extra need.
-fn boundaries_lifted_dear() -> Params {
-    let mut p = boundaries_lifted();
+/// Total place with coordination at 3 host cases per extra need.
+fn total_place_dear_coordination() -> Params {
+    let mut p = crate::stats::total_place();
     p.prices.coordination_cost = 3.0;
     p
 }
@@ -134,29 +128,26 @@ fn invariant_warm_hand_offs_lose_no_referral() {
     }
 }
 
-/// The price of lifting professional boundaries: at the default
-/// coordination cost, lifting them alone has a positive incremental net
-/// monetary benefit over silos (QALYs at `place.qaly_value` less spend); at
-/// 3 case-works per extra need, a negative one. Paired differences on
-/// the shared replicates, each 95 % CI excluding 0 (so the tolerance is the
-/// measured run-to-run spread of the differences).
+/// The price of lifting professional boundaries: inside total place, every
+/// host case of coordination per extra need (3 against the default 0.25)
+/// lowers the net monetary benefit (QALYs at `place.qaly_value` less spend),
+/// paired on the shared replicates with the 95 % CI excluding 0. The model
+/// brief expects a coordination cost above which lifting stops paying; with
+/// the lead professional's time at specialist rates (model 11) lifting does
+/// not pay at the default cost either, against total place with boundaries
+/// kept (about −£360m ± £240m over five years at 2,000 citizens), so there
+/// is no break-even above 0 to assert: that is reported, not tested.
 #[test]
-fn lifting_boundaries_stops_paying_above_a_coordination_cost() {
-    let silos = shared("silos", silos);
-    let cheap = shared("boundaries lifted", boundaries_lifted);
+fn dearer_coordination_lowers_what_lifting_boundaries_is_worth() {
+    let cheap = shared("total place", crate::stats::total_place);
     let dear = shared(
-        "boundaries lifted, dear coordination",
-        boundaries_lifted_dear,
+        "total place, dear coordination",
+        total_place_dear_coordination,
     );
-    let gain_cheap = mean_ci(&diffs(cheap, silos, |s| s.net_monetary_benefit));
-    let gain_dear = mean_ci(&diffs(dear, silos, |s| s.net_monetary_benefit));
+    let loss = mean_ci(&diffs(dear, cheap, |s| s.net_monetary_benefit));
     assert!(
-        gain_cheap.0 - gain_cheap.1 > 0.0,
-        "cheap coordination: {gain_cheap:?}"
-    );
-    assert!(
-        gain_dear.0 + gain_dear.1 < 0.0,
-        "dear coordination: {gain_dear:?}"
+        loss.0 + loss.1 < 0.0,
+        "dear minus default coordination: {loss:?}"
     );
 }
 
@@ -322,4 +313,39 @@ fn a_barrier_lifted_mid_run_acts_from_that_tick() {
 
 fn p_delay() -> u32 {
     default_place().prices.referral_delay_weeks.ceil() as u32
+}
+
+/// The protective side of organisational frameworks: a receiving service's
+/// own assessment catches misrouted referrals and sends them on. Under silos
+/// the share of misrouted arrivals caught is the detection chance (0.9,
+/// within 4 binomial standard errors of the pooled count over the shared
+/// replicates); with a shared assessment trusted, none is caught though
+/// misrouted referrals still arrive, and they are taken on where they are not
+/// the service's to meet.
+#[test]
+fn own_assessments_catch_misrouted_referrals_that_a_shared_one_lets_through() {
+    let silos = shared("silos", silos);
+    let warm = shared("frameworks lifted", frameworks_lifted);
+    let (arrived, caught): (f64, f64) = silos
+        .iter()
+        .map(|s| (s.misrouted_referrals, s.misrouted_caught))
+        .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    // Summaries count real residents: each simulated citizen stands for this many.
+    let weight = default_place().place.residents as f64 / crate::stats::SHARED_POPULATION as f64;
+    let n = arrived / weight;
+    let share = caught / arrived;
+    let se = (0.9 * 0.1 / n).sqrt();
+    assert!(n > 100.0, "too few misrouted referrals to test: {n}");
+    assert!(
+        (share - 0.9).abs() < 4.0 * se,
+        "caught {share:.3} of {n:.0}, se {se:.4}"
+    );
+    for w in warm {
+        assert!(
+            w.misrouted_referrals > 0.0,
+            "seed {}: none misrouted",
+            w.seed
+        );
+        assert_eq!(w.misrouted_caught, 0.0, "seed {}", w.seed);
+    }
 }

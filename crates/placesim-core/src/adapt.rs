@@ -16,10 +16,12 @@
 //! from what the agency observed. See docs/ODD.md, submodel "adapt".
 
 use crate::agency::{Agency, AgencyQuarter};
-use crate::barriers::{leadership, ring_fence, targets};
+use crate::barriers::{burden, leadership, ring_fence, targets};
 use crate::finance::Ledger;
 use crate::ids::{AgencyId, Tick};
-use crate::params::{Barriers, Params, Role};
+use crate::params::{Barriers, LiftPrices, Params, Role};
+use crate::rng::{Purpose, Stream};
+use std::collections::VecDeque;
 
 /// Add the week just finished to each agency's quarter (its KPI data).
 pub fn observe_week(agencies: &mut [Agency], ledger: &Ledger) {
@@ -29,17 +31,18 @@ pub fn observe_week(agencies: &mut [Agency], ledger: &Ledger) {
     }
 }
 
-/// At a quarter's end, close each agency's quarter into its trailing KPI
-/// window (with a quarter of its allowance and the spend elsewhere
-/// attributed to its failures), keeping `window` quarters.
-pub fn close_quarter(agencies: &mut [Agency], ledger: &mut Ledger, window: usize) {
+/// At a quarter's end, close each agency's quarter into its KPI history
+/// (with a quarter of its allowance and the spend elsewhere attributed to
+/// its failures), keeping `keep` quarters: the KPI window and, behind it,
+/// as many quarters as outcomes lag.
+pub fn close_quarter(agencies: &mut [Agency], ledger: &mut Ledger, keep: usize) {
     for (i, agency) in agencies.iter_mut().enumerate() {
         let mut q = std::mem::take(&mut agency.quarter);
         let a = AgencyId(i as u8);
         q.shifted_out = ledger.take_shifted_out(a);
         q.allowance = ledger.account(a).year.allowance / 4.0;
         agency.history.push_back(q);
-        while agency.history.len() > window {
+        while agency.history.len() > keep {
             agency.history.pop_front();
         }
     }
@@ -56,7 +59,9 @@ pub struct Signals {
     /// The waiting list's current wait (how long the case at its head has
     /// waited) over the wait target, minus 1.
     pub wait: f32,
-    /// Share of arrivals that are failure demand.
+    /// The outcome KPI: the share of arrivals that are failure demand, as
+    /// estimated from an audit of cases, over a window that ends
+    /// `outcome_lag_quarters` ago (outcomes are known late).
     pub repeat: f32,
     /// Spend elsewhere attributed to this agency's failures, over its own spend.
     pub harm: f32,
@@ -96,26 +101,64 @@ pub fn waiting_list_wait(agency: &Agency, tick: Tick) -> f64 {
         .map_or(0.0, |case| tick.saturating_sub(case.since) as f64)
 }
 
+/// The last `window` quarters of a history (all of it if shorter), ending
+/// `lag` quarters before its end.
+fn lagged(
+    history: &VecDeque<AgencyQuarter>,
+    window: usize,
+    lag: usize,
+) -> impl Iterator<Item = &AgencyQuarter> {
+    let end = history.len().saturating_sub(lag);
+    history.range(end.saturating_sub(window)..end)
+}
+
+/// What the agency's KPIs are read with: the KPI window, and the noise and
+/// lag of measuring them.
+pub struct Reading<'a> {
+    pub window: usize,
+    pub prices: &'a LiftPrices,
+    /// Frontline burden's strength (reporting in place: the data to learn from).
+    pub burden: f32,
+}
+
 /// What one agency perceives at week `tick`; `place` is the whole place's window totals.
+/// The budget is read off the ledger exactly; the wait off the waiting list
+/// and the outcome off an audit of lagged cases, each with the error of
+/// unreported work as far as frontline reporting is lifted.
 pub fn signals(
     agency: &Agency,
     wait_target: f32,
     place: &AgencyQuarter,
     ring: f32,
     tick: Tick,
+    reading: &Reading,
+    rng: &mut Stream,
 ) -> Signals {
-    let own = total(&agency.history);
+    let own = total(lagged(&agency.history, reading.window, 0));
     let place_budget = ratio_less_one(place.spend, place.allowance);
     let own_budget = ratio_less_one(own.spend, own.allowance);
+    let prices = reading.prices;
+    let late = total(lagged(
+        &agency.history,
+        reading.window,
+        prices.outcome_lag_quarters as usize,
+    ));
+    let audited = late.arrivals.min(prices.outcome_audit_cases as u32);
+    let repeat = if audited > 0 {
+        let share = late.failure_demand as f32 / late.arrivals as f32;
+        rng.binomial(audited, share) as f32 / audited as f32
+    } else {
+        0.0
+    };
+    let noise = burden::signal_noise(reading.burden, prices) as f64;
+    let mut misread = |x: f64| (x + noise * rng.normal()).clamp(-1.0, 1.0) as f32;
+    let wait = misread(ratio_less_one(waiting_list_wait(agency, tick), wait_target as f64) as f64);
+    let repeat = misread(repeat as f64).max(0.0);
     Signals {
         budget: ring_fence::budget_signal(ring, own_budget, place_budget),
         place_budget,
-        wait: ratio_less_one(waiting_list_wait(agency, tick), wait_target as f64),
-        repeat: if own.arrivals > 0 {
-            own.failure_demand as f32 / own.arrivals as f32
-        } else {
-            0.0
-        },
+        wait,
+        repeat,
         harm: if own.spend > 0.0 {
             ((own.shifted_out / own.spend) as f32).min(1.0)
         } else {
@@ -140,14 +183,21 @@ pub fn adapt(
     whole_systems_weight: f32,
     tick: Tick,
 ) {
+    let window = p.leadership.kpi_window_quarters as usize;
     let mut place = AgencyQuarter::default();
     for a in agencies.iter() {
-        let t = total(&a.history);
+        let t = total(lagged(&a.history, window, 0));
         place.spend += t.spend;
         place.allowance += t.allowance;
     }
     let lead = p.leadership;
     let rule = &p.adaptation;
+    let reading = Reading {
+        window,
+        prices: &p.prices,
+        burden: barriers.frontline_burden,
+    };
+    let mut rng = Stream::new(p.place.seed, Purpose::Adapt, tick, 0);
     for (agency, spec) in agencies.iter_mut().zip(&p.agencies) {
         agency.culture =
             leadership::culture_step(agency.culture, whole_systems_weight, lead.culture_rate);
@@ -160,6 +210,8 @@ pub fn adapt(
             &place,
             barriers.ring_fenced_budgets,
             tick,
+            &reading,
+            &mut rng,
         );
         let t =
             pressure(s, barriers.function_bound_targets, agency.culture, p) * lead.learning_rate;

@@ -37,6 +37,11 @@ pub struct AgencyWeek {
     pub beds: f64,
     pub referrals_made: u32,
     pub referrals_lost: u32,
+    /// Referrals that arrived here though the need is outside the remit
+    /// (sent to the wrong service), and those this agency's own assessment
+    /// caught and redirected.
+    pub misrouted: u32,
+    pub misrouted_caught: u32,
     /// Departures from the queue (served or gave up) and their summed waits in weeks.
     pub departures: u32,
     pub wait_sum: u64,

@@ -73,8 +73,11 @@ pub mod targets {
     }
 }
 
-/// Professional boundaries: a worker addresses only the agency's remit, or
-/// (lifted) acts as lead professional for the citizen's other needs.
+/// Professional boundaries: a worker addresses only the agency's remit, with
+/// a specialist's depth, or (lifted) acts as lead professional for up to
+/// `max_lead_domains` of the citizen's other needs, at a diluted efficacy,
+/// with each need's time priced at its specialist's rate, and with the
+/// host's own depth thinning as it generalises.
 pub mod boundaries {
     use super::LiftPrices;
 
@@ -83,19 +86,49 @@ pub mod boundaries {
         1.0 - boundaries
     }
 
-    /// Work (and so cost) of a case in units of the agency's own intervention:
-    /// intensity, plus coordination of `other_needs` as far as boundaries are lifted.
-    pub fn case_work(
-        boundaries: f32,
-        intensity: f64,
-        other_needs: u32,
-        prices: &LiftPrices,
-    ) -> f64 {
-        let extra = lead_share(boundaries) as f64 * other_needs as f64;
-        intensity * (1.0 + prices.coordination_cost as f64 * extra)
+    /// How many of the citizen's `other_needs` (above the need threshold) a
+    /// lead professional takes on: none under boundaries, else up to the cap.
+    pub fn led_needs(boundaries: f32, other_needs: u32, prices: &LiftPrices) -> u32 {
+        if lead_share(boundaries) > 0.0 {
+            other_needs.min(prices.max_lead_domains as u32)
+        } else {
+            0
+        }
     }
 
-    /// The lead professional's effect on another need above the threshold.
+    /// Work of a case in units of the host's own case: intensity, plus, as
+    /// far as boundaries are lifted, for each of the `led` other needs the
+    /// time of a case and its coordination.
+    pub fn case_work(boundaries: f32, intensity: f64, led: u32, prices: &LiftPrices) -> f64 {
+        let per_need = 1.0 + prices.coordination_cost as f64;
+        intensity * (1.0 + lead_share(boundaries) as f64 * led as f64 * per_need)
+    }
+
+    /// Cost of a case: the host's intervention, plus, as far as boundaries are
+    /// lifted, for each led need its specialist's intervention (`specialist_costs`,
+    /// the time priced at the rate of the service that would otherwise do it) and
+    /// the coordination at the host's rate; all at the host's intensity.
+    pub fn case_cost(
+        boundaries: f32,
+        intensity: f64,
+        host_cost: f64,
+        specialist_costs: f64,
+        led: u32,
+        prices: &LiftPrices,
+    ) -> f64 {
+        let coordination = prices.coordination_cost as f64 * host_cost * led as f64;
+        intensity * (host_cost + lead_share(boundaries) as f64 * (specialist_costs + coordination))
+    }
+
+    /// The host's effect on its own need: a specialist's, thinned as far as
+    /// boundaries are lifted (depth traded for breadth).
+    pub fn own_effect(boundaries: f32, effect: f32, prices: &LiftPrices) -> f32 {
+        effect * (1.0 - prices.specialist_depth_loss * lead_share(boundaries))
+    }
+
+    /// The lead professional's effect on another need above the threshold:
+    /// `specialist_effect` (the effect its specialist service would have at
+    /// the host's intensity) diluted by the lead professional's efficacy.
     pub fn lead_professional(boundaries: f32, need: f32, effect: f32, prices: &LiftPrices) -> f32 {
         (need - effect * prices.lead_professional_efficacy * lead_share(boundaries)).max(0.0)
     }
@@ -118,17 +151,28 @@ pub mod frameworks {
         pub delay: u32,
         /// Decided when sent: a lost referral never arrives.
         pub lost: bool,
+        /// Decided when sent: sent to a service whose remit does not cover the need.
+        pub misrouted: bool,
         /// The sender's work (case units) for a warm hand-off.
         pub work: f64,
     }
 
-    /// Send a referral: delay and loss under frameworks, hand-off work lifted.
+    /// Send a referral: delay and loss under frameworks, hand-off work
+    /// lifted; misrouting is the sender's error either way.
     pub fn hand_off(frameworks: f32, prices: &LiftPrices, rng: &mut Stream) -> HandOff {
         HandOff {
             delay: libm::roundf(prices.referral_delay_weeks * frameworks) as u32,
             lost: rng.chance(prices.referral_loss * frameworks),
+            misrouted: rng.chance(prices.misrouting),
             work: prices.handoff_work as f64 * (1.0 - frameworks) as f64,
         }
+    }
+
+    /// The protective side of frameworks: a receiving service that does its
+    /// own assessment catches a misrouted referral (and sends it on to the
+    /// right service); one that trusts a shared assessment takes it on.
+    pub fn catches_misroute(frameworks: f32, prices: &LiftPrices, rng: &mut Stream) -> bool {
+        rng.chance(prices.misroute_detection * frameworks)
     }
 
     /// Share of its own assessment cost a receiving agency pays: a shared
@@ -166,6 +210,14 @@ pub mod burden {
         let share =
             prices.reporting_share * burden + super::targets::reporting_share(targets, prices);
         nominal * (1.0 - share.min(0.95)) as f64
+    }
+
+    /// The protective side of reporting: it is the data adaptation learns
+    /// from. The error (a standard deviation on the KPIs' [−1, 1] scale) in
+    /// what an agency reads of its own waits and outcomes, as far as
+    /// reporting is lifted.
+    pub fn signal_noise(burden: f32, prices: &LiftPrices) -> f32 {
+        prices.unreported_signal_noise * (1.0 - burden)
     }
 
     /// The annual cost of lighter assurance, as far as the burden is lifted.

@@ -69,6 +69,9 @@ pub struct AgencyRow {
     pub mean_wait: f64,
     pub referrals_made: f64,
     pub referrals_lost: f64,
+    /// Referrals that arrived here outside the remit, and those caught and redirected.
+    pub misrouted: f64,
+    pub misrouted_caught: f64,
     pub spend: f64,
     pub crisis_spend: f64,
     pub prevention_spend: f64,
@@ -154,6 +157,10 @@ pub struct Summary {
     pub mean_wait: f64,
     pub referrals_made: f64,
     pub referrals_lost: f64,
+    /// Referrals that arrived at a service whose remit does not cover the
+    /// need, and those the receiving service's own assessment caught.
+    pub misrouted_referrals: f64,
+    pub misrouted_caught: f64,
     /// The citizen-level outcomes by fifth of the population by risk, from
     /// the lowest-risk fifth (`q1`) to the highest (`q5`): who gains and who loses.
     pub by_risk_quintile: [RiskGroup; RISK_GROUPS],
@@ -260,6 +267,8 @@ impl Summary {
             ("mean_wait", self.mean_wait),
             ("referrals_made", self.referrals_made),
             ("referrals_lost", self.referrals_lost),
+            ("misrouted_referrals", self.misrouted_referrals),
+            ("misrouted_caught", self.misrouted_caught),
         ];
         let measures: [fn(&RiskGroup) -> f64; 5] = [
             |g| g.crisis_events,

@@ -417,16 +417,34 @@ pub struct LiftPrices {
     pub board_running_cost: f64,
     /// Cost of measuring shared outcomes, £ a year, times (1 − targets).
     pub shared_outcomes_cost: f64,
-    /// Extra work per additional need a lead professional addresses, as a share of a case's work.
+    /// Quarters before a client outcome can be read (whether the need came
+    /// back): the outcome KPI an agency reads as targets are lifted is this old.
+    pub outcome_lag_quarters: u8,
+    /// Cases a quarter an agency audits to estimate its outcome KPI (the
+    /// failure-demand share of its arrivals): the estimate's sampling noise.
+    pub outcome_audit_cases: u16,
+    /// Coordination of each additional need a lead professional addresses,
+    /// as a share of a case of the host's own (on top of the case itself).
     pub coordination_cost: f32,
     /// Effect on an additional need addressed by a lead professional, relative to a specialist.
     pub lead_professional_efficacy: f32,
+    /// At most this many other needs addressed per case (the highest).
+    pub max_lead_domains: u8,
+    /// The host's own efficacy lost as it generalises: its own effect is
+    /// `1 − specialist_depth_loss × (1 − boundaries)` times a specialist's.
+    pub specialist_depth_loss: f32,
     /// Weeks a referral takes with frameworks fully in place.
     pub referral_delay_weeks: f32,
     /// Chance that a referral is lost with frameworks fully in place.
     pub referral_loss: f32,
     /// Work of a warm hand-off per referral (share of a case), times (1 − frameworks).
     pub handoff_work: f32,
+    /// Share of referrals sent to a service whose remit does not cover the
+    /// need (the sender's error, whatever the frameworks).
+    pub misrouting: f32,
+    /// Chance that a receiving service's own assessment catches a misrouted
+    /// referral, times the frameworks' strength (a shared assessment is trusted).
+    pub misroute_detection: f32,
     /// Shared assessment set-up cost, £, charged as frameworks are lifted.
     pub shared_assessment_setup: f64,
     /// Shared assessment running cost, £ a year, times (1 − frameworks).
@@ -436,6 +454,11 @@ pub struct LiftPrices {
     /// Extra reporting share that function-bound targets add.
     pub target_reporting_share: f32,
     /// Running cost of lighter, risk-based assurance, £ a year, times (1 − burden).
+    /// Standard deviation of the error in the KPIs an agency reads (its wait
+    /// and its outcome signal, on their [−1, 1] scale) with frontline
+    /// reporting fully lifted, times (1 − burden): reporting is the data
+    /// adaptation learns from.
+    pub unreported_signal_noise: f32,
     pub light_assurance_cost: f64,
 }
 

@@ -24,6 +24,8 @@ pub struct RunTotals {
     wait_sum: u64,
     referrals_made: u64,
     referrals_lost: u64,
+    misrouted: u64,
+    misrouted_caught: u64,
     chasing: u64,
     admissions: u64,
     corridor_care: u64,
@@ -134,6 +136,8 @@ impl Record {
                 self.totals.departures += w.departures as u64;
                 self.totals.wait_sum += w.wait_sum;
                 self.totals.crisis_events[i] += w.crisis_events as u64;
+                self.totals.misrouted += w.misrouted as u64;
+                self.totals.misrouted_caught += w.misrouted_caught as u64;
                 self.totals.bed_days += w.bed_days as f64;
                 self.totals.bed_days_available += 7.0 * w.beds;
             }
@@ -265,6 +269,8 @@ impl Record {
             mean_wait: per(run.wait_sum, run.departures),
             referrals_made: run.referrals_made as f64 * weight,
             referrals_lost: run.referrals_lost as f64 * weight,
+            misrouted_referrals: run.misrouted as f64 * weight,
+            misrouted_caught: run.misrouted_caught as f64 * weight,
             by_risk_quintile: metrics::by_risk_quintile(citizens, weeks, weight),
         }
     }
@@ -314,6 +320,8 @@ fn agency_row(
         mean_wait: per(w.wait_sum, w.departures),
         referrals_made: w.referrals_made as f64 * weight,
         referrals_lost: w.referrals_lost as f64 * weight,
+        misrouted: w.misrouted as f64 * weight,
+        misrouted_caught: w.misrouted_caught as f64 * weight,
         spend: money.spend,
         crisis_spend: money.crisis_spend,
         prevention_spend: money.prevention_spend,

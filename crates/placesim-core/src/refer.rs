@@ -6,9 +6,10 @@
 use crate::barriers::frameworks;
 use crate::citizen::ContactKind;
 use crate::frontline::Frontline;
+use crate::ids::MAX_AGENCIES;
 use crate::ids::{AgencyId, CitizenId, Domain};
 use crate::journal::Happening;
-use crate::referral::{target, Arrival, Referral};
+use crate::referral::{target, wrong_target, Arrival, Referral};
 
 impl Frontline<'_> {
     /// Refer the citizen's need on with probability `propensity`, if some
@@ -41,6 +42,13 @@ impl Frontline<'_> {
             &self.params.prices,
             &mut self.streams.referral,
         );
+        let wrong = if hand_off.misrouted {
+            let pick = self.streams.referral.below(MAX_AGENCIES as u32);
+            wrong_target(self.params, domain, from, pick)
+        } else {
+            None
+        };
+        let to = wrong.unwrap_or(to);
         self.referrals.in_flight.push(Referral {
             citizen,
             from,
@@ -48,6 +56,7 @@ impl Frontline<'_> {
             domain,
             due: self.tick + hand_off.delay,
             lost: hand_off.lost,
+            misrouted: wrong.is_some(),
         });
         self.citizens[citizen.index()].open_case(to, domain, self.tick);
         let sender = &mut self.agencies[from.index()];
@@ -86,6 +95,7 @@ impl Frontline<'_> {
                     domain: r.domain,
                     kind: ContactKind::HelpSeeking,
                     via_referral: true,
+                    misrouted: r.misrouted,
                     failure_demand: false,
                 });
             }

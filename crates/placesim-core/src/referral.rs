@@ -14,6 +14,8 @@ pub struct Arrival {
     pub domain: Domain,
     pub kind: ContactKind,
     pub via_referral: bool,
+    /// A referral sent to a service whose remit does not cover the need.
+    pub misrouted: bool,
     pub failure_demand: bool,
 }
 
@@ -27,6 +29,8 @@ pub struct Referral {
     pub due: Tick,
     /// Decided when sent: a lost referral never arrives.
     pub lost: bool,
+    /// Sent to a service whose remit does not cover the need.
+    pub misrouted: bool,
 }
 
 /// Referrals in flight, and those delivered last week awaiting triage.
@@ -54,6 +58,25 @@ impl ReferralBook {
         buffer.clear();
         self.delivered = buffer;
     }
+}
+
+/// Where a misrouted referral of need `d` from `from` goes: a non-crisis
+/// service whose remit does not cover it, other than `from`, the `pick`-th of
+/// them (taken modulo their number); `None` if every other service covers it.
+pub fn wrong_target(p: &Params, d: Domain, from: AgencyId, pick: u32) -> Option<AgencyId> {
+    let wrong = |(i, s): &(usize, &crate::params::AgencySpec)| {
+        *i != from.index() && s.role != Role::Crisis && !s.remit.contains(d)
+    };
+    let n = p.agencies.iter().enumerate().filter(wrong).count();
+    if n == 0 {
+        return None;
+    }
+    p.agencies
+        .iter()
+        .enumerate()
+        .filter(wrong)
+        .nth(pick as usize % n)
+        .map(|(i, _)| AgencyId(i as u8))
 }
 
 /// Where a need in `d` is referred: the first specialist, else the first

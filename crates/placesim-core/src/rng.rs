@@ -27,6 +27,9 @@ pub enum Purpose {
     /// Referrals: whether a need is referred on and how the hand-off goes
     /// (serial, one stream a tick, whichever phase refers).
     Referral = 6,
+    /// Adaptation: the sampling and reporting noise in the KPIs agencies read
+    /// (serial, one stream a quarter's end).
+    Adapt = 7,
 }
 
 /// A random stream for one purpose, tick and unit of work.
@@ -66,6 +69,11 @@ impl Stream {
     #[inline]
     pub fn chance(&mut self, p: f32) -> bool {
         self.unit_f32() < p
+    }
+
+    /// Successes in `n` trials of chance `p` (by counting: `n` is small here).
+    pub fn binomial(&mut self, n: u32, p: f32) -> u32 {
+        (0..n).filter(|_| self.chance(p)).count() as u32
     }
 
     /// A standard normal deviate (Box–Muller with libm, so bits are portable).

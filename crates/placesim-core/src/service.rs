@@ -8,9 +8,39 @@ use crate::agency::Case;
 use crate::barriers::boundaries;
 use crate::finance::SpendKind;
 use crate::frontline::{prefetch, Frontline, PREFETCH_AHEAD};
-use crate::ids::{AgencyId, Domain, Tick};
+use crate::ids::{AgencyId, Domain, Tick, MAX_DOMAINS};
 use crate::journal::Happening;
-use crate::params::Role;
+use crate::params::{Params, Role};
+use crate::referral::target;
+
+/// The other needs a lead professional takes on with one case.
+#[derive(Clone, Copy, Default)]
+struct LedNeeds {
+    domains: [u8; MAX_DOMAINS],
+    len: u8,
+}
+
+impl LedNeeds {
+    fn iter(&self) -> std::slice::Iter<'_, u8> {
+        self.domains[..self.len as usize].iter()
+    }
+    fn len(&self) -> usize {
+        self.len as usize
+    }
+}
+
+/// The service that would otherwise meet need `d` (where `from` would refer
+/// it); `from` itself if none.
+fn specialist_for(p: &Params, d: Domain, from: AgencyId) -> AgencyId {
+    target(p, d, from).unwrap_or(from)
+}
+
+/// The unit cost of an intervention for need `d` at its specialist service.
+fn specialist_cost(p: &Params, d: Domain, from: AgencyId) -> f64 {
+    p.agencies[specialist_for(p, d, from).index()]
+        .unit_costs
+        .intervention
+}
 
 impl Frontline<'_> {
     /// Serve queues within capacity and allowance; cases past the maximum wait give up.
@@ -49,7 +79,15 @@ impl Frontline<'_> {
                     if let Some(next) = queue.get(PREFETCH_AHEAD) {
                         prefetch(&self.citizens[next.citizen.index()]);
                     }
-                    let (work, cost) = self.case_effort(id, case);
+                    // A lead professional takes other needs on only if the
+                    // host has the time and the money for them this week;
+                    // otherwise it serves the case within its remit.
+                    let mut lead = true;
+                    let (mut work, mut cost) = self.case_effort(id, case, true);
+                    if work > left || !self.can_spend(id, cost) {
+                        lead = false;
+                        (work, cost) = self.case_effort(id, case, false);
+                    }
                     if work > left || (prevention && prevention_left <= 0.0) {
                         blocked_by_work = work > left;
                         break;
@@ -75,7 +113,7 @@ impl Frontline<'_> {
                         SpendKind::Intervention
                     };
                     self.charge(id, case.citizen, case.domain, cost, kind);
-                    self.help(id, case);
+                    self.help(id, case, lead);
                 }
             }
             // The unused reserve carries, up to one case's work at the
@@ -96,18 +134,51 @@ impl Frontline<'_> {
     }
 
     /// Work (case units) and cost (£ per simulated citizen) of serving a case.
-    fn case_effort(&self, a: AgencyId, case: Case) -> (f64, f64) {
-        let spec = &self.params.agencies[a.index()];
-        let needs = &self.params.needs;
+    /// `lead`: whether the worker takes on other needs (as far as boundaries allow).
+    fn case_effort(&self, a: AgencyId, case: Case, lead: bool) -> (f64, f64) {
+        let p = self.params;
+        let pb = self.barriers.professional_boundaries;
+        let intensity = self.agencies[a.index()].policy.intensity as f64;
+        let host_cost = p.agencies[a.index()].unit_costs.intervention;
+        let led = if lead {
+            self.led_needs(case)
+        } else {
+            LedNeeds::default()
+        };
+        let specialist_costs: f64 = led.iter().map(|&e| specialist_cost(p, Domain(e), a)).sum();
+        let n = led.len() as u32;
+        let work = boundaries::case_work(pb, intensity, n, &p.prices);
+        let cost = boundaries::case_cost(pb, intensity, host_cost, specialist_costs, n, &p.prices);
+        (work, cost)
+    }
+
+    /// The other needs a lead professional takes on with this case: the
+    /// citizen's highest needs above the need threshold, up to the cap (none
+    /// under professional boundaries).
+    fn led_needs(&self, case: Case) -> LedNeeds {
+        let p = self.params;
         let c = &self.citizens[case.citizen.index()];
-        let others = c.other_needs_above(case.domain, needs.need_threshold, needs.n_domains());
-        let work = boundaries::case_work(
-            self.barriers.professional_boundaries,
-            self.agencies[a.index()].policy.intensity as f64,
-            others,
-            &self.params.prices,
-        );
-        (work, spec.unit_costs.intervention * work)
+        let n = p.needs.n_domains();
+        let others = c.other_needs_above(case.domain, p.needs.need_threshold, n);
+        let k = boundaries::led_needs(self.barriers.professional_boundaries, others, &p.prices);
+        let mut led = LedNeeds::default();
+        if k == 0 {
+            return led;
+        }
+        let mut order: [u8; MAX_DOMAINS] = std::array::from_fn(|i| i as u8);
+        let order = &mut order[..n];
+        // Highest need first; ties to the earlier domain (a stable sort).
+        order.sort_by(|&x, &y| c.needs[y as usize].total_cmp(&c.needs[x as usize]));
+        for &e in order.iter() {
+            if led.len as u32 == k {
+                break;
+            }
+            if e != case.domain.0 && c.needs[e as usize] > p.needs.need_threshold {
+                led.domains[led.len as usize] = e;
+                led.len += 1;
+            }
+        }
+        led
     }
 
     fn depart(&mut self, a: AgencyId, case: Case) {
@@ -123,7 +194,7 @@ impl Frontline<'_> {
 
     /// The effect of a served case on the citizen's needs, what the citizen
     /// learns, and the onward referral of another high need.
-    fn help(&mut self, a: AgencyId, case: Case) {
+    fn help(&mut self, a: AgencyId, case: Case, lead: bool) {
         let p = self.params;
         let spec = &p.agencies[a.index()];
         let intensity = self.agencies[a.index()].policy.intensity;
@@ -132,14 +203,30 @@ impl Frontline<'_> {
         let n_domains = p.needs.n_domains();
         let threshold = p.needs.need_threshold;
         let tick = self.tick;
+        let led = if lead {
+            self.led_needs(case)
+        } else {
+            LedNeeds::default()
+        };
         let c = &mut self.citizens[case.citizen.index()];
         let d = case.domain.index();
-        for e in 0..n_domains {
-            if e != d && c.needs[e] > threshold {
-                c.needs[e] = boundaries::lead_professional(pb, c.needs[e], effect, &p.prices);
-            }
+        for &e in led.iter() {
+            // The specialist's effect for that need, diluted.
+            let specialist = specialist_for(p, Domain(e), a);
+            let full = p.agencies[specialist.index()].efficacy * intensity;
+            let e = e as usize;
+            c.needs[e] = boundaries::lead_professional(pb, c.needs[e], full, &p.prices);
         }
-        c.needs[d] = (c.needs[d] - effect).max(0.0);
+        // A case outside the remit (a misrouted referral taken on) is not
+        // this service's to meet: only a lead professional's diluted effect.
+        let own = if spec.remit.contains(case.domain) {
+            boundaries::own_effect(pb, effect, &p.prices)
+        } else {
+            let specialist = specialist_for(p, case.domain, a);
+            let full = p.agencies[specialist.index()].efficacy * intensity;
+            full * p.prices.lead_professional_efficacy * boundaries::lead_share(pb)
+        };
+        c.needs[d] = (c.needs[d] - own).max(0.0);
         if c.needs[d] < threshold {
             // Resolved: a later contact about it is new demand.
             c.unresolved &= !(1 << d);
@@ -153,10 +240,14 @@ impl Frontline<'_> {
             .filter(|&e| e != d && c.needs[e] > p.needs.high_need)
             .max_by(|&x, &y| c.needs[x].total_cmp(&c.needs[y]).then(y.cmp(&x)));
         if let Some(e) = other {
-            let r = boundaries::onward_referral(
-                pb,
-                self.agencies[a.index()].policy.referral_propensity,
-            );
+            // A need the lead professional took on is referred as far as
+            // boundaries are in place; one it did not, as usual.
+            let propensity = self.agencies[a.index()].policy.referral_propensity;
+            let r = if led.iter().any(|&x| x as usize == e) {
+                boundaries::onward_referral(pb, propensity)
+            } else {
+                propensity
+            };
             self.maybe_refer(a, case.citizen, Domain(e as u8), r);
         }
     }

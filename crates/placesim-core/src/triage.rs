@@ -12,7 +12,7 @@ use crate::frontline::{prefetch, Frontline, PREFETCH_AHEAD};
 use crate::ids::AgencyId;
 use crate::journal::Happening;
 use crate::params::Role;
-use crate::referral::Arrival;
+use crate::referral::{target, Arrival};
 
 impl Frontline<'_> {
     /// Referrals delivered last week, then this week's contacts in chunk order.
@@ -36,6 +36,7 @@ impl Frontline<'_> {
                 domain: c.domain,
                 kind: c.kind,
                 via_referral: false,
+                misrouted: false,
                 failure_demand: c.failure_demand,
             };
             self.arrive(arrival);
@@ -92,6 +93,17 @@ impl Frontline<'_> {
             assessment,
             SpendKind::Assessment,
         );
+        if x.misrouted {
+            self.agencies[a].week.misrouted += 1;
+            if frameworks::catches_misroute(
+                self.barriers.organisational_frameworks,
+                &self.params.prices,
+                &mut self.streams.triage,
+            ) {
+                self.redirect(x);
+                return;
+            }
+        }
         let needs = &self.params.needs;
         let c = &self.citizens[x.citizen.index()];
         let need = c.needs[x.domain.index()];
@@ -115,6 +127,17 @@ impl Frontline<'_> {
             self.agencies[a].week.refused += 1;
             self.note(x.citizen, Happening::Refused { agency, domain });
             self.turn_away(x);
+        }
+    }
+
+    /// A misrouted referral caught by this service's own assessment: sent on
+    /// to the service that meets the need (a new hand-off, with its delay and
+    /// risk of loss), or, if none, turned away.
+    fn redirect(&mut self, x: Arrival) {
+        self.agencies[x.agency.index()].week.misrouted_caught += 1;
+        match target(self.params, x.domain, x.agency) {
+            Some(to) => self.send(x.agency, to, x.citizen, x.domain),
+            None => self.turn_away(x),
         }
     }
 

@@ -332,7 +332,8 @@ impl World {
         adapt::observe_week(&mut self.agencies, &self.ledger);
         if is_quarter_end(self.tick) {
             let window = self.params.leadership.kpi_window_quarters as usize;
-            adapt::close_quarter(&mut self.agencies, &mut self.ledger, window);
+            let lag = self.params.prices.outcome_lag_quarters as usize;
+            adapt::close_quarter(&mut self.agencies, &mut self.ledger, window + lag);
         }
         if self.tick % WEEKS_PER_YEAR == WEEKS_PER_YEAR - 1 {
             self.ledger.close_year(self.barriers);

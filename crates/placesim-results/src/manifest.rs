@@ -27,8 +27,11 @@ use std::path::Path;
 /// carries up to a case at the agency's intensity, and nothing when none is reserved.
 /// 10: money converted from the scenario's input price year to its price
 /// year with the GDP deflator; winter in stays (beds) more than in volumes;
-/// QALYs and the net monetary benefit among the outcomes.
-pub const MODEL_VERSION: &str = "10";
+/// QALYs and the net monetary benefit among the outcomes. 11: barriers
+/// with two sides (misrouted referrals caught by own assessments; outcome
+/// KPIs lagged and audited; unreported KPIs misread), the lead
+/// professional at specialist rates with the host's depth thinning.
+pub const MODEL_VERSION: &str = "11";
 
 /// The manifest's file name in a results folder.
 pub const MANIFEST: &str = "manifest.json";

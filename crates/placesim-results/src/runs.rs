@@ -191,7 +191,9 @@ mod tests {
         let swept = ["a.b".to_string(), "c,d".to_string()];
         let h = header(&swept);
         assert!(h.starts_with("run_id,variant,replicate,seed,a.b,\"c,d\",total_spend,"));
-        assert!(h.contains(",referrals_lost,crisis_events_risk_q1"));
+        assert!(h.contains(
+            ",referrals_lost,misrouted_referrals,misrouted_caught,crisis_events_risk_q1"
+        ));
         assert!(h.ends_with(",failure_demand_share_risk_q5"));
         let row = row_start(5, "x\"y", 1, 9, &[Value::from(1.0), Value::Null]);
         assert_eq!(row, "5,\"x\"\"y\",1,9,1.0,,");

@@ -14,7 +14,7 @@ use serde_json::Value;
 /// `limits`: `build` checks them, and the shape check names the range when
 /// such a value is negative or not a whole number (the schema knows only
 /// "0 or more").
-const WHOLE_NUMBERS: [(&str, Bounds<u32>); 12] = [
+const WHOLE_NUMBERS: [(&str, Bounds<u32>); 15] = [
     ("place.residents", limits::RESIDENTS),
     ("place.population", limits::POPULATION),
     ("place.warmup_weeks", limits::WARMUP_WEEKS),
@@ -31,6 +31,18 @@ const WHOLE_NUMBERS: [(&str, Bounds<u32>); 12] = [
         limits::KPI_WINDOW_QUARTERS,
     ),
     ("adaptation.max_wait_weeks", limits::MAX_WAIT_WEEKS),
+    (
+        "barriers.professional_boundaries.max_lead_domains",
+        limits::MAX_LEAD_DOMAINS,
+    ),
+    (
+        "barriers.function_bound_targets.outcome_lag_quarters",
+        limits::OUTCOME_LAG_QUARTERS,
+    ),
+    (
+        "barriers.function_bound_targets.outcome_audit_cases",
+        limits::OUTCOME_AUDIT_CASES,
+    ),
     ("output.every_weeks", limits::EVERY_WEEKS),
     ("replicates", limits::REPLICATES),
 ];
@@ -827,6 +839,14 @@ fn barriers(b: &mut Builder, raw: Option<RawBarriers>) -> (Barriers, LiftPrices)
             targets.target_reporting_share,
             limits::REPORTING_SHARE,
         ) as f32,
+        outcome_lag_quarters: b.whole(
+            "barriers.function_bound_targets.outcome_lag_quarters",
+            targets.outcome_lag_quarters,
+        ) as u8,
+        outcome_audit_cases: b.whole(
+            "barriers.function_bound_targets.outcome_audit_cases",
+            targets.outcome_audit_cases,
+        ) as u16,
         coordination_cost: b.num(
             "barriers.professional_boundaries.coordination_cost",
             bounds.coordination_cost,
@@ -836,6 +856,15 @@ fn barriers(b: &mut Builder, raw: Option<RawBarriers>) -> (Barriers, LiftPrices)
             "barriers.professional_boundaries.lead_professional_efficacy",
             bounds.lead_professional_efficacy,
             limits::LEAD_PROFESSIONAL_EFFICACY,
+        ) as f32,
+        max_lead_domains: b.whole(
+            "barriers.professional_boundaries.max_lead_domains",
+            bounds.max_lead_domains,
+        ) as u8,
+        specialist_depth_loss: b.num(
+            "barriers.professional_boundaries.specialist_depth_loss",
+            bounds.specialist_depth_loss,
+            limits::SPECIALIST_DEPTH_LOSS,
         ) as f32,
         referral_delay_weeks: b.num(
             "barriers.organisational_frameworks.referral_delay_weeks",
@@ -851,6 +880,16 @@ fn barriers(b: &mut Builder, raw: Option<RawBarriers>) -> (Barriers, LiftPrices)
             "barriers.organisational_frameworks.handoff_work",
             frames.handoff_work,
             limits::HANDOFF_WORK,
+        ) as f32,
+        misrouting: b.num(
+            "barriers.organisational_frameworks.misrouting",
+            frames.misrouting,
+            limits::SHARE,
+        ) as f32,
+        misroute_detection: b.num(
+            "barriers.organisational_frameworks.misroute_detection",
+            frames.misroute_detection,
+            limits::SHARE,
         ) as f32,
         shared_assessment_setup: b.num(
             "barriers.organisational_frameworks.shared_assessment_setup",
@@ -872,6 +911,11 @@ fn barriers(b: &mut Builder, raw: Option<RawBarriers>) -> (Barriers, LiftPrices)
             burden.light_assurance_cost_per_year,
             limits::LIFT_COST,
         ),
+        unreported_signal_noise: b.num(
+            "barriers.frontline_burden.unreported_signal_noise",
+            burden.unreported_signal_noise,
+            limits::SIGNAL_NOISE,
+        ) as f32,
     };
     (barriers, prices)
 }

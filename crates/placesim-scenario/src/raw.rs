@@ -269,6 +269,11 @@ pub struct RawTargets {
     pub target_reporting_share: Option<f64>,
     /// Cost of measuring shared outcomes, £ a year, times (1 − strength) (0 to 10^10).
     pub shared_outcomes_cost_per_year: Option<f64>,
+    /// Quarters before a client outcome can be read: the outcome KPI an agency adapts to as
+    /// targets are lifted is this many quarters old (0 to 8).
+    pub outcome_lag_quarters: Option<u64>,
+    /// Cases a quarter an agency audits to estimate its outcome KPI (1 to 10,000).
+    pub outcome_audit_cases: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
@@ -276,10 +281,17 @@ pub struct RawTargets {
 pub struct RawBoundaries {
     /// 1 = a worker addresses only the agency's remit; 0 = lead professionals (0 to 1).
     pub strength: Option<f64>,
-    /// Extra work per other need a lead professional addresses, share of a case (0 to 100).
+    /// Coordination of each other need a lead professional addresses, as a share of one of the
+    /// host's own cases, on top of the time of a case for that need, which is priced at the
+    /// specialist's unit cost (0 to 100).
     pub coordination_cost: Option<f64>,
     /// Effect on another need relative to a specialist's (0 to 1).
     pub lead_professional_efficacy: Option<f64>,
+    /// At most this many other needs addressed per case, the highest first (0 to 7).
+    pub max_lead_domains: Option<u64>,
+    /// Share of the host's own efficacy lost when boundaries are fully lifted: specialist depth
+    /// thins as the worker generalises (0 to 1).
+    pub specialist_depth_loss: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
@@ -293,6 +305,12 @@ pub struct RawFrameworks {
     pub referral_loss: Option<f64>,
     /// Work of a warm hand-off, share of a case, times (1 − strength) (0 to 10).
     pub handoff_work: Option<f64>,
+    /// Share of referrals sent to a service whose remit does not cover the need, whatever the
+    /// strength (0 to 1).
+    pub misrouting: Option<f64>,
+    /// Chance the receiving service's own assessment catches a misrouted referral and sends it
+    /// on, times strength (a shared assessment is trusted) (0 to 1).
+    pub misroute_detection: Option<f64>,
     /// Shared-assessment set-up cost, £, as frameworks are lifted (0 to 10^10).
     pub shared_assessment_setup: Option<f64>,
     /// Shared-assessment running cost, £ a year, times (1 − strength) (0 to 10^10).
@@ -308,6 +326,10 @@ pub struct RawBurden {
     pub reporting_share: Option<f64>,
     /// Running cost of light-touch assurance, £ a year, times (1 − strength) (0 to 10^10).
     pub light_assurance_cost_per_year: Option<f64>,
+    /// Error (standard deviation, on the KPIs' −1 to 1 scale) in what an agency reads of its own
+    /// waits and outcomes, times (1 − strength): reporting is the data adaptation learns from
+    /// (0 to 2).
+    pub unreported_signal_noise: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
