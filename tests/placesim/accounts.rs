@@ -257,3 +257,85 @@ fn a_continued_place_pays_for_its_own_lifts_and_nothing_else() {
     patient.citizens.patience_max += 1;
     assert!(!burned.fits(&patient));
 }
+
+/// The protective sides of ring-fenced budgets and of the board's
+/// `invest_to_save` rule, on the ledger itself. With budgets pooled, a crisis
+/// service's statutory spend of the whole place's allowance leaves no other
+/// agency room for discretionary spend; with its own ring-fenced budget the
+/// GP keeps its room; and pooled under `invest_to_save` (a fifth of the pool
+/// protected), the GP can still pay for prevention out of its protected part
+/// — which under `last_year_spend` it has none of.
+#[test]
+fn a_ring_fence_or_a_protected_share_keeps_prevention_paid_when_crises_drain_the_place() {
+    use placesim_core::citizen::new_citizen;
+    use placesim_core::finance::{Ledger, SpendKind};
+    use placesim_core::params::Reallocation;
+    use placesim_core::rng::{Purpose, Stream};
+    use placesim_core::Domain;
+    let place = default_place();
+    let (acute, gp) = (agency(&place, "acute"), agency(&place, "gp"));
+    let drained = |ring: f32, rule: Reallocation| {
+        let mut p = default_place();
+        p.prices.reallocation = rule;
+        p.prices.protected_prevention_share = 0.2;
+        let mut b = p.barriers;
+        b.ring_fenced_budgets = ring;
+        let mut ledger = Ledger::new(&p);
+        ledger.begin_week(&p, b, 0, true);
+        let all: f64 = ledger.accounts().iter().map(|a| a.year.allowance).sum();
+        let mut c = new_citizen(&p, &mut Stream::new(1, Purpose::Initialise, 0, 0));
+        let cost = all / p.place.weight();
+        ledger.charge(&p, acute, &mut c, Domain(0), cost, SpendKind::Crisis);
+        (
+            ledger.can_spend(&p, b, gp, 100.0),
+            ledger.can_spend_protected(&p, gp, 100.0),
+        )
+    };
+    assert_eq!(drained(0.0, Reallocation::LastYearSpend), (false, false));
+    assert_eq!(drained(1.0, Reallocation::LastYearSpend), (true, false));
+    assert_eq!(drained(0.0, Reallocation::InvestToSave), (false, true));
+}
+
+/// Money buys capacity after its lag, and only when asked to: with
+/// `commissioning_step` 0 no agency's capacity ever moves; at 0.1 nothing
+/// moves before the first order (the start of year 2) has waited its 26
+/// weeks, then non-crisis agencies' capacities move, each by at most a
+/// tenth a year, and crisis services' never.
+#[test]
+fn capacity_bought_takes_effect_after_its_lag_and_within_its_step() {
+    let run = |step: f32| {
+        let mut p = small(default_place(), 3);
+        p.place.warmup_weeks = 0;
+        p.place.weeks = 52 + 26 + 1;
+        p.prices.commissioning_step = step;
+        let mut w = World::new(p);
+        let mut seen = Vec::new();
+        while !w.is_finished() {
+            w.step();
+            let c: Vec<f64> = w.agencies().iter().map(|a| a.commissioned).collect();
+            seen.push((w.tick(), c));
+        }
+        (w.params().clone(), seen)
+    };
+    let (_, off) = run(0.0);
+    assert!(off.iter().all(|(_, c)| c.iter().all(|&x| x == 1.0)));
+    let (p, on) = run(0.1);
+    for (tick, c) in &on {
+        for (x, spec) in c.iter().zip(&p.agencies) {
+            if *tick <= 52 + 26 || spec.role == Role::Crisis {
+                assert_eq!(*x, 1.0, "week {tick}: {}", spec.id);
+            } else {
+                assert!(
+                    (0.9 - 1e-6..=1.1 + 1e-6).contains(x),
+                    "week {tick}: {} at {x}",
+                    spec.id
+                );
+            }
+        }
+    }
+    let last = &on.last().unwrap().1;
+    assert!(
+        last.iter().any(|&x| x != 1.0),
+        "no capacity was bought or sold"
+    );
+}

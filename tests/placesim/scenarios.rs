@@ -101,16 +101,49 @@ fn every_variant_of_the_built_in_sweeps_loads_and_runs() {
     for v in &coupling.variants {
         assert!(v.scenario.params.needs.coupling.iter().all(|c| *c == 0.0));
     }
+    let rules = sweep_preset("pooling-rules").unwrap_or_else(|e| panic!("{e}"));
+    let rule_of = |name: &str| {
+        let v = rules.variants.iter().find(|v| v.name == name).unwrap();
+        (
+            v.scenario.params.prices.reallocation,
+            v.scenario.params.barriers.ring_fenced_budgets,
+        )
+    };
+    use placesim_core::params::Reallocation;
+    assert_eq!(
+        rule_of("pooled-need-origin"),
+        (Reallocation::NeedOrigin, 0.0)
+    );
+    assert_eq!(
+        rule_of("pooled-invest-to-save"),
+        (Reallocation::InvestToSave, 0.0)
+    );
+    let leadership = sweep_preset("leadership-and-targets").unwrap_or_else(|e| panic!("{e}"));
+    let blind = leadership
+        .variants
+        .iter()
+        .find(|v| v.name == "leadership-blind-to-harm")
+        .unwrap();
+    assert_eq!(blind.scenario.params.adaptation.harm_gain, 0.0);
+    assert_eq!(blind.scenario.params.leadership.whole_systems_weight, 1.0);
+    let risk = sweep_preset("risk-concentration").unwrap_or_else(|e| panic!("{e}"));
+    assert!(risk
+        .variants
+        .iter()
+        .all(|v| v.scenario.params.citizens.risk_sigma == 1.1));
     for v in flagship
         .variants
         .into_iter()
         .chain(factorial.variants)
         .chain(pooling.variants)
         .chain(coupling.variants)
+        .chain(rules.variants)
+        .chain(leadership.variants)
+        .chain(risk.variants)
     {
         run_a_few_weeks(v.scenario.params);
     }
-    assert_eq!(SWEEPS.len(), 4);
+    assert_eq!(SWEEPS.len(), 7);
 }
 
 /// Lifting professional boundaries by schedule at week 50 of the counted

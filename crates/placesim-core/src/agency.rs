@@ -99,6 +99,15 @@ pub struct Agency {
     pub quarter: AgencyQuarter,
     /// Trailing KPI window, oldest first.
     pub history: VecDeque<AgencyQuarter>,
+    /// Frontline capacity in force as a multiple of the scenario's (money
+    /// buys capacity: `commission`), and a change on order: the week it takes
+    /// effect and the multiple it sets.
+    pub commissioned: f64,
+    pub on_order: Option<(Tick, f64)>,
+    /// Work done and frontline capacity summed since the last order (this
+    /// financial year): the utilisation commissioning reads.
+    pub year_work: f64,
+    pub year_capacity: f64,
 }
 
 impl Agency {
@@ -114,6 +123,10 @@ impl Agency {
             week: AgencyWeek::default(),
             ward: Default::default(),
             quarter: AgencyQuarter::default(),
+            commissioned: 1.0,
+            on_order: None,
+            year_work: 0.0,
+            year_capacity: 0.0,
             history: VecDeque::new(),
         }
     }

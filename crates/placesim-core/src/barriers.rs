@@ -11,6 +11,9 @@ use crate::rng::Stream;
 /// Ring-fenced budgets: each agency's own money, or one pool the place board
 /// reallocates.
 pub mod ring_fence {
+    use crate::finance::AgencyYear;
+    use crate::params::Reallocation;
+
     /// An agency's annual allowance: the ring-fenced part of its own budget
     /// plus its board-allocated share of the pool.
     pub fn allowance(ring: f64, own_budget: f64, pool_share: f64, pool: f64) -> f64 {
@@ -24,9 +27,11 @@ pub mod ring_fence {
     }
 
     /// Room to spend now: under a ring-fence an agency's own allowance to
-    /// date; lifted, the place's (so crisis overspend anywhere draws on all).
+    /// date; pooled, its allocation from the board to date, within what the
+    /// pool as a whole has left (so crisis overspend anywhere draws on all:
+    /// the raid a ring fence protects against).
     pub fn spending_room(ring: f64, own_room: f64, place_room: f64) -> f64 {
-        ring * own_room + (1.0 - ring) * place_room
+        ring * own_room + (1.0 - ring) * own_room.min(place_room)
     }
 
     /// Underspend carried into next year's pool (ring-fenced underspend is lost).
@@ -37,6 +42,28 @@ pub mod ring_fence {
     /// The place board's annual running cost, as far as budgets are pooled.
     pub fn board_cost(ring: f32, prices: &super::LiftPrices) -> f64 {
         prices.board_running_cost * (1.0 - ring) as f64
+    }
+
+    /// The part of the pool the board protects for prevention under
+    /// `invest_to_save` (none under the other rules).
+    pub fn protected_pool(pool: f64, prices: &super::LiftPrices) -> f64 {
+        match prices.reallocation {
+            Reallocation::InvestToSave => pool * prices.protected_prevention_share as f64,
+            Reallocation::LastYearSpend | Reallocation::NeedOrigin => 0.0,
+        }
+    }
+
+    /// An agency's demand last year, by which the board shares out the pool:
+    /// its spend plus the value of what it turned away; under `need_origin`,
+    /// with each pound of spend moved to the agency whose failure caused it.
+    pub fn demand(year: &AgencyYear, rule: Reallocation) -> f64 {
+        let spend = match rule {
+            Reallocation::NeedOrigin => {
+                (year.spend - year.caused_by_others + year.caused_elsewhere).max(0.0)
+            }
+            Reallocation::LastYearSpend | Reallocation::InvestToSave => year.spend,
+        };
+        spend + year.unmet_value
     }
 
     /// The budget signal an agency adapts to: its own, or the place's as far as pooled.

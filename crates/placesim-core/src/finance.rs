@@ -7,7 +7,7 @@ use crate::barriers::{burden, frameworks, ring_fence, targets};
 use crate::citizen::{Citizen, NONE};
 use crate::ids::{AgencyId, Domain, Tick, WEEKS_PER_QUARTER, WEEKS_PER_YEAR};
 use crate::metrics::CostShiftRow;
-use crate::params::{Barriers, NeedModel, Params};
+use crate::params::{Barriers, NeedModel, Params, Role};
 
 /// What a unit of spend was for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +36,14 @@ pub struct AgencyYear {
     pub discretionary: f64,
     /// Value of demand turned away (refused, parked, gave up) at unit intervention cost.
     pub unmet_value: f64,
+    /// Spend here attributed to other agencies' failures, and spend elsewhere
+    /// attributed to this agency's (for the board's `need_origin` rule).
+    pub caused_by_others: f64,
+    pub caused_elsewhere: f64,
+    /// Spend from reserved prevention capacity.
+    pub prevention: f64,
+    /// The part of the allowance protected for prevention (`invest_to_save`).
+    pub protected: f64,
 }
 
 /// One agency's account.
@@ -47,6 +55,8 @@ pub struct Account {
     pub pool_share: f64,
     /// Spend elsewhere this quarter attributed to this agency's failures (£).
     pub shifted_out: f64,
+    /// Last financial year's spend (for commissioning).
+    pub last_year_spend: f64,
 }
 
 /// The place board: pooled money carried between years and the costs of lifting.
@@ -157,7 +167,10 @@ impl Ledger {
         self.discount = libm::pow(1.0 + p.place.discount_rate, -years);
     }
 
-    /// Each agency's annual allowance under the barriers in force.
+    /// Each agency's annual allowance under the barriers in force: its
+    /// ring-fenced budget, its share of the pool and, under `invest_to_save`,
+    /// its share (by budget, non-crisis agencies only) of the pool's
+    /// protected prevention part.
     pub fn set_allowances(&mut self, p: &Params, barriers: Barriers) {
         let ring = barriers.ring_fenced_budgets as f64;
         let total: f64 = p.agencies.iter().map(|a| a.annual_budget).sum();
@@ -167,9 +180,33 @@ impl Ledger {
             self.board.pool_carry,
             board_annual_cost(p, barriers),
         );
+        let protected = ring_fence::protected_pool(pool, &p.prices);
+        let upstream: f64 = p
+            .agencies
+            .iter()
+            .filter(|a| a.role != Role::Crisis)
+            .map(|a| a.annual_budget)
+            .sum();
         for (a, spec) in self.accounts.iter_mut().zip(&p.agencies) {
-            a.year.allowance = ring_fence::allowance(ring, spec.annual_budget, a.pool_share, pool);
+            a.year.protected = if spec.role != Role::Crisis && upstream > 0.0 {
+                protected * spec.annual_budget / upstream
+            } else {
+                0.0
+            };
+            a.year.allowance =
+                ring_fence::allowance(ring, spec.annual_budget, a.pool_share, pool - protected)
+                    + a.year.protected;
         }
+    }
+
+    /// Could agency `a` pay `unit_cost` per simulated citizen for prevention
+    /// out of its protected allowance to date (`invest_to_save`), whatever
+    /// the place's room?
+    pub fn can_spend_protected(&self, p: &Params, a: AgencyId, unit_cost: f64) -> bool {
+        let amount = unit_cost * p.place.weight();
+        let pace = ((self.tick % WEEKS_PER_YEAR) / WEEKS_PER_QUARTER + 1) as f64 / 4.0;
+        let y = &self.accounts[a.index()].year;
+        y.protected > 0.0 && amount <= y.protected * pace - y.prevention
     }
 
     /// Could agency `a` spend `unit_cost` per simulated citizen now? Within
@@ -200,7 +237,10 @@ impl Ledger {
         account.year.spend += amount;
         match kind {
             SpendKind::Crisis => account.week.crisis_spend += amount,
-            SpendKind::Prevention => account.week.prevention_spend += amount,
+            SpendKind::Prevention => {
+                account.week.prevention_spend += amount;
+                account.year.prevention += amount;
+            }
             SpendKind::Assessment | SpendKind::Intervention => {}
         }
         if kind != SpendKind::Crisis {
@@ -209,7 +249,10 @@ impl Ledger {
         let cause = attribute(citizen, d, &p.needs, self.tick);
         if let Some(cause) = cause {
             if cause != a {
-                self.accounts[cause.index()].shifted_out += amount;
+                self.accounts[a.index()].year.caused_by_others += amount;
+                let origin = &mut self.accounts[cause.index()];
+                origin.shifted_out += amount;
+                origin.year.caused_elsewhere += amount;
             }
         }
         if self.counting {
@@ -264,9 +307,9 @@ impl Ledger {
     }
 
     /// Year end: overspend, pooled underspend carried, and the pool
-    /// reallocated in proportion to last year's demand (spend plus what was
-    /// turned away, valued at unit cost).
-    pub fn close_year(&mut self, barriers: Barriers) {
+    /// reallocated by the board's rule (`ring_fence::demand`) on last year's
+    /// demand: spend plus what was turned away, valued at unit cost.
+    pub fn close_year(&mut self, p: &Params, barriers: Barriers) {
         if self.counting {
             self.run.overspend += self
                 .accounts
@@ -281,10 +324,13 @@ impl Ledger {
             .sum();
         self.board.pool_carry =
             ring_fence::carried_underspend(barriers.ring_fenced_budgets as f64, underspend);
+        for a in &mut self.accounts {
+            a.last_year_spend = a.year.spend;
+        }
         let demand: Vec<f64> = self
             .accounts
             .iter()
-            .map(|a| a.year.spend + a.year.unmet_value)
+            .map(|a| ring_fence::demand(&a.year, p.prices.reallocation))
             .collect();
         let total: f64 = demand.iter().sum();
         if total > 0.0 {

@@ -59,6 +59,11 @@ impl Frontline<'_> {
             .can_spend(self.params, self.barriers, a, unit_cost)
     }
 
+    /// Prevention out of the protected allowance (`invest_to_save`).
+    pub fn can_spend_protected(&self, a: AgencyId, unit_cost: f64) -> bool {
+        self.ledger.can_spend_protected(self.params, a, unit_cost)
+    }
+
     pub fn charge(
         &mut self,
         a: AgencyId,
@@ -73,7 +78,9 @@ impl Frontline<'_> {
 
     /// Weekly case capacity of the agency for the simulated population, after reporting burden.
     pub fn frontline_capacity(&self, a: AgencyId) -> f64 {
-        let nominal = self.params.agencies[a.index()].capacity_per_week * self.params.place.scale();
+        let nominal = self.params.agencies[a.index()].capacity_per_week
+            * self.params.place.scale()
+            * self.agencies[a.index()].commissioned;
         burden::reporting_capacity(
             nominal,
             self.barriers.frontline_burden,

@@ -11,6 +11,7 @@ pub mod adapt;
 pub mod agency;
 pub mod barriers;
 pub mod citizen;
+pub mod commission;
 pub mod finance;
 mod frontline;
 pub mod ids;

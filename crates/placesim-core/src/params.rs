@@ -410,11 +410,42 @@ impl Barriers {
     }
 }
 
+/// How the place board reallocates the pooled budget at each year's end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reallocation {
+    /// In proportion to last year's spend plus the demand turned away
+    /// (valued at unit cost): money follows where it was spent.
+    #[default]
+    LastYearSpend,
+    /// The same, with each pound of spend moved to the agency whose failure
+    /// caused it (the cost-shifting attribution): money follows where demand
+    /// originated.
+    NeedOrigin,
+    /// `LastYearSpend` for the pool less a protected prevention share, which
+    /// goes to the non-crisis agencies (by budget) for prevention only and
+    /// which crisis overspend cannot draw on.
+    InvestToSave,
+}
+
 /// What each barrier does when in place, and what lifting it costs.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct LiftPrices {
     /// Running cost of the place board that holds a pooled budget, £ a year, times (1 − ring-fence).
     pub board_running_cost: f64,
+    /// The board's reallocation rule for the pool.
+    pub reallocation: Reallocation,
+    /// Under `InvestToSave`, the share of the pool protected for prevention.
+    pub protected_prevention_share: f32,
+    /// Money buys capacity: each year every non-crisis agency orders
+    /// frontline capacity in proportion to its allowance over last year's
+    /// spend, changed by at most this share a year (0: money buys none).
+    pub commissioning_step: f32,
+    /// Weeks from ordering capacity to its taking effect.
+    pub commissioning_lag_weeks: u16,
+    /// The utilisation a commissioner staffs for: above it, work calls for
+    /// more capacity; below it, for less.
+    pub commissioning_utilisation: f32,
     /// Cost of measuring shared outcomes, £ a year, times (1 − targets).
     pub shared_outcomes_cost: f64,
     /// Quarters before a client outcome can be read (whether the need came

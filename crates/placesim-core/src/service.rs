@@ -92,7 +92,10 @@ impl Frontline<'_> {
                         blocked_by_work = work > left;
                         break;
                     }
-                    if !self.can_spend(id, cost) {
+                    // Under invest_to_save, prevention may draw on its protected allowance.
+                    let paid = self.can_spend(id, cost)
+                        || (prevention && self.can_spend_protected(id, cost));
+                    if !paid {
                         break;
                     }
                     let agency = &mut self.agencies[a];

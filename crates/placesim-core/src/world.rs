@@ -12,6 +12,7 @@
 use crate::adapt;
 use crate::agency::Agency;
 use crate::citizen::{self, Citizen, CitizenPass, DomainLanes, WeekContext};
+use crate::commission;
 use crate::finance::Ledger;
 use crate::frontline::{Frontline, PhaseStreams};
 use crate::ids::{is_quarter_end, Tick, WEEKS_PER_YEAR};
@@ -312,6 +313,10 @@ impl World {
         let counting = self.counting();
         self.ledger
             .begin_week(&self.params, self.barriers, self.tick, counting);
+        if self.tick.is_multiple_of(WEEKS_PER_YEAR) && self.tick > 0 {
+            commission::order(&mut self.agencies, &self.ledger, &self.params, self.tick);
+        }
+        commission::deliver(&mut self.agencies, self.tick);
     }
 
     /// The `finance` phase: the week's board costs and turned-away demand,
@@ -330,13 +335,14 @@ impl World {
             );
         }
         adapt::observe_week(&mut self.agencies, &self.ledger);
+        commission::observe_week(&mut self.agencies);
         if is_quarter_end(self.tick) {
             let window = self.params.leadership.kpi_window_quarters as usize;
             let lag = self.params.prices.outcome_lag_quarters as usize;
             adapt::close_quarter(&mut self.agencies, &mut self.ledger, window + lag);
         }
         if self.tick % WEEKS_PER_YEAR == WEEKS_PER_YEAR - 1 {
-            self.ledger.close_year(self.barriers);
+            self.ledger.close_year(&self.params, self.barriers);
         }
     }
 

@@ -30,8 +30,11 @@ use std::path::Path;
 /// QALYs and the net monetary benefit among the outcomes. 11: barriers
 /// with two sides (misrouted referrals caught by own assessments; outcome
 /// KPIs lagged and audited; unreported KPIs misread), the lead
-/// professional at specialist rates with the host's depth thinning.
-pub const MODEL_VERSION: &str = "11";
+/// professional at specialist rates with the host's depth thinning. 12:
+/// pooled, an agency spends within its board allocation as well as within
+/// what the pool has left; the board's reallocation rule is a choice;
+/// money can buy capacity (off by default).
+pub const MODEL_VERSION: &str = "12";
 
 /// The manifest's file name in a results folder.
 pub const MANIFEST: &str = "manifest.json";

@@ -14,7 +14,7 @@ use serde_json::Value;
 /// `limits`: `build` checks them, and the shape check names the range when
 /// such a value is negative or not a whole number (the schema knows only
 /// "0 or more").
-const WHOLE_NUMBERS: [(&str, Bounds<u32>); 15] = [
+const WHOLE_NUMBERS: [(&str, Bounds<u32>); 16] = [
     ("place.residents", limits::RESIDENTS),
     ("place.population", limits::POPULATION),
     ("place.warmup_weeks", limits::WARMUP_WEEKS),
@@ -34,6 +34,10 @@ const WHOLE_NUMBERS: [(&str, Bounds<u32>); 15] = [
     (
         "barriers.professional_boundaries.max_lead_domains",
         limits::MAX_LEAD_DOMAINS,
+    ),
+    (
+        "barriers.ring_fenced_budgets.commissioning_lag_weeks",
+        limits::COMMISSIONING_LAG_WEEKS,
     ),
     (
         "barriers.function_bound_targets.outcome_lag_quarters",
@@ -829,6 +833,30 @@ fn barriers(b: &mut Builder, raw: Option<RawBarriers>) -> (Barriers, LiftPrices)
             ring.board_running_cost_per_year,
             limits::LIFT_COST,
         ),
+        reallocation: match ring.reallocation {
+            None | Some(RawReallocation::LastYearSpend) => Reallocation::LastYearSpend,
+            Some(RawReallocation::NeedOrigin) => Reallocation::NeedOrigin,
+            Some(RawReallocation::InvestToSave) => Reallocation::InvestToSave,
+        },
+        protected_prevention_share: b.num(
+            "barriers.ring_fenced_budgets.protected_prevention_share",
+            Some(ring.protected_prevention_share.unwrap_or(0.0)),
+            limits::SHARE,
+        ) as f32,
+        commissioning_step: b.num(
+            "barriers.ring_fenced_budgets.commissioning_step",
+            Some(ring.commissioning_step.unwrap_or(0.0)),
+            limits::SHARE,
+        ) as f32,
+        commissioning_lag_weeks: b.whole(
+            "barriers.ring_fenced_budgets.commissioning_lag_weeks",
+            Some(ring.commissioning_lag_weeks.unwrap_or(26)),
+        ) as u16,
+        commissioning_utilisation: b.num(
+            "barriers.ring_fenced_budgets.commissioning_utilisation",
+            Some(ring.commissioning_utilisation.unwrap_or(0.9)),
+            limits::COMMISSIONING_UTILISATION,
+        ) as f32,
         shared_outcomes_cost: b.num(
             "barriers.function_bound_targets.shared_outcomes_cost_per_year",
             targets.shared_outcomes_cost_per_year,

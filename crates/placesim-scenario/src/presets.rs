@@ -37,6 +37,9 @@ pub const SWEEPS: &[Preset] = &[
     preset!("barrier-factorial.sweep.toml"),
     preset!("pooling-and-targets.sweep.toml"),
     preset!("coupling-control.sweep.toml"),
+    preset!("pooling-rules.sweep.toml"),
+    preset!("leadership-and-targets.sweep.toml"),
+    preset!("risk-concentration.sweep.toml"),
 ];
 
 impl Preset {

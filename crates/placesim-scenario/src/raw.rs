@@ -258,6 +258,33 @@ pub struct RawRingFence {
     pub strength: Option<f64>,
     /// Place board running cost, £ a year, times (1 − strength) (0 to 10^10).
     pub board_running_cost_per_year: Option<f64>,
+    /// How the board reallocates the pool each year: last_year_spend (in proportion to last year's
+    /// spend plus the demand turned away), need_origin (the same, with each pound of spend moved
+    /// to the agency whose failure caused it) or invest_to_save (last_year_spend, after setting
+    /// aside protected_prevention_share of the pool for the non-crisis agencies' prevention).
+    /// last_year_spend when not given.
+    pub reallocation: Option<RawReallocation>,
+    /// Under invest_to_save, the share of the pool set aside for prevention, which crisis
+    /// overspend cannot draw on (0 to 1; 0 when not given).
+    pub protected_prevention_share: Option<f64>,
+    /// Money buys capacity: each year every non-crisis agency orders frontline capacity in
+    /// proportion to its allowance over last year's spend, by at most this share a year (0 to 1;
+    /// 0, money buys none, when not given). Whatever the strength: ring-fenced, an agency buys
+    /// with its own budget; pooled, with what the board gives it.
+    pub commissioning_step: Option<f64>,
+    /// Weeks from ordering capacity to its taking effect (0 to 520; 26 when not given).
+    pub commissioning_lag_weeks: Option<u64>,
+    /// The utilisation commissioners staff for: capacity grows only if last year's utilisation was
+    /// above it (and money allows), and shrinks if it was below (0.1 to 1; 0.9 when not given).
+    pub commissioning_utilisation: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawReallocation {
+    LastYearSpend,
+    NeedOrigin,
+    InvestToSave,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
