@@ -315,15 +315,15 @@ fn p_delay() -> u32 {
     default_place().prices.referral_delay_weeks.ceil() as u32
 }
 
-/// The protective side of organisational frameworks: a receiving service's
-/// own assessment catches misrouted referrals and sends them on. Under silos
-/// the share of misrouted arrivals caught is the detection chance (0.9,
-/// within 4 binomial standard errors of the pooled count over the shared
-/// replicates); with a shared assessment trusted, none is caught though
-/// misrouted referrals still arrive, and they are taken on where they are not
-/// the service's to meet.
+/// Invariant (the wiring of the protective side of organisational
+/// frameworks; the catch chance is `misroute_detection × s_f` by
+/// construction): under silos the share of misrouted arrivals caught is the
+/// detection chance (0.9, within 4 binomial standard errors of the pooled
+/// count over the shared replicates), so misrouted referrals do reach
+/// triage and get counted; with a shared assessment trusted, none is caught
+/// though misrouted referrals still arrive.
 #[test]
-fn own_assessments_catch_misrouted_referrals_that_a_shared_one_lets_through() {
+fn invariant_own_assessments_catch_misrouted_referrals_a_shared_one_lets_through() {
     let silos = shared("silos", silos);
     let warm = shared("frameworks lifted", frameworks_lifted);
     let (arrived, caught): (f64, f64) = silos

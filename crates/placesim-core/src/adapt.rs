@@ -40,7 +40,7 @@ pub fn close_quarter(agencies: &mut [Agency], ledger: &mut Ledger, keep: usize) 
         let mut q = std::mem::take(&mut agency.quarter);
         let a = AgencyId(i as u8);
         q.shifted_out = ledger.take_shifted_out(a);
-        q.allowance = ledger.account(a).year.allowance / 4.0;
+        q.allowance = ledger.account(a).year.total_allowance() / 4.0;
         agency.history.push_back(q);
         while agency.history.len() > keep {
             agency.history.pop_front();
@@ -143,12 +143,16 @@ pub fn signals(
         reading.window,
         prices.outcome_lag_quarters as usize,
     ));
-    let audited = late.arrivals.min(prices.outcome_audit_cases as u32);
-    let repeat = if audited > 0 {
-        let share = late.failure_demand as f32 / late.arrivals as f32;
-        rng.binomial(audited, share) as f32 / audited as f32
-    } else {
+    // An audit of `outcome_audit_cases` a quarter over the window; a window
+    // with no more arrivals than that is read in full, without sampling error.
+    let audit = prices.outcome_audit_cases as u32 * reading.window as u32;
+    let repeat = if late.arrivals == 0 {
         0.0
+    } else if late.arrivals <= audit {
+        late.failure_demand as f32 / late.arrivals as f32
+    } else {
+        let share = late.failure_demand as f32 / late.arrivals as f32;
+        rng.binomial(audit, share) as f32 / audit as f32
     };
     let noise = burden::signal_noise(reading.burden, prices) as f64;
     let mut misread = |x: f64| (x + noise * rng.normal()).clamp(-1.0, 1.0) as f32;

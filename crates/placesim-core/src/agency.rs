@@ -97,7 +97,8 @@ pub struct Agency {
     /// Inpatients, for a crisis service with beds.
     pub ward: Ward,
     pub quarter: AgencyQuarter,
-    /// Trailing KPI window, oldest first.
+    /// Closed KPI quarters, oldest first: the trailing KPI window and, behind
+    /// it, the quarters by which outcomes lag.
     pub history: VecDeque<AgencyQuarter>,
     /// Frontline capacity in force as a multiple of the scenario's (money
     /// buys capacity: `commission`), and a change on order: the week it takes

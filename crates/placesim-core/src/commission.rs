@@ -31,7 +31,7 @@ pub fn order(agencies: &mut [Agency], ledger: &Ledger, p: &Params, tick: Tick) {
         if spec.role == Role::Crisis || account.last_year_spend <= 0.0 || capacity <= 0.0 {
             continue;
         }
-        let money = account.year.allowance / account.last_year_spend;
+        let money = account.year.total_allowance() / account.last_year_spend;
         let busy = (work / capacity) / p.prices.commissioning_utilisation as f64;
         let ratio = money.min(busy).clamp(1.0 - step, 1.0 + step);
         let (lo, hi) = COMMISSIONED_RANGE;

@@ -42,8 +42,22 @@ pub struct AgencyYear {
     pub caused_elsewhere: f64,
     /// Spend from reserved prevention capacity.
     pub prevention: f64,
-    /// The part of the allowance protected for prevention (`invest_to_save`).
+    /// A further allowance protected for prevention (`invest_to_save`), and
+    /// what prevention has spent of it: a pot of its own, outside `allowance`.
     pub protected: f64,
+    pub protected_spent: f64,
+}
+
+impl AgencyYear {
+    /// The whole allowance: the ordinary one and the protected one.
+    pub fn total_allowance(&self) -> f64 {
+        self.allowance + self.protected
+    }
+
+    /// Spend out of the ordinary allowance (all spend but the protected pot's).
+    pub fn ordinary_spend(&self) -> f64 {
+        self.spend - self.protected_spent
+    }
 }
 
 /// One agency's account.
@@ -194,8 +208,7 @@ impl Ledger {
                 0.0
             };
             a.year.allowance =
-                ring_fence::allowance(ring, spec.annual_budget, a.pool_share, pool - protected)
-                    + a.year.protected;
+                ring_fence::allowance(ring, spec.annual_budget, a.pool_share, pool - protected);
         }
     }
 
@@ -206,7 +219,13 @@ impl Ledger {
         let amount = unit_cost * p.place.weight();
         let pace = ((self.tick % WEEKS_PER_YEAR) / WEEKS_PER_QUARTER + 1) as f64 / 4.0;
         let y = &self.accounts[a.index()].year;
-        y.protected > 0.0 && amount <= y.protected * pace - y.prevention
+        y.protected > 0.0 && amount <= y.protected * pace - y.protected_spent
+    }
+
+    /// Book `unit_cost` per simulated citizen of agency `a`'s spend (already
+    /// charged) to its protected prevention pot.
+    pub fn spent_protected(&mut self, p: &Params, a: AgencyId, unit_cost: f64) {
+        self.accounts[a.index()].year.protected_spent += unit_cost * p.place.weight();
     }
 
     /// Could agency `a` spend `unit_cost` per simulated citizen now? Within
@@ -214,7 +233,7 @@ impl Ledger {
     pub fn can_spend(&self, p: &Params, barriers: Barriers, a: AgencyId, unit_cost: f64) -> bool {
         let amount = unit_cost * p.place.weight();
         let pace = ((self.tick % WEEKS_PER_YEAR) / WEEKS_PER_QUARTER + 1) as f64 / 4.0;
-        let room = |y: &AgencyYear| y.allowance * pace - y.spend;
+        let room = |y: &AgencyYear| y.allowance * pace - y.ordinary_spend();
         let own = room(&self.accounts[a.index()].year);
         let place: f64 = self.accounts.iter().map(|x| room(&x.year)).sum();
         amount <= ring_fence::spending_room(barriers.ring_fenced_budgets as f64, own, place)
@@ -314,13 +333,13 @@ impl Ledger {
             self.run.overspend += self
                 .accounts
                 .iter()
-                .map(|a| (a.year.spend - a.year.allowance).max(0.0))
+                .map(|a| (a.year.spend - a.year.total_allowance()).max(0.0))
                 .sum::<f64>();
         }
         let underspend: f64 = self
             .accounts
             .iter()
-            .map(|a| a.year.allowance - a.year.spend)
+            .map(|a| a.year.total_allowance() - a.year.spend)
             .sum();
         self.board.pool_carry =
             ring_fence::carried_underspend(barriers.ring_fenced_budgets as f64, underspend);

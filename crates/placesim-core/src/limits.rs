@@ -117,7 +117,8 @@ pub const COORDINATION_COST: Bounds<f64> = Bounds::new(0.0, 100.0);
 pub const LEAD_PROFESSIONAL_EFFICACY: Bounds<f64> = Bounds::new(0.0, 1.0);
 pub const MAX_LEAD_DOMAINS: Bounds<u32> = Bounds::new(0, 7);
 pub const OUTCOME_LAG_QUARTERS: Bounds<u32> = Bounds::new(0, 8);
-pub const COMMISSIONING_LAG_WEEKS: Bounds<u32> = Bounds::new(0, 520);
+/// Under a year: each year's order replaces the last, so a longer lag would never deliver.
+pub const COMMISSIONING_LAG_WEEKS: Bounds<u32> = Bounds::new(0, 51);
 pub const COMMISSIONING_UTILISATION: Bounds<f64> = Bounds::new(0.1, 1.0);
 pub const OUTCOME_AUDIT_CASES: Bounds<u32> = Bounds::new(1, 10_000);
 pub const SIGNAL_NOISE: Bounds<f64> = Bounds::new(0.0, 2.0);

@@ -325,7 +325,7 @@ fn agency_row(
         spend: money.spend,
         crisis_spend: money.crisis_spend,
         prevention_spend: money.prevention_spend,
-        budget: account.year.allowance,
+        budget: account.year.total_allowance(),
         spend_year_to_date: account.year.spend,
         eligibility_threshold: agency.policy.eligibility_threshold,
         complexity_cap: agency.policy.complexity_cap,

@@ -6,7 +6,6 @@
 use crate::barriers::frameworks;
 use crate::citizen::ContactKind;
 use crate::frontline::Frontline;
-use crate::ids::MAX_AGENCIES;
 use crate::ids::{AgencyId, CitizenId, Domain};
 use crate::journal::Happening;
 use crate::referral::{target, wrong_target, Arrival, Referral};
@@ -43,11 +42,11 @@ impl Frontline<'_> {
             &mut self.streams.referral,
         );
         let wrong = if hand_off.misrouted {
-            let pick = self.streams.referral.below(MAX_AGENCIES as u32);
-            wrong_target(self.params, domain, from, pick)
+            wrong_target(self.params, domain, from, &mut self.streams.referral)
         } else {
             None
         };
+        let intended = to;
         let to = wrong.unwrap_or(to);
         self.referrals.in_flight.push(Referral {
             citizen,
@@ -57,6 +56,7 @@ impl Frontline<'_> {
             due: self.tick + hand_off.delay,
             lost: hand_off.lost,
             misrouted: wrong.is_some(),
+            intended,
         });
         self.citizens[citizen.index()].open_case(to, domain, self.tick);
         let sender = &mut self.agencies[from.index()];
@@ -96,6 +96,7 @@ impl Frontline<'_> {
                     kind: ContactKind::HelpSeeking,
                     via_referral: true,
                     misrouted: r.misrouted,
+                    intended: r.intended,
                     failure_demand: false,
                 });
             }

@@ -5,6 +5,7 @@
 use crate::citizen::ContactKind;
 use crate::ids::{AgencyId, CitizenId, Domain, Tick};
 use crate::params::{Params, Role};
+use crate::rng::Stream;
 
 /// Someone arriving at an agency this week: a citizen's own contact or a referral.
 #[derive(Clone, Copy, Debug)]
@@ -14,8 +15,10 @@ pub struct Arrival {
     pub domain: Domain,
     pub kind: ContactKind,
     pub via_referral: bool,
-    /// A referral sent to a service whose remit does not cover the need.
+    /// A referral sent to a service whose remit does not cover the need,
+    /// and the service it was meant for (where a caught one is sent on).
     pub misrouted: bool,
+    pub intended: AgencyId,
     pub failure_demand: bool,
 }
 
@@ -29,8 +32,10 @@ pub struct Referral {
     pub due: Tick,
     /// Decided when sent: a lost referral never arrives.
     pub lost: bool,
-    /// Sent to a service whose remit does not cover the need.
+    /// Sent to a service whose remit does not cover the need, and the
+    /// service it was meant for.
     pub misrouted: bool,
+    pub intended: AgencyId,
 }
 
 /// Referrals in flight, and those delivered last week awaiting triage.
@@ -60,10 +65,10 @@ impl ReferralBook {
     }
 }
 
-/// Where a misrouted referral of need `d` from `from` goes: a non-crisis
-/// service whose remit does not cover it, other than `from`, the `pick`-th of
-/// them (taken modulo their number); `None` if every other service covers it.
-pub fn wrong_target(p: &Params, d: Domain, from: AgencyId, pick: u32) -> Option<AgencyId> {
+/// Where a misrouted referral of need `d` from `from` goes: one of the
+/// non-crisis services whose remit does not cover it, other than `from`,
+/// drawn uniformly; `None` (and no draw) if every other service covers it.
+pub fn wrong_target(p: &Params, d: Domain, from: AgencyId, rng: &mut Stream) -> Option<AgencyId> {
     let wrong = |(i, s): &(usize, &crate::params::AgencySpec)| {
         *i != from.index() && s.role != Role::Crisis && !s.remit.contains(d)
     };
@@ -71,11 +76,12 @@ pub fn wrong_target(p: &Params, d: Domain, from: AgencyId, pick: u32) -> Option<
     if n == 0 {
         return None;
     }
+    let pick = rng.below(n as u32) as usize;
     p.agencies
         .iter()
         .enumerate()
         .filter(wrong)
-        .nth(pick as usize % n)
+        .nth(pick)
         .map(|(i, _)| AgencyId(i as u8))
 }
 

@@ -92,10 +92,10 @@ impl Frontline<'_> {
                         blocked_by_work = work > left;
                         break;
                     }
-                    // Under invest_to_save, prevention may draw on its protected allowance.
-                    let paid = self.can_spend(id, cost)
-                        || (prevention && self.can_spend_protected(id, cost));
-                    if !paid {
+                    // Under invest_to_save, prevention is paid from its
+                    // protected pot first, then from the ordinary allowance.
+                    let protected = prevention && self.can_spend_protected(id, cost);
+                    if !protected && !self.can_spend(id, cost) {
                         break;
                     }
                     let agency = &mut self.agencies[a];
@@ -116,6 +116,9 @@ impl Frontline<'_> {
                         SpendKind::Intervention
                     };
                     self.charge(id, case.citizen, case.domain, cost, kind);
+                    if protected {
+                        self.ledger.spent_protected(self.params, id, cost);
+                    }
                     self.help(id, case, lead);
                 }
             }

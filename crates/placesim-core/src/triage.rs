@@ -12,7 +12,7 @@ use crate::frontline::{prefetch, Frontline, PREFETCH_AHEAD};
 use crate::ids::AgencyId;
 use crate::journal::Happening;
 use crate::params::Role;
-use crate::referral::{target, Arrival};
+use crate::referral::Arrival;
 
 impl Frontline<'_> {
     /// Referrals delivered last week, then this week's contacts in chunk order.
@@ -37,6 +37,7 @@ impl Frontline<'_> {
                 kind: c.kind,
                 via_referral: false,
                 misrouted: false,
+                intended: c.agency,
                 failure_demand: c.failure_demand,
             };
             self.arrive(arrival);
@@ -64,6 +65,7 @@ impl Frontline<'_> {
         let a = x.agency.index();
         let week = &mut self.agencies[a].week;
         week.arrivals += 1;
+        week.misrouted += x.misrouted as u32;
         week.failure_demand += x.failure_demand as u32;
         if x.kind == ContactKind::Chasing {
             self.answer_chasing(x);
@@ -93,16 +95,15 @@ impl Frontline<'_> {
             assessment,
             SpendKind::Assessment,
         );
-        if x.misrouted {
-            self.agencies[a].week.misrouted += 1;
-            if frameworks::catches_misroute(
+        if x.misrouted
+            && frameworks::catches_misroute(
                 self.barriers.organisational_frameworks,
                 &self.params.prices,
                 &mut self.streams.triage,
-            ) {
-                self.redirect(x);
-                return;
-            }
+            )
+        {
+            self.redirect(x);
+            return;
         }
         let needs = &self.params.needs;
         let c = &self.citizens[x.citizen.index()];
@@ -131,14 +132,11 @@ impl Frontline<'_> {
     }
 
     /// A misrouted referral caught by this service's own assessment: sent on
-    /// to the service that meets the need (a new hand-off, with its delay and
-    /// risk of loss), or, if none, turned away.
+    /// to the service it was meant for (a new hand-off, with its delay and
+    /// risk of loss).
     fn redirect(&mut self, x: Arrival) {
         self.agencies[x.agency.index()].week.misrouted_caught += 1;
-        match target(self.params, x.domain, x.agency) {
-            Some(to) => self.send(x.agency, to, x.citizen, x.domain),
-            None => self.turn_away(x),
-        }
+        self.send(x.agency, x.intended, x.citizen, x.domain);
     }
 
     fn accept(&mut self, x: Arrival) {

@@ -33,8 +33,11 @@ use std::path::Path;
 /// professional at specialist rates with the host's depth thinning. 12:
 /// pooled, an agency spends within its board allocation as well as within
 /// what the pool has left; the board's reallocation rule is a choice;
-/// money can buy capacity (off by default).
-pub const MODEL_VERSION: &str = "12";
+/// money can buy capacity (off by default). 13: fixes from review: a
+/// caught misroute goes to the service it was meant for, the wrong service
+/// is drawn uniformly, the outcome audit is per quarter, and the protected
+/// prevention pot is spent once.
+pub const MODEL_VERSION: &str = "13";
 
 /// The manifest's file name in a results folder.
 pub const MANIFEST: &str = "manifest.json";

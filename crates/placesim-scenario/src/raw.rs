@@ -272,7 +272,8 @@ pub struct RawRingFence {
     /// 0, money buys none, when not given). Whatever the strength: ring-fenced, an agency buys
     /// with its own budget; pooled, with what the board gives it.
     pub commissioning_step: Option<f64>,
-    /// Weeks from ordering capacity to its taking effect (0 to 520; 26 when not given).
+    /// Weeks from ordering capacity to its taking effect (0 to 51: each year's order replaces the
+    /// last; 26 when not given).
     pub commissioning_lag_weeks: Option<u64>,
     /// The utilisation commissioners staff for: capacity grows only if last year's utilisation was
     /// above it (and money allows), and shrinks if it was below (0.1 to 1; 0.9 when not given).
