@@ -82,11 +82,11 @@ impl Frontline<'_> {
                     // A lead professional takes other needs on only if the
                     // host has the time and the money for them this week;
                     // otherwise it serves the case within its remit.
-                    let mut lead = true;
-                    let (mut work, mut cost) = self.case_effort(id, case, true);
-                    if work > left || !self.can_spend(id, cost) {
-                        lead = false;
-                        (work, cost) = self.case_effort(id, case, false);
+                    let mut led = self.led_needs(case);
+                    let (mut work, mut cost) = self.case_effort(id, &led);
+                    if led.len() > 0 && (work > left || !self.can_spend(id, cost)) {
+                        led = LedNeeds::default();
+                        (work, cost) = self.case_effort(id, &led);
                     }
                     if work > left || (prevention && prevention_left <= 0.0) {
                         blocked_by_work = work > left;
@@ -119,7 +119,7 @@ impl Frontline<'_> {
                     if protected {
                         self.ledger.spent_protected(self.params, id, cost);
                     }
-                    self.help(id, case, lead);
+                    self.help(id, case, &led);
                 }
             }
             // The unused reserve carries, up to one case's work at the
@@ -140,17 +140,12 @@ impl Frontline<'_> {
     }
 
     /// Work (case units) and cost (£ per simulated citizen) of serving a case.
-    /// `lead`: whether the worker takes on other needs (as far as boundaries allow).
-    fn case_effort(&self, a: AgencyId, case: Case, lead: bool) -> (f64, f64) {
+    /// `led`: the other needs the worker takes on with it (none within its remit alone).
+    fn case_effort(&self, a: AgencyId, led: &LedNeeds) -> (f64, f64) {
         let p = self.params;
         let pb = self.barriers.professional_boundaries;
         let intensity = self.agencies[a.index()].policy.intensity as f64;
         let host_cost = p.agencies[a.index()].unit_costs.intervention;
-        let led = if lead {
-            self.led_needs(case)
-        } else {
-            LedNeeds::default()
-        };
         let specialist_costs: f64 = led.iter().map(|&e| specialist_cost(p, Domain(e), a)).sum();
         let n = led.len() as u32;
         let work = boundaries::case_work(pb, intensity, n, &p.prices);
@@ -200,7 +195,7 @@ impl Frontline<'_> {
 
     /// The effect of a served case on the citizen's needs, what the citizen
     /// learns, and the onward referral of another high need.
-    fn help(&mut self, a: AgencyId, case: Case, lead: bool) {
+    fn help(&mut self, a: AgencyId, case: Case, led: &LedNeeds) {
         let p = self.params;
         let spec = &p.agencies[a.index()];
         let intensity = self.agencies[a.index()].policy.intensity;
@@ -209,11 +204,6 @@ impl Frontline<'_> {
         let n_domains = p.needs.n_domains();
         let threshold = p.needs.need_threshold;
         let tick = self.tick;
-        let led = if lead {
-            self.led_needs(case)
-        } else {
-            LedNeeds::default()
-        };
         let c = &mut self.citizens[case.citizen.index()];
         let d = case.domain.index();
         for &e in led.iter() {
