@@ -18,61 +18,81 @@ fn zero_coupling(mut p: Params) -> Params {
     p
 }
 
-/// Mean eligibility threshold and prevention share over the non-crisis agencies.
-fn policy_means(w: &World) -> (f32, f32) {
-    let (mut thr, mut prev, mut n) = (0.0, 0.0, 0.0);
-    for (a, spec) in w.agencies().iter().zip(&w.params().agencies) {
-        if spec.role != Role::Crisis {
-            thr += a.policy.eligibility_threshold;
-            prev += a.policy.prevention_capacity_share;
-            n += 1.0;
-        }
-    }
-    (thr / n, prev / n)
-}
-
-/// Mean eligibility threshold and prevention share of the non-crisis
-/// agencies over a run's counted weeks.
-fn counted_policy_means(p: Params) -> (f64, f64) {
+/// Each non-crisis agency's levers (threshold, prevention share, intensity,
+/// complexity cap, referral propensity) averaged over a run's counted weeks.
+fn counted_levers(p: Params) -> Vec<[f64; 5]> {
     let mut w = World::new(p);
-    let (mut thr, mut prev, mut weeks) = (0.0, 0.0, 0.0);
+    let n = w.agencies().len();
+    let (mut sum, mut weeks) = (vec![[0.0; 5]; n], 0.0);
     while !w.is_finished() {
         w.step();
         if w.tick() > w.params().place.warmup_weeks {
-            let (t, v) = policy_means(&w);
-            thr += t as f64;
-            prev += v as f64;
+            for (s, a) in sum.iter_mut().zip(w.agencies()) {
+                let l = placesim_core::learner::levers(&a.policy);
+                s.iter_mut().zip(l).for_each(|(x, y)| *x += y as f64);
+            }
             weeks += 1.0;
         }
     }
-    (thr / weeks, prev / weeks)
+    let keep = |(s, spec): (&[f64; 5], &placesim_core::params::AgencySpec)| {
+        (spec.role != Role::Crisis).then(|| s.map(|x| x / weeks))
+    };
+    sum.iter()
+        .zip(&w.params().agencies)
+        .filter_map(keep)
+        .collect()
 }
 
-/// At steady state, agencies under silos (every barrier on, w = 0) hold
-/// higher eligibility thresholds and less prevention capacity than under
-/// shared outcomes (targets lifted) with w = 1: levels over the counted weeks,
-/// paired on seeds 1–12 at 2,000 citizens, each paired difference's 95 % CI
-/// excluding 0. (Measured at commit time: thresholds 0.37–0.39 against
-/// 0.27–0.28, prevention 0.19–0.20 against 0.29–0.30, on seeds 1–6.)
+/// What agencies learn depends on their barriers and on the agency, beyond
+/// the noise of their own trials: over seeds 1–20 at 2,000 citizens, paired,
+/// at least 6 of the 30 (agency, lever) differences between silos and total
+/// place have a 95 % CI excluding 0 (noise alone would give about 1.5), and
+/// under silos at least one agency's threshold differs from another's with
+/// a CI excluding 0. Which way each lever moves is reported, not asserted
+/// (docs/ODD.md §5). (Measured at commit time: 8 of 30. With the learning
+/// rate at 0 none would differ.)
 #[test]
-fn silos_hold_higher_thresholds_and_less_prevention_than_shared_outcomes_with_w_1() {
-    let (mut thr, mut prev) = (Vec::new(), Vec::new());
-    for seed in 1..=12 {
-        let mut silos = default_place();
-        silos.place.population = 2_000;
-        silos.place.seed = seed;
-        let mut shared = silos.clone();
-        shared.barriers.function_bound_targets = 0.0;
-        shared.leadership.whole_systems_weight = 1.0;
-        let a = counted_policy_means(silos);
-        let b = counted_policy_means(shared);
-        thr.push(a.0 - b.0);
-        prev.push(b.1 - a.1);
+fn learned_policies_differ_between_barrier_sets_and_between_agencies() {
+    let seeds = 1..=20u64;
+    let run = |make: fn() -> Params, seed| {
+        let mut p = make();
+        p.place.population = 2_000;
+        p.place.seed = seed;
+        counted_levers(p)
+    };
+    let silos: Vec<_> = seeds.clone().map(|s| run(default_place, s)).collect();
+    let whole: Vec<_> = seeds.map(|s| run(crate::stats::total_place, s)).collect();
+    let agencies = silos[0].len();
+    let mut differ = 0;
+    for a in 0..agencies {
+        for l in 0..5 {
+            let d: Vec<f64> = silos
+                .iter()
+                .zip(&whole)
+                .map(|(x, y)| y[a][l] - x[a][l])
+                .collect();
+            let (m, h) = mean_ci(&d);
+            if m.abs() > h {
+                differ += 1;
+            }
+        }
     }
-    let thr = mean_ci(&thr);
-    let prev = mean_ci(&prev);
-    assert!(thr.0 - thr.1 > 0.0, "threshold silos - shared: {thr:?}");
-    assert!(prev.0 - prev.1 > 0.0, "prevention shared - silos: {prev:?}");
+    assert!(
+        differ >= 6,
+        "{differ} of {} lever differences exclude 0",
+        agencies * 5
+    );
+    let agencies_differ = (0..agencies).any(|a| {
+        (0..agencies).any(|b| {
+            let d: Vec<f64> = silos.iter().map(|r| r[a][0] - r[b][0]).collect();
+            let (m, h) = mean_ci(&d);
+            m.abs() > h
+        })
+    });
+    assert!(
+        agencies_differ,
+        "no two agencies learned different thresholds"
+    );
 }
 
 /// Invariant (true by construction, not a finding): with the learning rate at

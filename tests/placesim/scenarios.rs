@@ -143,7 +143,7 @@ fn every_variant_of_the_built_in_sweeps_loads_and_runs() {
     {
         run_a_few_weeks(v.scenario.params);
     }
-    assert_eq!(SWEEPS.len(), 7);
+    assert_eq!(SWEEPS.len(), 9);
 }
 
 /// Lifting professional boundaries by schedule at week 50 of the counted

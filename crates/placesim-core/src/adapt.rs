@@ -1,46 +1,73 @@
-//! Quarterly adaptation of agency policy.
+//! Quarterly adaptation of agency policy: what an agency scores itself on.
 //!
-//! An agency reads its KPIs over the trailing window (its waiting list as it
-//! stands at the quarter's end) and turns them into one
-//! signed "tightening" pressure `T` (positive: ration harder), mixing its own
-//! KPI and the place outcome by its culture `w`:
+//! At each quarter's end an agency scores the quarter on its KPI, mixing its
+//! own KPI and the place outcome by its culture `w`:
 //!
-//! `T = (1 − w)·T_own + w·T_place`, with
-//! `T_own = s_t·(budget + wait + pull) + (1 − s_t)·(budget − repeat)` and
-//! `T_place = place_budget − harm_gain·harm`,
+//! `J = (1 − w)·J_own + w·J_place`, with
+//! `J_own = s_t·(budget − wait + pull·throughput) + (1 − s_t)·(budget − failure share)` and
+//! `J_place = place budget − harm_gain·harm`,
 //!
-//! where `s_t` is the strength of function-bound targets. Every lever then
-//! moves by `learning_rate × step × T`: the eligibility threshold up, the
-//! prevention share, intensity, complexity cap and referral propensity down.
-//! The signs are the managers' playbook; the sizes of the signals come only
-//! from what the agency observed. See docs/ODD.md, submodel "adapt".
+//! where `s_t` is the strength of function-bound targets. Budget, waits,
+//! throughput and harm are read off the quarter just ended; the failure
+//! share of arrivals (the outcome) off an audit of cases, known
+//! `outcome_lag_quarters` late. Each lever then learns on its own from how
+//! the score moved with its trials ([`crate::learner`]): the direction any
+//! lever moves comes only from what the score rewarded. See docs/ODD.md,
+//! submodel "adapt".
 
 use crate::agency::{Agency, AgencyQuarter};
 use crate::barriers::{burden, leadership, ring_fence, targets};
 use crate::finance::Ledger;
 use crate::ids::{AgencyId, Tick};
+use crate::learner::{HARM, OUTCOME};
 use crate::params::{Barriers, LiftPrices, Params, Role};
 use crate::rng::{Purpose, Stream};
-use std::collections::VecDeque;
 
-/// Add the week just finished to each agency's quarter (its KPI data).
-pub fn observe_week(agencies: &mut [Agency], ledger: &Ledger) {
+/// Add week `tick`, just finished, to each agency's quarter (its KPI data),
+/// with its waiting list's wait at the week's end.
+pub fn observe_week(agencies: &mut [Agency], ledger: &Ledger, tick: Tick) {
     for (agency, account) in agencies.iter_mut().zip(ledger.accounts()) {
         let w = agency.week;
-        agency.quarter.add_week(&w, account.week.spend);
+        let wait = waiting_list_wait(agency, tick);
+        agency.quarter.add_week(&w, account.week.spend, wait);
     }
 }
 
-/// At a quarter's end, close each agency's quarter into its KPI history
-/// (with a quarter of its allowance and the spend elsewhere attributed to
-/// its failures), keeping `keep` quarters: the KPI window and, behind it,
-/// as many quarters as outcomes lag.
-pub fn close_quarter(agencies: &mut [Agency], ledger: &mut Ledger, keep: usize) {
+/// Quarters of KPI history an agency keeps: the KPI window, and behind it
+/// the quarters by which outcomes and harm are known late, and one more
+/// for the quarter-to-quarter change.
+pub fn kept_quarters(p: &Params) -> usize {
+    let harm = crate::finance::harm_lag_quarters(p.needs.attribution_window);
+    let late = (p.prices.outcome_lag_quarters as usize).max(harm);
+    p.leadership.kpi_window_quarters as usize + late + 1
+}
+
+/// At the end of quarter `quarter` (counted from the run's start), close
+/// each agency's quarter into its KPI history with a quarter of its
+/// allowance, keeping `keep` quarters: the KPI window and, behind it, as many
+/// quarters as outcomes lag. The spend elsewhere attributed to the failures
+/// of the quarter `harm_lag` before it, now complete, goes to that quarter.
+pub fn close_quarter(
+    agencies: &mut [Agency],
+    ledger: &mut Ledger,
+    keep: usize,
+    quarter: usize,
+    harm_lag: usize,
+) {
     for (i, agency) in agencies.iter_mut().enumerate() {
         let mut q = std::mem::take(&mut agency.quarter);
         let a = AgencyId(i as u8);
-        q.shifted_out = ledger.take_shifted_out(a);
         q.allowance = ledger.account(a).year.total_allowance() / 4.0;
+        if let Some(failed) = quarter.checked_sub(harm_lag) {
+            let shifted = ledger.take_shifted_out(a, failed);
+            let n = agency.history.len();
+            if let Some(then) = n
+                .checked_sub(harm_lag)
+                .and_then(|k| agency.history.get_mut(k))
+            {
+                then.shifted_out = shifted;
+            }
+        }
         agency.history.push_back(q);
         while agency.history.len() > keep {
             agency.history.pop_front();
@@ -48,36 +75,20 @@ pub fn close_quarter(agencies: &mut [Agency], ledger: &mut Ledger, keep: usize) 
     }
 }
 
-/// Signals an agency reads off its trailing window (the wait: off its
-/// waiting list now), each clipped to [−1, 1].
+/// What an agency reads off the quarter just ended (the wait off its
+/// waiting list now).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Signals {
-    /// Own spend over own allowance, minus 1, mixed with the place's by the ring-fence strength.
+    /// Spend over allowance, less 1: its own, mixed with the place's as far as pooled.
     pub budget: f32,
-    /// Place spend over place allowance, minus 1.
+    /// The place's spend over its allowance, less 1.
     pub place_budget: f32,
-    /// The waiting list's current wait (how long the case at its head has
-    /// waited) over the wait target, minus 1.
+    /// The wait penalty: `ln(1 + wait / target)` of the waiting list's
+    /// wait, averaged over the quarter's weekly snapshots (0 for an empty list).
     pub wait: f32,
-    /// The outcome KPI: the share of arrivals that are failure demand, as
-    /// estimated from an audit of cases, over a window that ends
-    /// `outcome_lag_quarters` ago (outcomes are known late).
-    pub repeat: f32,
-    /// Spend elsewhere attributed to this agency's failures, over its own spend.
-    pub harm: f32,
-}
-
-fn total<'a>(history: impl IntoIterator<Item = &'a AgencyQuarter>) -> AgencyQuarter {
-    let mut t = AgencyQuarter::default();
-    for q in history {
-        t.arrivals += q.arrivals;
-        t.failure_demand += q.failure_demand;
-        t.refused += q.refused;
-        t.spend += q.spend;
-        t.allowance += q.allowance;
-        t.shifted_out += q.shifted_out;
-    }
-    t
+    /// Cases closed per £, as a multiple of one case at the agency's unit
+    /// intervention cost per £ (1 when every £ closes a case at intensity 1).
+    pub throughput: f32,
 }
 
 fn ratio_less_one(x: f64, y: f64) -> f32 {
@@ -101,82 +112,99 @@ pub fn waiting_list_wait(agency: &Agency, tick: Tick) -> f64 {
         .map_or(0.0, |case| tick.saturating_sub(case.since) as f64)
 }
 
-/// The last `window` quarters of a history (all of it if shorter), ending
-/// `lag` quarters before its end.
-fn lagged(
-    history: &VecDeque<AgencyQuarter>,
-    window: usize,
-    lag: usize,
-) -> impl Iterator<Item = &AgencyQuarter> {
-    let end = history.len().saturating_sub(lag);
-    history.range(end.saturating_sub(window)..end)
-}
-
-/// What the agency's KPIs are read with: the KPI window, and the noise and
-/// lag of measuring them.
+/// What the agency's KPIs are read with: the noise and lag of measuring them.
 pub struct Reading<'a> {
-    pub window: usize,
     pub prices: &'a LiftPrices,
     /// Frontline burden's strength (reporting in place: the data to learn from).
     pub burden: f32,
 }
 
-/// What one agency perceives at week `tick`; `place` is the whole place's window totals.
-/// The budget is read off the ledger exactly; the wait off the waiting list
-/// and the outcome off an audit of lagged cases, each with the error of
-/// unreported work as far as frontline reporting is lifted.
-pub fn signals(
-    agency: &Agency,
-    wait_target: f32,
-    place: &AgencyQuarter,
-    ring: f32,
-    tick: Tick,
-    reading: &Reading,
-    rng: &mut Stream,
-) -> Signals {
-    let own = total(lagged(&agency.history, reading.window, 0));
-    let place_budget = ratio_less_one(place.spend, place.allowance);
-    let own_budget = ratio_less_one(own.spend, own.allowance);
-    let prices = reading.prices;
-    let late = total(lagged(
-        &agency.history,
-        reading.window,
-        prices.outcome_lag_quarters as usize,
-    ));
-    // An audit of `outcome_audit_cases` a quarter over the window; a window
-    // with no more arrivals than that is read in full, without sampling error.
-    let audit = prices.outcome_audit_cases as u32 * reading.window as u32;
-    let repeat = if late.arrivals == 0 {
-        0.0
-    } else if late.arrivals <= audit {
-        late.failure_demand as f32 / late.arrivals as f32
-    } else {
-        let share = late.failure_demand as f32 / late.arrivals as f32;
-        rng.binomial(audit, share) as f32 / audit as f32
-    };
-    let noise = burden::signal_noise(reading.burden, prices) as f64;
-    let mut misread = |x: f64| (x + noise * rng.normal()).clamp(-1.0, 1.0) as f32;
-    let wait = misread(ratio_less_one(waiting_list_wait(agency, tick), wait_target as f64) as f64);
-    let repeat = misread(repeat as f64).max(0.0);
-    Signals {
-        budget: ring_fence::budget_signal(ring, own_budget, place_budget),
-        place_budget,
-        wait,
-        repeat,
-        harm: if own.spend > 0.0 {
-            ((own.shifted_out / own.spend) as f32).min(1.0)
-        } else {
-            0.0
-        },
+impl Reading<'_> {
+    /// The error of unreported work, as far as frontline reporting is lifted.
+    fn misread(&self, x: f64, rng: &mut Stream) -> f64 {
+        let noise = burden::signal_noise(self.burden, self.prices) as f64;
+        x + noise * rng.normal()
     }
 }
 
-/// The tightening pressure for these signals under these barriers and culture.
-pub fn pressure(s: Signals, target_strength: f32, culture: f32, p: &Params) -> f32 {
-    let rule = &p.adaptation;
-    let own = targets::own_kpi(target_strength, s.budget, s.wait, s.repeat, rule);
-    let place = leadership::place_kpi(s.place_budget, s.harm, rule.harm_gain);
+/// What an agency reads of its quarter just closed (`own`, the last of its
+/// history): `place` is the whole place's quarter, `case_cost` the real cost
+/// of one simulated case at intensity 1 (the unit intervention cost times the
+/// people a citizen stands for). Budget, throughput and harm are read off the
+/// ledger exactly; the wait off the waiting list, with the error of unreported work.
+pub fn signals(
+    own: &AgencyQuarter,
+    case_cost: f64,
+    wait_target: f32,
+    place: &AgencyQuarter,
+    ring: f32,
+    reading: &Reading,
+    rng: &mut Stream,
+) -> Signals {
+    let place_budget = ratio_less_one(place.spend, place.allowance);
+    let own_budget = ratio_less_one(own.spend, own.allowance);
+    let weeks = crate::ids::WEEKS_PER_QUARTER as f64;
+    let wait = libm::log1p(own.wait_sum / weeks / wait_target.max(0.1) as f64);
+    let per = |x: f64, y: f64| if y > 0.0 { (x / y) as f32 } else { 0.0 };
+    Signals {
+        budget: ring_fence::budget_signal(ring, own_budget, place_budget),
+        place_budget,
+        wait: reading.misread(wait, rng).max(0.0) as f32,
+        throughput: per(own.served as f64 * case_cost, own.spend),
+    }
+}
+
+/// The share of an agency's arrivals in the quarter `lag` quarters before
+/// its last that were failure demand, as an audit of `outcome_audit_cases`
+/// of them finds (all of them if fewer), with the error of unreported work.
+pub fn audited_failure_share(
+    agency: &Agency,
+    lag: usize,
+    reading: &Reading,
+    rng: &mut Stream,
+) -> Option<f32> {
+    let n = agency.history.len();
+    let q = agency.history.get(n.checked_sub(lag + 1)?)?;
+    let audit = reading.prices.outcome_audit_cases as u32;
+    let share = if q.arrivals == 0 {
+        0.0
+    } else if q.arrivals <= audit {
+        q.failure_demand as f32 / q.arrivals as f32
+    } else {
+        let share = q.failure_demand as f32 / q.arrivals as f32;
+        rng.binomial(audit, share) as f32 / audit as f32
+    };
+    Some(reading.misread(share as f64, rng).clamp(0.0, 1.0) as f32)
+}
+
+/// The timely score of a quarter with these signals, under these barriers
+/// and culture: the own KPI's timely part, and the place's budget.
+pub fn timely_score(s: Signals, target_strength: f32, ring: f32, culture: f32, p: &Params) -> f32 {
+    let budget = ring_fence::budget_score(ring, s.budget);
+    let own = targets::own_timely(target_strength, budget, s.wait, s.throughput, &p.adaptation);
+    let place = ring_fence::budget_score(ring, s.place_budget);
     leadership::mix(own, place, culture)
+}
+
+/// The outcome score, known late: the outcome part of the agency's own KPI.
+pub fn outcome_score(failure_share: f32, target_strength: f32, culture: f32) -> f32 {
+    leadership::mix(
+        targets::own_late(target_strength, failure_share),
+        0.0,
+        culture,
+    )
+}
+
+/// The harm score, known once complete: the place outcome's count of the
+/// spend this agency's failures of quarter `q` caused elsewhere, over its
+/// allowance for that quarter. Only culture (`w`) makes an agency see it.
+pub fn harm_score(q: &AgencyQuarter, harm_gain: f32, culture: f32) -> f32 {
+    let harm = if q.allowance > 0.0 {
+        (q.shifted_out / q.allowance) as f32
+    } else {
+        0.0
+    };
+    leadership::mix(0.0, leadership::harm_score(harm, harm_gain), culture)
 }
 
 /// Adapt every non-crisis agency's policy at the end of the quarter whose last week is `tick`.
@@ -188,19 +216,26 @@ pub fn adapt(
     tick: Tick,
 ) {
     let window = p.leadership.kpi_window_quarters as usize;
+    let lags = [
+        0,
+        p.prices.outcome_lag_quarters as usize,
+        crate::finance::harm_lag_quarters(p.needs.attribution_window),
+    ];
+    let keep = kept_quarters(p);
     let mut place = AgencyQuarter::default();
     for a in agencies.iter() {
-        let t = total(lagged(&a.history, window, 0));
-        place.spend += t.spend;
-        place.allowance += t.allowance;
+        if let Some(q) = a.history.back() {
+            place.spend += q.spend;
+            place.allowance += q.allowance;
+        }
     }
     let lead = p.leadership;
-    let rule = &p.adaptation;
     let reading = Reading {
-        window,
         prices: &p.prices,
         burden: barriers.frontline_burden,
     };
+    let ring = barriers.ring_fenced_budgets;
+    let targets = barriers.function_bound_targets;
     let mut rng = Stream::new(p.place.seed, Purpose::Adapt, tick, 0);
     for (agency, spec) in agencies.iter_mut().zip(&p.agencies) {
         agency.culture =
@@ -208,27 +243,36 @@ pub fn adapt(
         if spec.role == Role::Crisis {
             continue;
         }
+        let own = agency.history.back().copied().unwrap_or_default();
+        let case_cost = spec.unit_costs.intervention * p.place.weight();
+        let wait_target = spec.wait_target_weeks;
         let s = signals(
-            agency,
-            spec.wait_target_weeks,
+            &own,
+            case_cost,
+            wait_target,
             &place,
-            barriers.ring_fenced_budgets,
-            tick,
+            ring,
             &reading,
             &mut rng,
         );
-        let t =
-            pressure(s, barriers.function_bound_targets, agency.culture, p) * lead.learning_rate;
-        let pol = &mut agency.policy;
-        pol.eligibility_threshold = (pol.eligibility_threshold + rule.threshold_step * t)
-            .clamp(rule.threshold_range.0, rule.threshold_range.1);
-        pol.prevention_capacity_share = (pol.prevention_capacity_share - rule.prevention_step * t)
-            .clamp(rule.prevention_range.0, rule.prevention_range.1);
-        pol.intensity = (pol.intensity - rule.intensity_step * t)
-            .clamp(rule.intensity_range.0, rule.intensity_range.1);
-        pol.complexity_cap =
-            (pol.complexity_cap - rule.cap_step * t).clamp(rule.cap_range.0, rule.cap_range.1);
-        pol.referral_propensity =
-            (pol.referral_propensity - rule.referral_step * t).clamp(0.0, 1.0);
+        let culture = agency.culture;
+        let learner = &mut agency.learner;
+        learner.close(timely_score(s, targets, ring, culture, p), keep);
+        if let Some(share) = audited_failure_share(agency, lags[OUTCOME], &reading, &mut rng) {
+            let score = outcome_score(share, targets, culture);
+            agency.learner.audit(OUTCOME, lags[OUTCOME], score);
+        }
+        let n = agency.history.len();
+        if let Some(q) = n
+            .checked_sub(lags[HARM] + 1)
+            .and_then(|k| agency.history.get(k))
+        {
+            let score = harm_score(q, p.adaptation.harm_gain, culture);
+            agency.learner.audit(HARM, lags[HARM], score);
+        }
+        agency.policy =
+            agency
+                .learner
+                .step(&p.adaptation, lead.learning_rate, window, lags, &mut rng);
     }
 }

@@ -2,6 +2,7 @@
 //! (their money is in the ledger, `finance`).
 
 use crate::ids::{CitizenId, Domain, Tick};
+use crate::learner::Learner;
 use crate::params::{AgencySpec, Policy};
 use std::collections::VecDeque;
 
@@ -54,18 +55,23 @@ pub struct AgencyWeek {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AgencyQuarter {
     pub arrivals: u32,
+    pub served: u32,
     pub failure_demand: u32,
     pub refused: u32,
     pub spend: f64,
     pub allowance: f64,
     /// Spend in other agencies attributed to this agency's failures (£).
     pub shifted_out: f64,
+    /// The waiting list's wait at each week's end, summed (weeks).
+    pub wait_sum: f64,
 }
 
 impl AgencyQuarter {
-    /// Add a week's counters and the week's spend (£).
-    pub fn add_week(&mut self, w: &AgencyWeek, spend: f64) {
+    /// Add a week's counters, the week's spend (£) and the waiting list's wait at its end.
+    pub fn add_week(&mut self, w: &AgencyWeek, spend: f64, wait: f64) {
+        self.wait_sum += wait;
         self.arrivals += w.arrivals;
+        self.served += w.served;
         self.failure_demand += w.failure_demand;
         self.refused += w.refused + w.parked + w.reneged;
         self.spend += spend;
@@ -75,7 +81,9 @@ impl AgencyQuarter {
 /// One agency of the place at run time.
 #[derive(Clone, Debug)]
 pub struct Agency {
+    /// The policy in force this quarter: the learner's settled policy and its trial.
     pub policy: Policy,
+    pub learner: Learner,
     /// This agency's own weight on the place outcome; moves toward the place's `w`.
     pub culture: f32,
     /// Cases accepted below the eligibility threshold, served first from reserved capacity.
@@ -115,6 +123,7 @@ impl Agency {
     pub fn new(spec: &AgencySpec, culture: f32) -> Self {
         Agency {
             policy: spec.initial_policy,
+            learner: Learner::new(&spec.initial_policy),
             culture,
             prevention_queue: VecDeque::new(),
             queue: VecDeque::new(),

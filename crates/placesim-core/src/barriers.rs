@@ -66,9 +66,18 @@ pub mod ring_fence {
         spend + year.unmet_value
     }
 
-    /// The budget signal an agency adapts to: its own, or the place's as far as pooled.
+    /// The budget an agency reads: its own spend over allowance, less 1, or
+    /// the place's as far as pooled.
     pub fn budget_signal(ring: f32, own: f32, place: f32) -> f32 {
         ring * own + (1.0 - ring) * place
+    }
+
+    /// How a budget reading scores: overspend always counts against (it
+    /// forces rationing); underspend counts against as far as budgets are
+    /// ring-fenced (it is lost at the year's end), not where it is carried
+    /// into next year's pool.
+    pub fn budget_score(ring: f32, over: f32) -> f32 {
+        -(over.max(0.0) + ring * (-over).max(0.0))
     }
 }
 
@@ -77,16 +86,25 @@ pub mod ring_fence {
 pub mod targets {
     use super::AdaptationRule;
 
-    /// The tightening pressure of an agency's own KPI: under targets, budget,
-    /// waits and the pull of throughput; lifted, budget against failure demand.
-    pub fn own_kpi(
+    /// The timely part of an agency's own KPI score: under targets, budget
+    /// held, waits (the penalty of the waiting list's wait) and throughput
+    /// (cases closed per £, weighted by `throughput_pull`); lifted, budget
+    /// held alone, its outcomes coming late ([`own_late`]).
+    pub fn own_timely(
         targets: f32,
         budget: f32,
         wait: f32,
-        repeat: f32,
+        throughput: f32,
         rule: &AdaptationRule,
     ) -> f32 {
-        targets * (budget + wait + rule.throughput_pull) + (1.0 - targets) * (budget - repeat)
+        targets * (budget - wait + rule.throughput_pull * throughput) + (1.0 - targets) * budget
+    }
+
+    /// The late part: as far as targets are lifted, the agency's clients'
+    /// outcomes, read as the audited share of its arrivals that were failure
+    /// demand.
+    pub fn own_late(targets: f32, failure_share: f32) -> f32 {
+        -(1.0 - targets) * failure_share
     }
 
     /// The share of frontline time that target reporting takes.
@@ -260,14 +278,17 @@ pub mod leadership {
         culture + rate.clamp(0.0, 1.0) * (w - culture)
     }
 
-    /// The place outcome an agency sees: the place's budget, and the harm it
-    /// causes elsewhere (spend attributed to its failures).
-    pub fn place_kpi(place_budget: f32, harm: f32, harm_gain: f32) -> f32 {
-        place_budget - harm_gain * harm
+    /// The harm an agency causes elsewhere as the place outcome counts it:
+    /// the spend attributed to its failures of a quarter, over its allowance
+    /// for that quarter, weighted by `harm_gain` (known once the attribution
+    /// window has closed on them). With `harm_gain` 0 the place outcome is
+    /// the place's budget alone.
+    pub fn harm_score(harm: f32, harm_gain: f32) -> f32 {
+        -harm_gain * harm
     }
 
-    /// What the agency optimises: `(1 − w)·own + w·place`, as a pressure in [−1, 1].
+    /// What the agency optimises: `(1 − w)·own + w·place`.
     pub fn mix(own: f32, place: f32, culture: f32) -> f32 {
-        ((1.0 - culture) * own + culture * place).clamp(-1.0, 1.0)
+        (1.0 - culture) * own + culture * place
     }
 }

@@ -60,17 +60,42 @@ impl AgencyYear {
     }
 }
 
+/// Quarters of failures whose spend elsewhere an account keeps apart: the
+/// longest attribution window (520 weeks, 40 quarters) and the quarter in progress.
+pub const FAILURE_QUARTERS: usize = 41;
+
+/// Quarters after the quarter of a failure by whose end every pound
+/// attributed to it has been spent: the attribution window in quarters, rounded up.
+pub fn harm_lag_quarters(attribution_window_weeks: u16) -> usize {
+    (attribution_window_weeks as usize).div_ceil(crate::ids::WEEKS_PER_QUARTER as usize)
+}
+
 /// One agency's account.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Account {
     pub week: WeekMoney,
     pub year: AgencyYear,
     /// Share of the pooled budget the board gives this agency.
     pub pool_share: f64,
-    /// Spend elsewhere this quarter attributed to this agency's failures (£).
-    pub shifted_out: f64,
+    /// Spend elsewhere attributed to this agency's failures (£), by the
+    /// quarter the failure happened in (slot: that quarter modulo
+    /// [`FAILURE_QUARTERS`]): an agency learns what its failures of a quarter
+    /// cost the place once the attribution window has closed on them.
+    pub shifted_out: [f64; FAILURE_QUARTERS],
     /// Last financial year's spend (for commissioning).
     pub last_year_spend: f64,
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        Account {
+            week: WeekMoney::default(),
+            year: AgencyYear::default(),
+            pool_share: 0.0,
+            shifted_out: [0.0; FAILURE_QUARTERS],
+            last_year_spend: 0.0,
+        }
+    }
 }
 
 /// The place board: pooled money carried between years and the costs of lifting.
@@ -266,14 +291,16 @@ impl Ledger {
             account.year.discretionary += amount;
         }
         let cause = attribute(citizen, d, &p.needs, self.tick);
-        if let Some(cause) = cause {
+        if let Some((cause, failed)) = cause {
             if cause != a {
                 self.accounts[a.index()].year.caused_by_others += amount;
                 let origin = &mut self.accounts[cause.index()];
-                origin.shifted_out += amount;
+                let quarter = failed as usize / crate::ids::WEEKS_PER_QUARTER as usize;
+                origin.shifted_out[quarter % FAILURE_QUARTERS] += amount;
                 origin.year.caused_elsewhere += amount;
             }
         }
+        let cause = cause.map(|(c, _)| c);
         if self.counting {
             let pv = amount * self.discount;
             let n = self.accounts.len();
@@ -320,9 +347,11 @@ impl Ledger {
         }
     }
 
-    /// Spend attributed to `a`'s failures this quarter, handed to its KPIs.
-    pub fn take_shifted_out(&mut self, a: AgencyId) -> f64 {
-        std::mem::take(&mut self.accounts[a.index()].shifted_out)
+    /// Spend attributed to `a`'s failures in quarter `quarter` (counted from
+    /// the run's start), handed to its KPIs once complete; the slot is then
+    /// free for a later quarter.
+    pub fn take_shifted_out(&mut self, a: AgencyId, quarter: usize) -> f64 {
+        std::mem::take(&mut self.accounts[a.index()].shifted_out[quarter % FAILURE_QUARTERS])
     }
 
     /// Year end: overspend, pooled underspend carried, and the pool
@@ -393,12 +422,13 @@ fn board_annual_cost(p: &Params, b: Barriers) -> f64 {
 /// that last refused, parked, lost or left that need unresolved within the
 /// attribution window; failing that, to the agency blamed for the unmet
 /// need that couples most strongly into it; failing that, unattributed.
-pub fn attribute(c: &Citizen, d: Domain, n: &NeedModel, tick: Tick) -> Option<AgencyId> {
+/// Returns the agency and the week of its failure.
+pub fn attribute(c: &Citizen, d: Domain, n: &NeedModel, tick: Tick) -> Option<(AgencyId, u16)> {
     let recent = |e: usize| {
         c.blame[e] != NONE && (tick as u16).wrapping_sub(c.blame_tick[e]) <= n.attribution_window
     };
     if recent(d.index()) {
-        return Some(AgencyId(c.blame[d.index()]));
+        return Some((AgencyId(c.blame[d.index()]), c.blame_tick[d.index()]));
     }
     let mut best: Option<(f32, usize)> = None;
     for e in 0..n.n_domains() {
@@ -412,5 +442,5 @@ pub fn attribute(c: &Citizen, d: Domain, n: &NeedModel, tick: Tick) -> Option<Ag
             best = Some((pull, e));
         }
     }
-    best.map(|(_, e)| AgencyId(c.blame[e]))
+    best.map(|(_, e)| (AgencyId(c.blame[e]), c.blame_tick[e]))
 }

@@ -16,6 +16,7 @@ pub mod finance;
 mod frontline;
 pub mod ids;
 pub mod journal;
+pub mod learner;
 pub mod limits;
 pub mod metrics;
 pub mod params;

@@ -137,6 +137,8 @@ pub const KPI_WINDOW_QUARTERS: Bounds<u32> = Bounds::new(1, 20);
 pub const ADAPTATION_STEP: Bounds<f64> = Bounds::new(0.0, 1.0);
 pub const THROUGHPUT_PULL: Bounds<f64> = Bounds::new(0.0, 1.0);
 pub const HARM_GAIN: Bounds<f64> = Bounds::new(0.0, 100.0);
+pub const EXPLORATION: Bounds<f64> = Bounds::new(0.0, 5.0);
+pub const GRADIENT_GAIN: Bounds<f64> = Bounds::new(0.0, 1000.0);
 pub const MAX_WAIT_WEEKS: Bounds<u32> = Bounds::new(1, 520);
 
 // Outputs and sweeps.

@@ -514,8 +514,13 @@ pub struct AdaptationRule {
     pub intensity_step: f32,
     pub cap_step: f32,
     pub referral_step: f32,
-    /// Throughput targets' pull toward short, simple cases (closed per £).
+    /// Weight of throughput (cases closed per £) in the KPI of function-bound targets.
     pub throughput_pull: f32,
+    /// Size of each lever's quarterly trial, in steps (see `learner`).
+    pub exploration: f32,
+    /// How many steps a lever moves per unit of its estimated score gradient
+    /// (change in score per trial step), before the one-step clip.
+    pub gradient_gain: f32,
     /// How strongly an agency with weight on the place outcome responds to costs it shifts.
     pub harm_gain: f32,
     pub threshold_range: (f32, f32),

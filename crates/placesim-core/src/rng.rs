@@ -28,7 +28,7 @@ pub enum Purpose {
     /// (serial, one stream a tick, whichever phase refers).
     Referral = 6,
     /// Adaptation: the sampling and reporting noise in the KPIs agencies read
-    /// (serial, one stream a quarter's end).
+    /// and each lever's trial (serial, one stream a quarter's end).
     Adapt = 7,
 }
 

@@ -15,7 +15,7 @@ use crate::citizen::{self, Citizen, CitizenPass, DomainLanes, WeekContext};
 use crate::commission;
 use crate::finance::Ledger;
 use crate::frontline::{Frontline, PhaseStreams};
-use crate::ids::{is_quarter_end, Tick, WEEKS_PER_YEAR};
+use crate::ids::{is_quarter_end, Tick, WEEKS_PER_QUARTER, WEEKS_PER_YEAR};
 use crate::journal::Journal;
 use crate::metrics::{AgencyRow, CostShiftRow, Summary, TickRow};
 use crate::params::{Barriers, Change, Params};
@@ -334,12 +334,19 @@ impl World {
                 weight,
             );
         }
-        adapt::observe_week(&mut self.agencies, &self.ledger);
+        adapt::observe_week(&mut self.agencies, &self.ledger, self.tick);
         commission::observe_week(&mut self.agencies);
         if is_quarter_end(self.tick) {
-            let window = self.params.leadership.kpi_window_quarters as usize;
-            let lag = self.params.prices.outcome_lag_quarters as usize;
-            adapt::close_quarter(&mut self.agencies, &mut self.ledger, window + lag);
+            let p = &self.params;
+            let harm_lag = crate::finance::harm_lag_quarters(p.needs.attribution_window);
+            let quarter = (self.tick / WEEKS_PER_QUARTER) as usize;
+            adapt::close_quarter(
+                &mut self.agencies,
+                &mut self.ledger,
+                adapt::kept_quarters(p),
+                quarter,
+                harm_lag,
+            );
         }
         if self.tick % WEEKS_PER_YEAR == WEEKS_PER_YEAR - 1 {
             self.ledger.close_year(&self.params, self.barriers);

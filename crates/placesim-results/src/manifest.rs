@@ -36,8 +36,11 @@ use std::path::Path;
 /// money can buy capacity (off by default). 13: fixes from review: a
 /// caught misroute goes to the service it was meant for, the wrong service
 /// is drawn uniformly, the outcome audit is per quarter, and the protected
-/// prevention pot is spent once.
-pub const MODEL_VERSION: &str = "13";
+/// prevention pot is spent once. 14: agencies learn each lever on its own
+/// by trial (simultaneous perturbation) on a KPI score, not one controller
+/// moving all levers in lockstep; the harm an agency causes elsewhere is
+/// booked to the quarter of its failure.
+pub const MODEL_VERSION: &str = "14";
 
 /// The manifest's file name in a results folder.
 pub const MANIFEST: &str = "manifest.json";

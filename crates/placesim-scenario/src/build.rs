@@ -993,6 +993,12 @@ fn adaptation(b: &mut Builder, raw: Option<RawAdaptation>) -> AdaptationRule {
             r.throughput_pull,
             limits::THROUGHPUT_PULL,
         ) as f32,
+        exploration: b.num("adaptation.exploration", r.exploration, limits::EXPLORATION) as f32,
+        gradient_gain: b.num(
+            "adaptation.gradient_gain",
+            r.gradient_gain,
+            limits::GRADIENT_GAIN,
+        ) as f32,
         harm_gain: b.num("adaptation.harm_gain", r.harm_gain, limits::HARM_GAIN) as f32,
         threshold_range: range(
             b,

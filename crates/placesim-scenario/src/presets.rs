@@ -40,6 +40,8 @@ pub const SWEEPS: &[Preset] = &[
     preset!("pooling-rules.sweep.toml"),
     preset!("leadership-and-targets.sweep.toml"),
     preset!("risk-concentration.sweep.toml"),
+    preset!("lead-professional-price.sweep.toml"),
+    preset!("learning.sweep.toml"),
 ];
 
 impl Preset {

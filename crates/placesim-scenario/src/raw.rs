@@ -376,18 +376,22 @@ pub struct RawLeadership {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAdaptation {
-    /// Threshold change per quarter at full pressure (0 to 1).
+    /// Threshold's largest move in a quarter (0 to 1).
     pub threshold_step: Option<f64>,
-    /// Prevention share change per quarter at full pressure (0 to 1).
+    /// Prevention share's largest move in a quarter (0 to 1).
     pub prevention_step: Option<f64>,
-    /// Intensity change per quarter at full pressure (0 to 1).
+    /// Intensity's largest move in a quarter (0 to 1).
     pub intensity_step: Option<f64>,
     /// Complexity cap change per quarter at full pressure (0 to 8).
     pub complexity_cap_step: Option<f64>,
-    /// Referral propensity change per quarter at full pressure (0 to 1).
+    /// Referral propensity's largest move in a quarter (0 to 1).
     pub referral_step: Option<f64>,
-    /// Throughput targets' constant pull toward short, simple cases (0 to 1).
+    /// Weight of throughput (cases closed per £) in the KPI of function-bound targets (0 to 1).
     pub throughput_pull: Option<f64>,
+    /// Size of each lever's quarterly trial, in steps (0 to 5).
+    pub exploration: Option<f64>,
+    /// Steps a lever moves per unit of its estimated score gradient, before the one-step clip (0 to 1,000).
+    pub gradient_gain: Option<f64>,
     /// Response to costs shifted elsewhere, per unit of culture (0 to 100).
     pub harm_gain: Option<f64>,
     /// [min, max] of the eligibility threshold (0 to 1).
