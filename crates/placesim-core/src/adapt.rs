@@ -19,7 +19,7 @@ use crate::agency::{Agency, AgencyQuarter};
 use crate::barriers::{burden, leadership, ring_fence, targets};
 use crate::finance::Ledger;
 use crate::ids::{AgencyId, Tick};
-use crate::learner::{HARM, OUTCOME};
+use crate::learner::{Kpi, HARM, OUTCOME};
 use crate::params::{Barriers, LiftPrices, Params, Role};
 use crate::rng::{Purpose, Stream};
 
@@ -177,22 +177,21 @@ pub fn audited_failure_share(
     Some(reading.misread(share as f64, rng).clamp(0.0, 1.0) as f32)
 }
 
-/// The timely score of a quarter with these signals, under these barriers
-/// and culture: the own KPI's timely part, and the place's budget.
-pub fn timely_score(s: Signals, target_strength: f32, ring: f32, culture: f32, p: &Params) -> f32 {
-    let budget = ring_fence::budget_score(ring, s.budget);
-    let own = targets::own_timely(target_strength, budget, s.wait, s.throughput, &p.adaptation);
-    let place = ring_fence::budget_score(ring, s.place_budget);
-    leadership::mix(own, place, culture)
+/// The timely score of a quarter with these signals, judged by `kpi`: the
+/// own KPI's timely part, and the place's budget.
+pub fn timely_score(s: Signals, kpi: Kpi, p: &Params) -> f32 {
+    let budget = ring_fence::budget_score(kpi.ring, s.budget);
+    let rule = &p.adaptation;
+    let own = targets::own_timely(kpi.targets, budget, s.wait, s.throughput, rule);
+    let place = ring_fence::budget_score(kpi.ring, s.place_budget);
+    leadership::mix(own, place, kpi.culture)
 }
 
-/// The outcome score, known late: the outcome part of the agency's own KPI.
-pub fn outcome_score(failure_share: f32, target_strength: f32, culture: f32) -> f32 {
-    leadership::mix(
-        targets::own_late(target_strength, failure_share),
-        0.0,
-        culture,
-    )
+/// The outcome score, known late, judged by the KPI of the quarter it
+/// describes: the outcome part of the agency's own KPI.
+pub fn outcome_score(failure_share: f32, kpi: Kpi) -> f32 {
+    let own = targets::own_late(kpi.targets, failure_share);
+    leadership::mix(own, 0.0, kpi.culture)
 }
 
 /// The harm score, known once complete: the place outcome's count of the
@@ -236,7 +235,10 @@ pub fn adapt(
     };
     let ring = barriers.ring_fenced_budgets;
     let targets = barriers.function_bound_targets;
+    // Readings and trials on streams of their own, so that paired variants
+    // whose readings differ still try the same trials.
     let mut rng = Stream::new(p.place.seed, Purpose::Adapt, tick, 0);
+    let mut trials = Stream::new(p.place.seed, Purpose::Adapt, tick, 1);
     for (agency, spec) in agencies.iter_mut().zip(&p.agencies) {
         agency.culture =
             leadership::culture_step(agency.culture, whole_systems_weight, lead.culture_rate);
@@ -255,24 +257,38 @@ pub fn adapt(
             &reading,
             &mut rng,
         );
-        let culture = agency.culture;
-        let learner = &mut agency.learner;
-        learner.close(timely_score(s, targets, ring, culture, p), keep);
-        if let Some(share) = audited_failure_share(agency, lags[OUTCOME], &reading, &mut rng) {
-            let score = outcome_score(share, targets, culture);
-            agency.learner.audit(OUTCOME, lags[OUTCOME], score);
-        }
-        let n = agency.history.len();
-        if let Some(q) = n
-            .checked_sub(lags[HARM] + 1)
-            .and_then(|k| agency.history.get(k))
-        {
-            let score = harm_score(q, p.adaptation.harm_gain, culture);
-            agency.learner.audit(HARM, lags[HARM], score);
-        }
-        agency.policy =
+        let kpi = Kpi {
+            culture: agency.culture,
+            targets,
+            ring,
+        };
+        let timely = timely_score(s, kpi, p);
+        agency.learner.close(kpi, timely, keep);
+        let lag = lags[OUTCOME];
+        if let (Some(share), Some(then)) = (
+            audited_failure_share(agency, lag, &reading, &mut rng),
+            agency.learner.quarter(lag).map(|t| t.kpi),
+        ) {
             agency
                 .learner
-                .step(&p.adaptation, lead.learning_rate, window, lags, &mut rng);
+                .audit(OUTCOME, lag, outcome_score(share, then));
+        }
+        let (lag, n) = (lags[HARM], agency.history.len());
+        if let (Some(q), Some(then)) = (
+            n.checked_sub(lag + 1).and_then(|k| agency.history.get(k)),
+            agency.learner.quarter(lag).map(|t| t.kpi),
+        ) {
+            let score = harm_score(q, p.adaptation.harm_gain, then.culture);
+            agency.learner.audit(HARM, lag, score);
+        }
+        let current = agency.policy;
+        agency.policy = agency.learner.step(
+            &current,
+            &p.adaptation,
+            lead.learning_rate,
+            window,
+            lags,
+            &mut trials,
+        );
     }
 }

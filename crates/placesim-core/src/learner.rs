@@ -75,12 +75,24 @@ pub const OUTCOME: usize = 1;
 pub const HARM: usize = 2;
 pub const PARTS: usize = 3;
 
-/// One quarter as the learner remembers it: the trial in force and the
-/// parts of its score known so far.
+/// One quarter as the learner remembers it: the trial in force, the parts
+/// of its score known so far, and the KPI it was judged by (a pair of
+/// quarters judged by different KPIs, across a change of barriers, says
+/// nothing about a trial and is skipped).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Trial {
     pub signs: [i8; LEVERS],
     pub scores: [Option<f32>; PARTS],
+    pub kpi: Kpi,
+}
+
+/// What a quarter was judged by: the culture, and the strengths of the
+/// barriers that shape the score (targets and ring-fences).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Kpi {
+    pub culture: f32,
+    pub targets: f32,
+    pub ring: f32,
 }
 
 /// An agency's learner: the policy it has settled on and its recent trials.
@@ -103,17 +115,25 @@ impl Learner {
         }
     }
 
-    /// Close a quarter: remember its trial and timely score, keeping `keep` quarters.
-    pub fn close(&mut self, timely: f32, keep: usize) {
+    /// Close a quarter judged by `kpi`: remember its trial and timely score,
+    /// keeping `keep` quarters.
+    pub fn close(&mut self, kpi: Kpi, timely: f32, keep: usize) {
         let mut scores = [None; PARTS];
         scores[TIMELY] = Some(timely);
         self.trials.push_back(Trial {
             signs: self.signs,
             scores,
+            kpi,
         });
         while self.trials.len() > keep {
             self.trials.pop_front();
         }
+    }
+
+    /// The quarter `lag` quarters before the last closed one, if remembered.
+    pub fn quarter(&self, lag: usize) -> Option<&Trial> {
+        let n = self.trials.len();
+        n.checked_sub(lag + 1).map(|k| &self.trials[k])
     }
 
     /// Record part `part` of the score of the quarter `lag` quarters before
@@ -142,15 +162,23 @@ impl Learner {
     }
 
     /// Move each lever toward a better score and draw the next quarter's
-    /// trial; returns the policy in force for the next quarter.
+    /// trial; returns the policy in force for the next quarter. At learning
+    /// rate 0 nothing is tried or moved: `current`, the policy in force, stays
+    /// (and becomes the settled policy, should learning resume).
     pub fn step(
         &mut self,
+        current: &Policy,
         rule: &AdaptationRule,
         learning_rate: f32,
         window: usize,
         lags: [usize; PARTS],
         rng: &mut Stream,
     ) -> Policy {
+        if learning_rate <= 0.0 {
+            self.settled = levers(current);
+            self.signs = [0; LEVERS];
+            return *current;
+        }
         let g = self.gradient(window, lags);
         let steps = steps(rule);
         let ranges = ranges(rule);
@@ -160,11 +188,7 @@ impl Learner {
             let (lo, hi) = ranges[l];
             let moved = step * (rule.gradient_gain * g[l]).clamp(-1.0, 1.0);
             self.settled[l] = (self.settled[l] + moved).clamp(lo, hi);
-            self.signs[l] = match (learning_rate > 0.0, rng.chance(0.5)) {
-                (false, _) => 0,
-                (true, true) => 1,
-                (true, false) => -1,
-            };
+            self.signs[l] = if rng.chance(0.5) { 1 } else { -1 };
             let trial = rule.exploration * step * self.signs[l] as f32;
             tried[l] = (self.settled[l] + trial).clamp(lo, hi);
         }
@@ -182,6 +206,9 @@ fn estimate(trials: &VecDeque<Trial>, range: std::ops::Range<usize>, part: usize
         let (Some(a), Some(b)) = (before.scores[part], after.scores[part]) else {
             continue;
         };
+        if (before.kpi.targets, before.kpi.ring) != (after.kpi.targets, after.kpi.ring) {
+            continue;
+        }
         for (l, gl) in g.iter_mut().enumerate() {
             *gl += (b - a) * (after.signs[l] - before.signs[l]) as f32 / 2.0;
         }
@@ -201,7 +228,7 @@ mod tests {
         let mut l = Learner::new(&policy([0.5; LEVERS]));
         for &(s, signs) in scores {
             l.signs = signs;
-            l.close(s, 16);
+            l.close(Kpi::default(), s, 16);
         }
         l
     }

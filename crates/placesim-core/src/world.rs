@@ -205,7 +205,10 @@ impl World {
                 .map(|s| (s.initial_propensity, s.initial_policy))
                 .collect::<Vec<_>>()
         };
+        // The attribution window sets which quarters' harm an agency has
+        // booked and when it reads it (`finance::harm_lag_quarters`).
         place(a) == place(b)
+            && a.needs.attribution_window == b.needs.attribution_window
             && domains(a) == domains(b)
             && agencies(a) == agencies(b)
             && a.citizens == b.citizens
