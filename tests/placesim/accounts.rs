@@ -367,3 +367,100 @@ fn capacity_bought_takes_effect_after_its_lag_and_within_its_step() {
     }
     assert!(changes > 0, "no capacity was bought or sold");
 }
+
+/// A lead professional's work is priced at the specialists' rates and takes
+/// the host's time: in a place of 50 citizens (each one resident, every
+/// budget and capacity ample), run with professional boundaries lifted and,
+/// on the same seed, in place, the two runs are identical until a worker
+/// first leads other needs; in that week the host's frontline work grows by
+/// `intensity × n × (1 + coordination_cost)` case units for its `n` led needs,
+/// and its spend by `intensity × (the n needs' specialist intervention costs
+/// + n × coordination_cost × its own)`, not by its own unit cost per need
+/// (seeds 1–8; exact to 1e-6; the host's depth loss and misrouting off, so
+/// that nothing else parts the runs first; at least 3 of the 8 leads priced
+/// apart from the host's own cost).
+#[test]
+fn a_lead_professional_is_paid_at_specialist_rates_in_the_hosts_time() {
+    let mut priced_apart = 0;
+    for seed in 1..=8 {
+        let mut silos = default_place();
+        silos.place.population = 50;
+        silos.place.residents = 50;
+        silos.place.warmup_weeks = 0;
+        silos.place.weeks = 1_000;
+        silos.place.seed = seed;
+        // Lifting boundaries also thins the host's own depth and lets it help
+        // a misrouted case: both change needs without spend, so the runs
+        // would part before the first lead. Off here, to isolate the lead.
+        silos.prices.specialist_depth_loss = 0.0;
+        silos.prices.misrouting = 0.0;
+        let mut lifted = silos.clone();
+        lifted.barriers.professional_boundaries = 0.0;
+        let (mut a, mut b) = (World::new(lifted), World::new(silos));
+        let host = loop {
+            assert!(
+                !a.is_finished(),
+                "seed {seed}: no lead professional in 1,000 weeks"
+            );
+            a.step();
+            b.step();
+            let spend = |w: &World, i: usize| w.ledger().accounts()[i].week.spend;
+            let differs = (0..a.agencies().len()).find(|&i| spend(&a, i) != spend(&b, i));
+            if let Some(i) = differs {
+                break i;
+            }
+        };
+        let p = a.params();
+        let spec = &p.agencies[host];
+        let intensity = a.agencies()[host].policy.intensity as f64;
+        let coordination = p.prices.coordination_cost as f64;
+        let work = a.agencies()[host].week.work_done - b.agencies()[host].week.work_done;
+        let n = work / (intensity * (1.0 + coordination));
+        let led = n.round();
+        assert!(
+            (n - led).abs() < 1e-6 && led >= 1.0,
+            "seed {seed}: {n} led needs"
+        );
+        let cost = (a.ledger().accounts()[host].week.spend
+            - b.ledger().accounts()[host].week.spend)
+            / intensity
+            - led * coordination * spec.unit_costs.intervention;
+        // Each domain's specialist intervention cost: the service the host
+        // would refer that need to (itself if none).
+        let from = placesim_core::AgencyId(host as u8);
+        let specialists: Vec<f64> = (0..p.needs.n_domains())
+            .map(|d| placesim_core::referral::target(p, placesim_core::Domain(d as u8), from))
+            .map(|s| {
+                p.agencies[s.unwrap_or(from).index()]
+                    .unit_costs
+                    .intervention
+            })
+            .collect();
+        let sums: Vec<f64> = match led as usize {
+            1 => specialists.clone(),
+            2 => specialists
+                .iter()
+                .enumerate()
+                .flat_map(|(i, x)| specialists[i + 1..].iter().map(move |y| x + y))
+                .collect(),
+            k => panic!("seed {seed}: {k} led needs in one week; expected one case"),
+        };
+        let matches = |x: f64| (x - cost).abs() <= 1e-6 * cost.abs().max(1.0);
+        assert!(
+            sums.iter().any(|&s| matches(s)),
+            "seed {seed}: {} ({}) led {led} needs for {cost:.2} a unit of intensity, \
+             not a sum of specialist costs {specialists:?}",
+            spec.id,
+            spec.name
+        );
+        if !matches(led * spec.unit_costs.intervention) {
+            priced_apart += 1;
+        }
+    }
+    // A need with no other service is its host's own to price; the test
+    // must see some priced at another service's rate.
+    assert!(
+        priced_apart >= 3,
+        "{priced_apart} of 8 leads priced apart from the host's own cost"
+    );
+}
