@@ -373,12 +373,12 @@ fn capacity_bought_takes_effect_after_its_lag_and_within_its_step() {
 /// budget and capacity ample), run with professional boundaries lifted and,
 /// on the same seed, in place, the two runs are identical until a worker
 /// first leads other needs; in that week the host's frontline work grows by
-/// `intensity × n × (1 + coordination_cost)` case units for its `n` led needs,
-/// and its spend by `intensity × (the n needs' specialist intervention costs
-/// + n × coordination_cost × its own)`, not by its own unit cost per need
-/// (seeds 1–8; exact to 1e-6; the host's depth loss and misrouting off, so
-/// that nothing else parts the runs first; at least 3 of the 8 leads priced
-/// apart from the host's own cost).
+/// `intensity × n × (1 + coordination_cost)` case units for its `n` led
+/// needs, and its spend by `intensity × (the n needs' specialist intervention
+/// costs plus n × coordination_cost × its own)`, not by its own unit cost per
+/// need (seeds 1–8; exact to 1e-6; the host's depth loss and misrouting off,
+/// so that nothing else parts the runs first; at least 3 of the 8 leads
+/// priced apart from the host's own cost).
 #[test]
 fn a_lead_professional_is_paid_at_specialist_rates_in_the_hosts_time() {
     let mut priced_apart = 0;
