@@ -19,6 +19,7 @@ pub mod problem;
 pub mod raw;
 pub mod source;
 pub mod sweep;
+pub mod uncertainty;
 
 pub use build::{OutputOptions, Scenario};
 pub use merge::Source;

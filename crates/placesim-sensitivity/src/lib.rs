@@ -10,12 +10,17 @@
 //! - [`sobol`]: a Saltelli design on an Owen-scrambled Sobol sequence, and
 //!   first-order (Saltelli et al. 2010) and total (Jansen 1999) indices
 //!   with bootstrap intervals.
+//! - [`distribution`]: the distributions of uncertain parameters, as
+//!   quantile functions from the unit interval.
 //! - [`morris`]: Morris trajectories and elementary effects (μ, μ*, σ;
 //!   Morris 1991, μ* after Campolongo, Cariboni and Saltelli 2007) with a
 //!   bootstrap interval on μ*.
 
+pub mod distribution;
 pub mod morris;
 pub mod sobol;
+
+pub use distribution::Distribution;
 
 mod resample;
 
