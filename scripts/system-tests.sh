@@ -9,6 +9,10 @@
 #             columns docs/OUTPUTS.md lists, and the money in them adds up; a
 #             sweep's runs.csv and comparison.csv load with the right types
 #             and row counts; README's pandas snippet runs.
+#   salib   - SALib (PyPI, pinned) computes Sobol and Morris indices from the
+#             outputs of placesim's own designs (the salib_layout example of
+#             placesim-sensitivity); its point estimates equal placesim's to
+#             1e-9 (scripts/check_salib.py).
 #   r       - a seed read from runs.csv by R (Debian's r-base-core, installed
 #             with apt-get as root) reproduces its run through placesim run.
 #   browser - `placesim serve` in headless Chromium (Debian's chromium and
@@ -72,6 +76,29 @@ if python_ready; then
   fi
 else
   missing pandas "python3 with venv and pip, or PyPI, is not available to install pandas"
+fi
+
+echo "== suite salib"
+salib_venv=target/system-tests/salib-venv
+salib_ready() {
+  [ -x "$salib_venv/bin/python" ] && "$salib_venv/bin/python" -c 'import SALib' 2>/dev/null && return 0
+  command -v python3 >/dev/null || return 1
+  python3 -m venv "$salib_venv" >/dev/null 2>&1 || return 1
+  "$salib_venv/bin/pip" install --quiet --disable-pip-version-check \
+    'SALib==1.5.1' 'pandas==2.2.3' 'numpy==2.2.6' 'scipy==1.15.3' >/dev/null 2>&1 || return 1
+  "$salib_venv/bin/python" -c 'import SALib' 2>/dev/null
+}
+if salib_ready; then
+  dir=target/system-tests/salib
+  rm -rf "$dir"
+  if cargo run --release --quiet -p placesim-sensitivity --example salib_layout -- "$dir" &&
+    "$salib_venv/bin/python" -W ignore scripts/check_salib.py "$dir"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+else
+  missing salib "python3 with venv and pip, or PyPI, is not available to install SALib"
 fi
 
 echo "== suite r"

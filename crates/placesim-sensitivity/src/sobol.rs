@@ -7,7 +7,10 @@
 //! at `n (k + 2)` points. With `V` the variance of the outputs at `A` and `B`
 //! together (the population variance, as SALib computes it):
 //!
-//! - first order, Saltelli et al. (2010): `S_i = mean(f(B) · (f(AB_i) − f(A))) / V`;
+//! - first order, Saltelli et al. (2010): `S_i = mean((f(B) − ȳ) · (f(AB_i) − f(A))) / V`,
+//!   with `ȳ` the mean of every output of the design (centring removes a
+//!   term that is zero in expectation but not in a sample; SALib 1.5
+//!   standardises its outputs first, which comes to the same);
 //! - total, Jansen (1999): `ST_i = mean((f(A) − f(AB_i))²) / (2 V)`.
 //!
 //! Intervals resample the `n` rows (of `A`, `B` and every `AB_i` together).
@@ -112,10 +115,11 @@ pub fn indices(design: &Saltelli, outputs: &[f64], rounds: usize, seed: u64) -> 
     let f_a = &outputs[..n];
     let f_b = &outputs[n..2 * n];
     let rows: Vec<usize> = (0..n).collect();
+    let centre = outputs.iter().sum::<f64>() / outputs.len() as f64;
     (0..design.k)
         .map(|i| {
             let f_ab = &outputs[(2 + i) * n..(3 + i) * n];
-            let first = |r: &[usize]| first_order(f_a, f_b, f_ab, r);
+            let first = |r: &[usize]| first_order(f_a, f_b, f_ab, centre, r);
             let total = |r: &[usize]| total_order(f_a, f_b, f_ab, r);
             let estimate = |stat: &dyn Fn(&[usize]) -> f64, key: u64| {
                 let (low, high) = resample::interval(n, rounds, key, stat);
@@ -144,9 +148,14 @@ fn variance(f_a: &[f64], f_b: &[f64], r: &[usize]) -> f64 {
         / m
 }
 
-/// Saltelli et al. (2010), their equation (b) of table 2.
-pub fn first_order(f_a: &[f64], f_b: &[f64], f_ab: &[f64], r: &[usize]) -> f64 {
-    let s = r.iter().map(|&j| f_b[j] * (f_ab[j] - f_a[j])).sum::<f64>() / r.len() as f64;
+/// Saltelli et al. (2010), their equation (b) of table 2, with `f(B)`
+/// centred on `centre`, the mean of every output of the design.
+pub fn first_order(f_a: &[f64], f_b: &[f64], f_ab: &[f64], centre: f64, r: &[usize]) -> f64 {
+    let s = r
+        .iter()
+        .map(|&j| (f_b[j] - centre) * (f_ab[j] - f_a[j]))
+        .sum::<f64>()
+        / r.len() as f64;
     s / variance(f_a, f_b, r)
 }
 
