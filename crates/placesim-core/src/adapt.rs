@@ -33,27 +33,33 @@ pub fn observe_week(agencies: &mut [Agency], ledger: &Ledger, tick: Tick) {
     }
 }
 
+/// How many quarters late each part of the score is known (indexed by
+/// [`crate::learner::TIMELY`], [`OUTCOME`], [`HARM`]): at once; after the
+/// outcome lag; once the attribution window has closed on the quarter's failures.
+pub fn lags(p: &Params) -> [usize; crate::learner::PARTS] {
+    [
+        0,
+        p.prices.outcome_lag_quarters as usize,
+        crate::finance::harm_lag_quarters(p.needs.attribution_window),
+    ]
+}
+
 /// Quarters of KPI history an agency keeps: the KPI window, and behind it
 /// the quarters by which outcomes and harm are known late, and one more
 /// for the quarter-to-quarter change.
 pub fn kept_quarters(p: &Params) -> usize {
-    let harm = crate::finance::harm_lag_quarters(p.needs.attribution_window);
-    let late = (p.prices.outcome_lag_quarters as usize).max(harm);
+    let late = lags(p).into_iter().max().unwrap_or(0);
     p.leadership.kpi_window_quarters as usize + late + 1
 }
 
 /// At the end of quarter `quarter` (counted from the run's start), close
 /// each agency's quarter into its KPI history with a quarter of its
-/// allowance, keeping `keep` quarters: the KPI window and, behind it, as many
-/// quarters as outcomes lag. The spend elsewhere attributed to the failures
-/// of the quarter `harm_lag` before it, now complete, goes to that quarter.
-pub fn close_quarter(
-    agencies: &mut [Agency],
-    ledger: &mut Ledger,
-    keep: usize,
-    quarter: usize,
-    harm_lag: usize,
-) {
+/// allowance, keeping [`kept_quarters`]. The spend elsewhere attributed to
+/// the failures of the quarter the harm lag before it, now complete, goes
+/// to that quarter.
+pub fn close_quarter(agencies: &mut [Agency], ledger: &mut Ledger, p: &Params, quarter: usize) {
+    let keep = kept_quarters(p);
+    let harm_lag = lags(p)[HARM];
     for (i, agency) in agencies.iter_mut().enumerate() {
         let mut q = std::mem::take(&mut agency.quarter);
         let a = AgencyId(i as u8);
@@ -215,11 +221,7 @@ pub fn adapt(
     tick: Tick,
 ) {
     let window = p.leadership.kpi_window_quarters as usize;
-    let lags = [
-        0,
-        p.prices.outcome_lag_quarters as usize,
-        crate::finance::harm_lag_quarters(p.needs.attribution_window),
-    ];
+    let lags = lags(p);
     let keep = kept_quarters(p);
     let mut place = AgencyQuarter::default();
     for a in agencies.iter() {

@@ -340,16 +340,8 @@ impl World {
         adapt::observe_week(&mut self.agencies, &self.ledger, self.tick);
         commission::observe_week(&mut self.agencies);
         if is_quarter_end(self.tick) {
-            let p = &self.params;
-            let harm_lag = crate::finance::harm_lag_quarters(p.needs.attribution_window);
             let quarter = (self.tick / WEEKS_PER_QUARTER) as usize;
-            adapt::close_quarter(
-                &mut self.agencies,
-                &mut self.ledger,
-                adapt::kept_quarters(p),
-                quarter,
-                harm_lag,
-            );
+            adapt::close_quarter(&mut self.agencies, &mut self.ledger, &self.params, quarter);
         }
         if self.tick % WEEKS_PER_YEAR == WEEKS_PER_YEAR - 1 {
             self.ledger.close_year(&self.params, self.barriers);
