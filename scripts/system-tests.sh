@@ -12,7 +12,9 @@
 #   salib   - SALib (PyPI, pinned) computes Sobol and Morris indices from the
 #             outputs of placesim's own designs (the salib_layout example of
 #             placesim-sensitivity); its point estimates equal placesim's to
-#             1e-9 (scripts/check_salib.py).
+#             1e-9 (scripts/check_salib.py); and a small Morris design of
+#             `placesim sensitivity` loads with pandas, and SALib recomputes
+#             its indices from design.csv and runs.csv (check_sensitivity.py).
 #   r       - a seed read from runs.csv by R (Debian's r-base-core, installed
 #             with apt-get as root) reproduces its run through placesim run.
 #   browser - `placesim serve` in headless Chromium (Debian's chromium and
@@ -92,7 +94,11 @@ if salib_ready; then
   dir=target/system-tests/salib
   rm -rf "$dir"
   if cargo run --release --quiet -p placesim-sensitivity --example salib_layout -- "$dir" &&
-    "$salib_venv/bin/python" -W ignore scripts/check_salib.py "$dir"; then
+    "$salib_venv/bin/python" -W ignore scripts/check_salib.py "$dir" &&
+    cargo run --release --quiet -- sensitivity --method morris --trajectories 4 --levels 4 \
+      --parameters citizens.risk_sigma,needs.crisis_level,needs.high_need --replicates 2 \
+      --out "$dir/morris" --quiet --threads 2 &&
+    "$salib_venv/bin/python" -W ignore scripts/check_sensitivity.py "$dir/morris" 4; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))

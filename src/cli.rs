@@ -1,7 +1,9 @@
 //! The command line's shape: the commands. Each command's own arguments
 //! are in its module under `commands`; arguments several share, in `args`.
 
-use crate::commands::{bench, check, merge, plot, rerun, run, schema, serve, slurm, sweep};
+use crate::commands::{
+    bench, check, merge, plot, rerun, run, schema, sensitivity, serve, slurm, sweep,
+};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -28,6 +30,11 @@ pub enum Command {
         after_help = "Examples:\n  placesim sweep                                   # the flagship: 8 variants x 100 replicates\n  placesim sweep scenarios/barrier-factorial.sweep.toml --replicates 10\n  placesim sweep --resume                          # finish an interrupted sweep\n  placesim sweep --resume --replicates 200         # add replicates to a finished one\n  placesim sweep my.sweep.toml --shard 0/4         # a quarter of the runs, for a cluster (docs/CLUSTER.md)\n\nOutputs in DIR: runs.csv (one row per run), comparison.csv (each variant against the\nbaseline, paired 95 % CIs), timeseries.csv, agencies.csv, cost_shifting.csv,\nmanifest.json (how to reproduce it), provenance.json (timing), runs/ (one folder per run),\nplots/ (SVG and PNG charts) and report.html (everything on one offline page)."
     )]
     Sweep(sweep::Args),
+    /// Sensitivity analysis: a Morris or Sobol design over uncertain parameters, run as a sweep; indices, variance split and robustness.
+    #[command(
+        after_help = "Examples:\n  placesim sensitivity --method morris                     # screen every uncertain parameter (~2 min)\n  placesim sensitivity --method sobol --samples 512 \\\n      --parameters citizens.risk_sigma,needs.crisis_level  # Sobol indices of the few that matter\n  placesim sensitivity my.sweep.toml --method morris --uncertainty my-uncertainty.toml\n  placesim sensitivity --method morris --resume            # finish an interrupted design\n  placesim sensitivity --method sobol --shard 0/8          # a cluster's share; merge with placesim merge\n\nA design is a sweep: every variant of FILE runs at every point, each point's replicates on\nthe same seeds. Besides a sweep's files DIR gets design.csv (the points), indices.csv and\nindices_by_year.csv (Morris mu, mu*, sigma or Sobol first and total, with 95 % bootstrap\nintervals, of every outcome and every paired effect), variance.csv (parameter against\nstochastic variance) and robustness.csv (how often each variant beats the baseline), with\ncharts in DIR/plots/ and a section of report.html. See docs/SENSITIVITY.md."
+    )]
+    Sensitivity(sensitivity::Args),
     /// Draw a sweep's charts (DIR/plots/, SVG and PNG) and its report (DIR/report.html) again.
     #[command(after_help = "Example:\n  placesim plot out/total-place")]
     Plot(plot::Args),

@@ -10,7 +10,9 @@ mod print;
 
 use clap::Parser;
 use cli::{Cli, Command};
-use commands::{bench, check, merge, plot, rerun, run, scenarios, schema, serve, slurm, sweep};
+use commands::{
+    bench, check, merge, plot, rerun, run, scenarios, schema, sensitivity, serve, slurm, sweep,
+};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     failure::exit(match cli.command {
         Command::Run(a) => run::run(&a.world, a.out, a.force),
         Command::Sweep(a) => sweep::sweep(a),
+        Command::Sensitivity(a) => sensitivity::sensitivity(a),
         Command::Rerun(a) => rerun::rerun(&a.dir, a.run_id, a.out, a.force),
         Command::Plot(a) => plot::plot(&a.dir, false),
         Command::Check(a) => check::check(&a.file, &a.set),

@@ -11,6 +11,7 @@ pub mod rerun;
 pub mod run;
 pub mod scenarios;
 pub mod schema;
+pub mod sensitivity;
 pub mod serve;
 pub mod slurm;
 pub mod sweep;

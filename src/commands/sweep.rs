@@ -12,6 +12,13 @@ use std::path::{Path, PathBuf};
 pub struct Args {
     /// A sweep file (.sweep.toml or .sweep.json), or a built-in sweep's name (`placesim scenarios` lists them) [default: the built-in flagship, total-place].
     pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How a sweep (or a sensitivity design, which is one) runs and where it goes.
+#[derive(clap::Args)]
+pub struct RunArgs {
     /// Results folder [default: out/<sweep name>/; with a shard, out/<sweep name>-shards/].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -63,8 +70,14 @@ fn parse_shard(text: &str) -> Result<placesim_batch::Shard, String> {
 }
 
 pub fn sweep(a: Args) -> Result<(), Failure> {
-    use std::io::IsTerminal;
-    let sweep = match &a.file {
+    let sweep = load(a.file.as_deref(), "total-place")?;
+    execute(&sweep, &a.run, "")
+}
+
+/// A sweep named on the command line: a built-in one by name, or a file
+/// (`default`, a built-in sweep's name, when none is given).
+pub fn load(file: Option<&Path>, default: &str) -> Result<placesim_scenario::Sweep, Failure> {
+    Ok(match file {
         Some(f) => match built_in(f) {
             Some(name) => placesim_scenario::sweep_preset(name)?,
             None if is_bare(f) && !f.exists() => {
@@ -83,13 +96,19 @@ pub fn sweep(a: Args) -> Result<(), Failure> {
             }
             None => placesim_scenario::load_sweep(f)?,
         },
-        None => placesim_scenario::sweep_preset("total-place")?,
-    };
+        None => placesim_scenario::sweep_preset(default)?,
+    })
+}
+
+/// Run `sweep` as `a` says, into `a.out` or else `out/<sweep name><suffix>`;
+/// then its charts and report, the comparison, and any failures.
+pub fn execute(sweep: &placesim_scenario::Sweep, a: &RunArgs, suffix: &str) -> Result<(), Failure> {
+    use std::io::IsTerminal;
     let opts = placesim_batch::SweepOptions {
         out: a.out.clone().unwrap_or_else(|| {
             let sharded = a.shard.is_some() || a.shard_from_env;
             PathBuf::from(format!(
-                "out/{}{}",
+                "out/{}{suffix}{}",
                 sweep.name,
                 if sharded { "-shards" } else { "" }
             ))
@@ -110,7 +129,7 @@ pub fn sweep(a: Args) -> Result<(), Failure> {
     };
     let pool = a.threads.pool()?;
     // The folder is prepared (or refused) before anything is said about it.
-    let plan = placesim_batch::plan_sweep(&sweep, &opts)?;
+    let plan = placesim_batch::plan_sweep(sweep, &opts)?;
     let total = plan.total();
     for why in plan.damaged() {
         eprintln!("warning: a stored run is damaged and will be run again: {why}");
@@ -128,8 +147,12 @@ pub fn sweep(a: Args) -> Result<(), Failure> {
                 plan.out().display()
             );
         } else {
+            let points = sweep
+                .design
+                .as_ref()
+                .map_or(String::new(), |d| format!("{} points x ", d.points.len()));
             eprintln!(
-                "sweep `{}`: {} variants x {} replicates = {} runs, {} threads, into {}",
+                "sweep `{}`: {points}{} variants x {} replicates = {} runs, {} threads, into {}",
                 plan.sweep(),
                 sweep.variants.len(),
                 plan.replicates(),

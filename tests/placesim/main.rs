@@ -14,4 +14,5 @@ mod hardening;
 mod model;
 mod plots;
 mod scenarios;
+mod sensitivity;
 mod stats;

@@ -140,10 +140,15 @@ fn every_variant_of_the_built_in_sweeps_loads_and_runs() {
         .chain(rules.variants)
         .chain(leadership.variants)
         .chain(risk.variants)
+        .chain(
+            sweep_preset("sensitivity")
+                .unwrap_or_else(|e| panic!("{e}"))
+                .variants,
+        )
     {
         run_a_few_weeks(v.scenario.params);
     }
-    assert_eq!(SWEEPS.len(), 9);
+    assert_eq!(SWEEPS.len(), 10);
 }
 
 /// Lifting professional boundaries by schedule at week 50 of the counted

@@ -6,7 +6,7 @@
 
 use crate::compare::paired;
 use crate::{io_err, BatchError};
-use placesim_results::{comparison, runs, series, AtomicFile, Manifest, RunId};
+use placesim_results::{comparison, runs, series, AtomicFile, Manifest};
 use std::fs;
 use std::io::{self, BufRead, Write};
 use std::path::Path;
@@ -47,33 +47,38 @@ impl Assembled {
 /// Assemble the final files from the stored runs, in run order.
 pub(crate) fn assemble(out: &Path, m: &Manifest) -> Result<(), BatchError> {
     let grid = m.grid();
-    let mut runs_csv = Assembled::create(out, runs::RUNS, &runs::header(&m.swept))?;
+    // A design's runs also say which point they ran at, and its values.
+    let design_keys = m.design.as_ref().map(|d| d.keys.as_slice());
+    let mut runs_csv = Assembled::create(out, runs::RUNS, &runs::header(&m.swept, design_keys))?;
     let mut ts = Assembled::create(out, series::TIMESERIES, &series::timeseries_header())?;
     let mut ag = Assembled::create(out, series::AGENCIES, &series::agencies_header())?;
     let mut cs = Assembled::create(out, series::COST_SHIFTING, &series::cost_shifting_header())?;
-    for (v, variant) in m.variants.iter().enumerate() {
-        for r in 0..m.replicates {
-            let id = RunId::new(v as u32, r);
-            let dir = id.folder(out);
-            if !dir.is_dir() {
-                continue;
-            }
-            let run_id = grid.flat(id);
-            let Some(&seed) = m.replicate_seeds.get(r as usize) else {
-                return Err(BatchError::BadInput(format!(
-                    "{}/manifest.json has no seed for replicate {r}",
-                    out.display()
-                )));
-            };
-            runs_csv.append(
-                &dir.join(runs::OUTCOMES),
-                &runs::row_start(run_id, &variant.name, r, seed, &variant.swept_values),
-            )?;
-            let start = series::row_start(run_id);
-            ts.append(&dir.join(series::TIMESERIES), &start)?;
-            ag.append(&dir.join(series::AGENCIES), &start)?;
-            cs.append(&dir.join(series::COST_SHIFTING), &start)?;
+    for id in grid.runs() {
+        let dir = id.folder(out);
+        if !dir.is_dir() {
+            continue;
         }
+        let r = id.replicate;
+        let run_id = grid.flat(id);
+        let Some(&seed) = m.replicate_seeds.get(r as usize) else {
+            return Err(BatchError::BadInput(format!(
+                "{}/manifest.json has no seed for replicate {r}",
+                out.display()
+            )));
+        };
+        let variant = &m.variants[id.variant as usize];
+        let point = m.design.as_ref().map(|d| {
+            let values = d.points.get(id.design_point as usize);
+            (id.design_point, values.map_or(&[][..], Vec::as_slice))
+        });
+        runs_csv.append(
+            &dir.join(runs::OUTCOMES),
+            &runs::row_start(run_id, &variant.name, r, seed, &variant.swept_values, point),
+        )?;
+        let start = series::row_start(run_id);
+        ts.append(&dir.join(series::TIMESERIES), &start)?;
+        ag.append(&dir.join(series::AGENCIES), &start)?;
+        cs.append(&dir.join(series::COST_SHIFTING), &start)?;
     }
     runs_csv.finish()?;
     ts.finish()?;
@@ -81,5 +86,6 @@ pub(crate) fn assemble(out: &Path, m: &Manifest) -> Result<(), BatchError> {
     cs.finish()?;
     let path = out.join(comparison::COMPARISON);
     comparison::write(&path, &paired(out, m)?)
-        .map_err(io_err(format!("writing {}", path.display())))
+        .map_err(io_err(format!("writing {}", path.display())))?;
+    crate::sensitivity::write_files(out, m)
 }

@@ -2,7 +2,7 @@
 //! replicate (common random numbers), from the stored runs' outcomes.
 
 use crate::{io_err, BatchError};
-use placesim_core::stats::Welford;
+use placesim_core::stats::{holm, Welford};
 use placesim_results::{runs, ComparisonRow, Manifest, RunId};
 use std::io;
 use std::path::Path;
@@ -22,39 +22,52 @@ fn outcomes(run_folder: &Path, count: usize) -> Result<Vec<f64>, BatchError> {
 }
 
 /// Each variant against the baseline on each outcome, paired by replicate
-/// over the stored runs: means, and the Student t 95 % interval of the mean
-/// difference. Replicates where either run is missing are left out.
+/// (and design point) over the stored runs: means, the Student t 95 %
+/// interval of the mean difference, its p-value and the p-value adjusted
+/// by Holm's method over every row. Pairs where either run is missing are
+/// left out. Per design point, so memory holds one point's baselines.
 pub(crate) fn paired(out: &Path, m: &Manifest) -> Result<Vec<ComparisonRow>, BatchError> {
     let names = runs::outcome_names();
     let baseline = m.baseline_index();
-    let baseline_values: Vec<Option<Vec<f64>>> = (0..m.replicates)
-        .map(|r| {
-            baseline.and_then(|b| outcomes(&RunId::new(b as u32, r).folder(out), names.len()).ok())
-        })
-        .collect();
+    let grid = m.grid();
+    // Per variant and outcome: the variant, the baseline and their difference.
+    let mut acc = vec![vec![[Welford::default(); 3]; names.len()]; m.variants.len()];
+    for design_point in 0..grid.design_points {
+        let at = |variant: usize, replicate: u32| RunId {
+            design_point,
+            variant: variant as u32,
+            replicate,
+        };
+        let baseline_values: Vec<Option<Vec<f64>>> = (0..m.replicates)
+            .map(|r| baseline.and_then(|b| outcomes(&at(b, r).folder(out), names.len()).ok()))
+            .collect();
+        for (v, acc) in acc.iter_mut().enumerate() {
+            if Some(v) == baseline {
+                continue;
+            }
+            for (r, base) in baseline_values.iter().enumerate() {
+                let dir = at(v, r as u32).folder(out);
+                let Some(base) = base.as_ref().filter(|_| dir.is_dir()) else {
+                    continue;
+                };
+                let x = outcomes(&dir, names.len())?;
+                for (i, [xs, bs, ds]) in acc.iter_mut().enumerate() {
+                    xs.add(x[i]);
+                    bs.add(base[i]);
+                    ds.add(x[i] - base[i]);
+                }
+            }
+        }
+    }
     let mut rows = Vec::new();
-    for (v, variant) in m.variants.iter().enumerate() {
+    for (v, (variant, acc)) in m.variants.iter().zip(&acc).enumerate() {
         if Some(v) == baseline {
             continue;
-        }
-        // Per outcome: the variant, the baseline and their difference.
-        let mut acc = vec![[Welford::default(); 3]; names.len()];
-        for (r, base) in baseline_values.iter().enumerate() {
-            let dir = RunId::new(v as u32, r as u32).folder(out);
-            let Some(base) = base.as_ref().filter(|_| dir.is_dir()) else {
-                continue;
-            };
-            let x = outcomes(&dir, names.len())?;
-            for (i, [xs, bs, ds]) in acc.iter_mut().enumerate() {
-                xs.add(x[i]);
-                bs.add(base[i]);
-                ds.add(x[i] - base[i]);
-            }
         }
         rows.extend(
             names
                 .iter()
-                .zip(&acc)
+                .zip(acc.iter())
                 .map(|(name, [x, b, d])| ComparisonRow {
                     variant: variant.name.clone(),
                     baseline: m.baseline.clone(),
@@ -66,8 +79,14 @@ pub(crate) fn paired(out: &Path, m: &Manifest) -> Result<Vec<ComparisonRow>, Bat
                     ci_low: d.mean() - d.ci95_half_width(),
                     ci_high: d.mean() + d.ci95_half_width(),
                     ci_half_width: d.ci95_half_width(),
+                    p_value: d.p_value_mean_zero(),
+                    p_holm: f64::NAN,
                 }),
         );
+    }
+    let p: Vec<f64> = rows.iter().map(|r| r.p_value).collect();
+    for (row, adjusted) in rows.iter_mut().zip(holm(&p)) {
+        row.p_holm = adjusted;
     }
     Ok(rows)
 }

@@ -24,6 +24,7 @@ mod manifest;
 mod merge;
 pub mod output;
 mod rerun;
+mod sensitivity;
 pub mod shard;
 mod start;
 mod sweep;

@@ -4,7 +4,7 @@
 
 use crate::{io_err, BatchError, SweepOptions};
 use placesim_results::manifest::fnv1a_hex;
-use placesim_results::{Manifest, ManifestError, ManifestVariant, MODEL_VERSION};
+use placesim_results::{Manifest, ManifestDesign, ManifestError, ManifestVariant, MODEL_VERSION};
 use placesim_scenario::Sweep;
 use serde_json::Value;
 use std::path::Path;
@@ -68,6 +68,18 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
         .map_or(String::new(), |v| {
             placesim_results::defaults_hash(&v.params)
         });
+    let design = sweep.design.as_ref().map(|d| ManifestDesign {
+        method: d.method,
+        uncertainty_file: d.uncertainty_file.clone(),
+        keys: d.keys.clone(),
+        groups: d.groups.clone(),
+        points: d.points.clone(),
+        resolved: sweep
+            .variants
+            .iter()
+            .map(|v| v.scenario.resolved.clone())
+            .collect(),
+    });
     Manifest {
         placesim_version: env!("CARGO_PKG_VERSION").to_string(),
         sweep: sweep.name.clone(),
@@ -79,6 +91,7 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
             every_weeks,
             MODEL_VERSION,
             &variants,
+            design.as_ref(),
         ),
         sweep_seed: seed,
         replicates,
@@ -93,11 +106,13 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
         model_version: MODEL_VERSION.to_string(),
         defaults_hash: defaults,
         shard: opts.shard.map(Into::into),
+        design,
     }
 }
 
 /// The hash of what makes a sweep this sweep: its name, seed, baseline,
-/// cadence, the model version and every variant's parameters.
+/// cadence, the model version, every variant's parameters and, for a
+/// sensitivity design, its method, keys and points.
 fn sweep_hash(
     name: &str,
     seed: u64,
@@ -105,13 +120,21 @@ fn sweep_hash(
     every_weeks: u32,
     model_version: &str,
     variants: &[ManifestVariant],
+    design: Option<&ManifestDesign>,
 ) -> String {
-    let identity = serde_json::json!({
+    let mut identity = serde_json::json!({
         "name": name, "seed": seed, "baseline": baseline, "every_weeks": every_weeks,
         // A folder made by another model (or another seed derivation) is another sweep: never resumed into.
         "model_version": model_version,
         "variants": variants.iter().map(|v| serde_json::json!({"name": v.name, "params": v.params})).collect::<Vec<_>>(),
     });
+    // A plain sweep's hash is as it was before designs existed.
+    if let (Some(d), Some(map)) = (design, identity.as_object_mut()) {
+        map.insert(
+            "design".into(),
+            serde_json::to_value(d).unwrap_or(Value::Null),
+        );
+    }
     fnv1a_hex(identity.to_string().as_bytes())
 }
 
@@ -125,6 +148,7 @@ pub(crate) fn check_identity(dir: &Path, m: &Manifest) -> Result<(), BatchError>
         m.every_weeks,
         &m.model_version,
         &m.variants,
+        m.design.as_ref(),
     );
     if hash != m.sweep_hash || m.replicate_seeds.len() != m.replicates as usize {
         return Err(BatchError::BadInput(format!(

@@ -165,7 +165,6 @@ fn check_complete(
 ) -> Result<(), BatchError> {
     let count = by_index.len() as u32;
     // Every run of the sweep, where it should be.
-    let variants = manifest.variants.len();
     let grid = manifest.grid();
     let mut missing_shards = Vec::new();
     let mut missing_runs: Vec<(u32, u64)> = Vec::new();
@@ -181,8 +180,7 @@ fn check_complete(
         };
         failed.extend(read_manifest(dir)?.failed_runs);
         for id in grid.runs() {
-            if shard.holds(id.variant as usize, id.replicate, variants) && !id.folder(dir).is_dir()
-            {
+            if shard.holds(id, grid) && !id.folder(dir).is_dir() {
                 missing_runs.push((shard.index, grid.flat(id)));
             }
         }
@@ -238,7 +236,6 @@ fn check_complete(
 /// within each shard (every shard is present: `check_complete` said so).
 fn stored_runs<'a>(manifest: &Manifest, by_index: &'a [Option<PathBuf>]) -> Vec<(&'a Path, RunId)> {
     let count = by_index.len() as u32;
-    let variants = manifest.variants.len();
     let grid = manifest.grid();
     let mut runs = Vec::new();
     for (k, dir) in by_index.iter().enumerate() {
@@ -248,7 +245,7 @@ fn stored_runs<'a>(manifest: &Manifest, by_index: &'a [Option<PathBuf>]) -> Vec<
         };
         let Some(dir) = dir else { continue };
         for id in grid.runs() {
-            if shard.holds(id.variant as usize, id.replicate, variants) {
+            if shard.holds(id, grid) {
                 runs.push((dir.as_path(), id));
             }
         }

@@ -14,16 +14,21 @@ use std::path::Path;
 pub fn rerun(dir: &Path, run_id: u64, out: &Path) -> Result<Summary, BatchError> {
     let m = read_manifest(dir)?;
     let grid = m.grid();
-    let Some(p) = grid.run(run_id).and_then(|id| m.run_params(id)) else {
+    let Some(id) = grid.run(run_id) else {
         return Err(BatchError::BadInput(format!(
             "run {run_id} does not exist: the sweep has runs 0 to {}",
             grid.len().saturating_sub(1)
         )));
     };
+    let p = start::run_params(&m, id).map_err(|e| {
+        BatchError::BadInput(format!(
+            "run {run_id} cannot be rebuilt from {}/manifest.json: {e}",
+            dir.display()
+        ))
+    })?;
     fs::create_dir_all(out)
         .map_err(|e| BatchError::BadInput(format!("cannot create {}: {e}", out.display())))?;
-    let replicate = grid.run(run_id).map(|id| id.replicate).unwrap_or_default();
-    let shared = start::burn_in(&m, replicate, 1);
+    let shared = start::burn_in(&m, id.design_point, id.replicate, 1);
     let (mut run, kept) = start::start(shared.as_ref(), p, 1);
     let mut writer = RunWriter::create(out).map_err(io_err("creating outputs"))?;
     writer.kept(&kept).map_err(io_err("writing outputs"))?;

@@ -8,7 +8,7 @@
 //! depend on the number of replicates, so growing a sweep keeps every
 //! existing run in its shard.
 
-use placesim_results::ManifestShard;
+use placesim_results::{ManifestShard, RunGrid, RunId};
 use serde::{Deserialize, Serialize};
 
 /// Shard `index` of `count` (index counted from 0).
@@ -92,10 +92,14 @@ impl Shard {
         Err("--shard-from-env: neither SLURM_ARRAY_TASK_ID (Slurm job array) nor JOB_COMPLETION_INDEX (Kubernetes indexed job) is set".into())
     }
 
-    /// Does this shard hold the run of `variant` and `replicate` in a sweep of `variants` variants?
-    pub fn holds(&self, variant: usize, replicate: u32, variants: usize) -> bool {
-        (replicate as u64 * variants as u64 + variant as u64) % self.count as u64
-            == self.index as u64
+    /// Does this shard hold run `id` of a sweep of extent `grid`? Runs are
+    /// dealt out in turn, variant fastest, so each shard holds whole
+    /// replicates where it can (a replicate's variants share a burn-in).
+    pub fn holds(&self, id: RunId, grid: RunGrid) -> bool {
+        let turn = (id.design_point as u64 * grid.replicates as u64 + id.replicate as u64)
+            * grid.variants as u64
+            + id.variant as u64;
+        turn % self.count as u64 == self.index as u64
     }
 
     /// The shard's folder under the sweep's shards folder.
@@ -129,21 +133,26 @@ mod tests {
 
     #[test]
     fn every_run_is_in_exactly_one_shard_and_shards_are_balanced() {
-        for n in [1, 3, 4, 7] {
-            let mut sizes = vec![0; n as usize];
-            for v in 0..8 {
-                for r in 0..10 {
+        for design_points in [1, 3] {
+            for n in [1, 3, 4, 7] {
+                let grid = RunGrid {
+                    design_points,
+                    variants: 8,
+                    replicates: 10,
+                };
+                let mut sizes = vec![0; n as usize];
+                for id in grid.runs() {
                     let owners: Vec<u32> = (0..n)
-                        .filter(|&k| Shard::new(k, n).unwrap().holds(v, r, 8))
+                        .filter(|&k| Shard::new(k, n).unwrap().holds(id, grid))
                         .collect();
                     assert_eq!(owners.len(), 1);
                     sizes[owners[0] as usize] += 1;
                 }
+                assert!(
+                    sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1,
+                    "{sizes:?}"
+                );
             }
-            assert!(
-                sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1,
-                "{sizes:?}"
-            );
         }
     }
 

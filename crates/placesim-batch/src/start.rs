@@ -12,15 +12,54 @@ use placesim_core::{BurnedIn, KeptWeek, Params, Run};
 use placesim_results::{Manifest, RunId};
 use std::borrow::Cow;
 
-/// The burn-in every variant of `replicate` continues: the baseline's
-/// parameters with the replicate's seed (`None` if the manifest has neither).
-pub fn burn_in(m: &Manifest, replicate: u32, every_weeks: u32) -> Option<BurnedIn> {
+/// The parameters of run `id`: its variant's with its replicate's seed;
+/// at a point of a sensitivity design, the point's values set over the
+/// variant's resolved scenario.
+pub fn run_params(m: &Manifest, id: RunId) -> Result<Params, String> {
+    let Some(design) = &m.design else {
+        return m.run_params(id).ok_or_else(|| {
+            format!(
+                "the manifest has no variant {} or seed for replicate {}",
+                id.variant, id.replicate
+            )
+        });
+    };
+    let seed = m
+        .replicate_seeds
+        .get(id.replicate as usize)
+        .ok_or_else(|| format!("the manifest has no seed for replicate {}", id.replicate))?;
+    let (Some(resolved), Some(point)) = (
+        design.resolved.get(id.variant as usize),
+        design.points.get(id.design_point as usize),
+    ) else {
+        return Err(format!(
+            "the manifest has no variant {} or design point {}",
+            id.variant, id.design_point
+        ));
+    };
+    let scenario =
+        placesim_scenario::sweep::at_point(resolved, &design.keys, point, &design.uncertainty_file)
+            .map_err(|e| e.to_string())?;
+    let mut params = scenario.params;
+    params.place.seed = *seed;
+    Ok(params)
+}
+
+/// The burn-in every variant of `replicate` at `design_point` continues:
+/// the baseline's parameters there with the replicate's seed (`None` if the
+/// manifest has neither).
+pub fn burn_in(
+    m: &Manifest,
+    design_point: u32,
+    replicate: u32,
+    every_weeks: u32,
+) -> Option<BurnedIn> {
     let baseline = RunId {
-        design_point: 0,
+        design_point,
         variant: m.baseline_index()? as u32,
         replicate,
     };
-    Some(BurnedIn::new(m.run_params(baseline)?, every_weeks))
+    Some(BurnedIn::new(run_params(m, baseline).ok()?, every_weeks))
 }
 
 /// The run of `params`: continuing `shared` if it fits, else burning in

@@ -71,11 +71,42 @@ pub struct SweepReport {
 /// Run one run from its replicate's shared burn-in (or its own, if it does
 /// not fit), streaming its rows into its run folder, which appears
 /// (atomically) when the run is complete; its counted citizen-steps and summary.
+/// A run's counted weeks summed by year, for a design's time-varying indices.
+#[derive(Default)]
+struct Years(Vec<runs::YearRow>);
+
+impl Years {
+    fn week(&mut self, row: &placesim_core::TickRow, first_counted: u32) {
+        if row.warmup != 0 || row.week < first_counted {
+            return;
+        }
+        let year = (row.week - first_counted) / 52;
+        while self.0.len() <= year as usize {
+            let year = self.0.len() as u32 + 1;
+            self.0.push(runs::YearRow {
+                year,
+                ..Default::default()
+            });
+        }
+        let y = &mut self.0[year as usize];
+        y.crisis_events += row.crisis_events;
+        y.total_spend += row.spend;
+        y.failure_demand += row.failure_demand;
+        y.contacts += row.contacts;
+        y.failure_demand_share = if y.contacts > 0.0 {
+            y.failure_demand / y.contacts
+        } else {
+            0.0
+        };
+    }
+}
+
 fn run_and_store(
     shared: Option<&BurnedIn>,
     params: Params,
     every: u32,
     dir: &Path,
+    by_year: bool,
 ) -> Result<(u64, Summary), String> {
     let seed = params.place.seed;
     let steps = params.place.population as u64 * params.place.weeks as u64;
@@ -87,10 +118,22 @@ fn run_and_store(
         file(series::AGENCIES).map_err(stored)?,
         false,
     );
+    let first_counted = params.place.warmup_weeks;
     let (mut run, kept) = start::start(shared, params, every);
     rows.kept(&kept).map_err(stored)?;
-    run.to_end(|week| rows.week(&week)).map_err(stored)?;
+    let mut years = Years::default();
+    run.to_end(|week| {
+        if by_year {
+            years.week(week.place(), first_counted);
+        }
+        rows.week(&week)
+    })
+    .map_err(stored)?;
     drop(rows.finish().map_err(stored)?);
+    if by_year {
+        let bytes = csv_bytes(&years.0, true).map_err(stored)?;
+        folder.write(runs::YEARS, &bytes).map_err(stored)?;
+    }
     let Finished {
         summary,
         cost_shifting,
@@ -199,14 +242,10 @@ pub fn plan_sweep(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepPlan, Batch
     }
     write_manifest(&out, &manifest)?;
     let grid = manifest.grid();
-    let variants = manifest.variants.len();
     // This sweep's runs (or this shard's), and those not stored yet.
     let runs: Vec<RunId> = grid
         .runs()
-        .filter(|id| {
-            opts.shard
-                .is_none_or(|s| s.holds(id.variant as usize, id.replicate, variants))
-        })
+        .filter(|id| opts.shard.is_none_or(|s| s.holds(*id, grid)))
         .collect();
     let total = runs.len() as u64;
     // A stored run that does not check out is run again, after saying so.
@@ -277,10 +316,14 @@ impl SweepPlan {
         let run_one = |id: RunId, shared: Option<&BurnedIn>| {
             let variant = &manifest.variants[id.variant as usize];
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let params = manifest
-                    .run_params(id)
-                    .ok_or_else(|| "the manifest has no seed for this run".to_string())?;
-                run_and_store(shared, params, every, &id.folder(out))
+                let params = start::run_params(&manifest, id)?;
+                run_and_store(
+                    shared,
+                    params,
+                    every,
+                    &id.folder(out),
+                    manifest.design.is_some(),
+                )
             }))
             .unwrap_or_else(|e| Err(format!("the run panicked: {}", panic_text(&e))));
             match result {
@@ -312,28 +355,33 @@ impl SweepPlan {
                 elapsed_secs: start.elapsed().as_secs_f64(),
             });
         };
-        // Each replicate's pending runs continue one burn-in, paid once.
-        let mut by_replicate: BTreeMap<u32, Vec<RunId>> = BTreeMap::new();
+        // Each replicate's pending runs (at each design point) continue one burn-in, paid once.
+        let mut by_replicate: BTreeMap<(u32, u32), Vec<RunId>> = BTreeMap::new();
         for &id in &pending {
-            by_replicate.entry(id.replicate).or_default().push(id);
+            by_replicate
+                .entry((id.design_point, id.replicate))
+                .or_default()
+                .push(id);
         }
-        let groups: Vec<(u32, Vec<RunId>)> = by_replicate.into_iter().collect();
-        groups.par_iter().for_each(|(replicate, ids)| {
-            // A burn-in that fails leaves each run to burn in (and fail) itself.
-            let shared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                start::burn_in(&manifest, *replicate, every)
-            }))
-            .ok()
-            .flatten();
-            if let Some(b) = &shared {
-                let p = &b.params().place;
-                steps.fetch_add(
-                    p.population as u64 * p.warmup_weeks as u64,
-                    Ordering::Relaxed,
-                );
-            }
-            ids.par_iter().for_each(|&id| run_one(id, shared.as_ref()));
-        });
+        let groups: Vec<((u32, u32), Vec<RunId>)> = by_replicate.into_iter().collect();
+        groups
+            .par_iter()
+            .for_each(|((design_point, replicate), ids)| {
+                // A burn-in that fails leaves each run to burn in (and fail) itself.
+                let shared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    start::burn_in(&manifest, *design_point, *replicate, every)
+                }))
+                .ok()
+                .flatten();
+                if let Some(b) = &shared {
+                    let p = &b.params().place;
+                    steps.fetch_add(
+                        p.population as u64 * p.warmup_weeks as u64,
+                        Ordering::Relaxed,
+                    );
+                }
+                ids.par_iter().for_each(|&id| run_one(id, shared.as_ref()));
+            });
         let mut failed = failed.into_inner().unwrap_or_default();
         failed.sort_by_key(|f| f.run_id);
         manifest.failed_runs = failed.clone();

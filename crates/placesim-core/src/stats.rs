@@ -1,5 +1,7 @@
 //! Summary statistics over replicates, shared by the sweep runner and the
-//! charts: Welford accumulators and the Student t quantile.
+//! charts: Welford accumulators, the Student t quantile, p-values (paired
+//! t, sign test) with Holm's adjustment for many comparisons, and the
+//! Wilson interval of a proportion.
 
 /// Running mean and variance (Welford), added to in a fixed order so results are reproducible.
 #[derive(Clone, Copy, Debug, Default)]
@@ -38,6 +40,71 @@ impl Welford {
         }
         t975(self.n - 1) * self.sd() / libm::sqrt(self.n as f64)
     }
+}
+
+impl Welford {
+    /// Two-sided p-value of the one-sample t test that the mean is 0 (for
+    /// paired differences: that the variant and the baseline do not
+    /// differ). With no spread at all: 1 if every value is 0, else 0. NaN
+    /// with fewer than two values.
+    pub fn p_value_mean_zero(&self) -> f64 {
+        use statrs::distribution::{ContinuousCDF, StudentsT};
+        if self.n < 2 {
+            return f64::NAN;
+        }
+        let se = self.sd() / libm::sqrt(self.n as f64);
+        if se == 0.0 || !se.is_finite() {
+            return if self.mean == 0.0 { 1.0 } else { 0.0 };
+        }
+        let t = libm::fabs(self.mean / se);
+        StudentsT::new(0.0, 1.0, (self.n - 1) as f64).map_or(f64::NAN, |d| (2.0 * d.sf(t)).min(1.0))
+    }
+}
+
+/// Holm's step-down adjustment of a family of p-values (Holm 1979), which
+/// holds the chance of any false rejection at the level used, whatever the
+/// dependence between tests: the i-th smallest of m becomes
+/// `max over j ≤ i of min(1, (m − j + 1) p_(j))`. NaN p-values are not in
+/// the family and stay NaN.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
+    let m = order.len();
+    let mut out = vec![f64::NAN; p.len()];
+    let mut running: f64 = 0.0;
+    for (j, &i) in order.iter().enumerate() {
+        running = running.max(((m - j) as f64 * p[i]).min(1.0));
+        out[i] = running;
+    }
+    out
+}
+
+/// Two-sided p-value of the exact sign (binomial) test that `k` successes
+/// in `n` trials came from a chance of one half: twice the smaller tail, at most 1.
+pub fn sign_test_p(k: u64, n: u64) -> f64 {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    if n == 0 {
+        return f64::NAN;
+    }
+    let Ok(b) = Binomial::new(0.5, n) else {
+        return f64::NAN;
+    };
+    let low = b.cdf(k);
+    let high = if k == 0 { 1.0 } else { b.sf(k - 1) };
+    (2.0 * low.min(high)).min(1.0)
+}
+
+/// The Wilson 95 % interval of a proportion `k` of `n` (Wilson 1927),
+/// which stays inside [0, 1] and is sound near 0 and 1.
+pub fn wilson95(k: u64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let (nf, p) = (n as f64, k as f64 / n as f64);
+    let centre = (p + z * z / (2.0 * nf)) / (1.0 + z * z / nf);
+    let half = z / (1.0 + z * z / nf) * libm::sqrt(p * (1.0 - p) / nf + z * z / (4.0 * nf * nf));
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// Student t 0.975 quantiles for 1 to 30 degrees of freedom (standard tables, 6 decimals).
@@ -115,6 +182,48 @@ mod tests {
         ] {
             assert!((t975(df) - t).abs() < 1e-4, "df {df}: {} vs {t}", t975(df));
         }
+    }
+
+    #[test]
+    fn p_values_holm_and_wilson_match_published_values() {
+        // t = 2 on 10 degrees of freedom: two-sided p = 0.073388 (R: 2*pt(-2, 10)).
+        let mut w = Welford::default();
+        // Eleven values with mean 2/sqrt(11)*sd/... built to give t = 2 exactly:
+        // values ±1 around m with sd 1 need m = 2/sqrt(11).
+        let m = 2.0 / 11f64.sqrt();
+        let sd_one = [
+            -1.5075567228888182,
+            -1.2060453783110545,
+            -0.9045340337332909,
+            -0.6030226891555273,
+            -0.30151134457776363,
+            0.0,
+            0.30151134457776363,
+            0.6030226891555273,
+            0.9045340337332909,
+            1.2060453783110545,
+            1.5075567228888182,
+        ];
+        for x in sd_one {
+            w.add(m + x);
+        }
+        assert!((w.sd() - 1.0).abs() < 1e-12, "{}", w.sd());
+        assert!((w.p_value_mean_zero() - 0.073_388).abs() < 1e-6);
+        // Holm on (0.01, 0.04, 0.03, 0.005): sorted 0.005, 0.01, 0.03, 0.04
+        // become 0.02, 0.03, 0.06, 0.06 (R: p.adjust(..., "holm")).
+        let adjusted = holm(&[0.01, 0.04, 0.03, 0.005, f64::NAN]);
+        let want = [0.03, 0.06, 0.06, 0.02];
+        for (a, b) in adjusted.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{adjusted:?}");
+        }
+        assert!(adjusted[4].is_nan());
+        // binom.test(2, 10)$p.value = 0.109375; binom.test(5, 10) = 1.
+        assert!((sign_test_p(2, 10) - 0.109_375).abs() < 1e-12);
+        assert!((sign_test_p(8, 10) - 0.109_375).abs() < 1e-12);
+        assert_eq!(sign_test_p(5, 10), 1.0);
+        // Wilson 95 % of 8/10: (0.4901625, 0.9433178).
+        let (lo, hi) = wilson95(8, 10);
+        assert!((lo - 0.490_162_5).abs() < 1e-6 && (hi - 0.943_317_8).abs() < 1e-6);
     }
 
     #[test]

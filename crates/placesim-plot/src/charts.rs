@@ -29,7 +29,7 @@ pub fn colour(i: usize) -> RGBColor {
     OKABE_ITO[i % OKABE_ITO.len()]
 }
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
 /// Register the bundled DejaVu Sans as the only font.
 pub fn register_font() -> Result<(), PlotError> {
@@ -54,9 +54,9 @@ pub struct Chart {
     pub png: PathBuf,
 }
 
-type DrawResult = Result<(), String>;
+pub(crate) type DrawResult = Result<(), String>;
 
-fn e<E: std::fmt::Debug>(x: E) -> String {
+pub(crate) fn e<E: std::fmt::Debug>(x: E) -> String {
     format!("{x:?}")
 }
 
@@ -100,11 +100,13 @@ macro_rules! both {
     }};
 }
 
+pub(crate) use both;
+
 const TITLE_H: u32 = 44;
 const CAPTION_H: u32 = 30;
 
 /// White background, title on top, one-line caption at the bottom.
-fn frame<DB: DrawingBackend>(
+pub(crate) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     caption: &str,
@@ -127,7 +129,7 @@ fn frame<DB: DrawingBackend>(
 }
 
 /// The area between the title and the caption.
-fn inner<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> DrawingArea<DB, Shift> {
+pub(crate) fn inner<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> DrawingArea<DB, Shift> {
     root.margin(TITLE_H, CAPTION_H, 0, 0)
 }
 
@@ -161,7 +163,7 @@ pub const KEY_OUTCOMES: [Measure; 4] = [
     },
 ];
 
-fn padded(lo: f64, hi: f64) -> (f64, f64) {
+pub(crate) fn padded(lo: f64, hi: f64) -> (f64, f64) {
     let span = (hi - lo).abs().max(hi.abs() * 1e-3).max(1e-9);
     (lo - 0.06 * span, hi + 0.06 * span)
 }
@@ -180,7 +182,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// The row (0 = top) a y tick of a horizontal categorical chart with `n` rows stands for.
-fn row_at(y: f64, n: usize) -> Option<usize> {
+pub(crate) fn row_at(y: f64, n: usize) -> Option<usize> {
     let i = (n as f64 - 1.0 - y).round();
     ((y - y.round()).abs() < 1e-6 && i >= 0.0 && (i as usize) < n).then_some(i as usize)
 }

@@ -9,6 +9,7 @@
 mod charts;
 mod data;
 mod report;
+mod sensitivity;
 
 pub use data::{PlotError, Results};
 
@@ -21,11 +22,15 @@ pub fn plot(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let plots = dir.join("plots");
     std::fs::create_dir_all(&plots)
         .map_err(|e| PlotError::Io(format!("cannot create {}: {e}", plots.display())))?;
-    let charts = charts::draw_all(&results, &plots)?;
+    let mut charts = charts::draw_all(&results, &plots)?;
+    let design = sensitivity::Design::load(&results)?;
+    if let Some(d) = &design {
+        charts.extend(sensitivity::draw(&results, d, &plots)?);
+    }
     let mut written: Vec<PathBuf> = charts
         .iter()
         .flat_map(|c| [c.svg.clone(), c.png.clone()])
         .collect();
-    written.push(report::write(&results, &charts, dir)?);
+    written.push(report::write(&results, &charts, design.as_ref(), dir)?);
     Ok(written)
 }

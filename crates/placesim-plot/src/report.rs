@@ -8,7 +8,7 @@ use placesim_core::stats::Welford;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -28,7 +28,12 @@ fn num(x: f64) -> String {
 }
 
 /// Write `DIR/report.html` atomically.
-pub fn write(r: &Results, charts: &[Chart], dir: &Path) -> Result<PathBuf, PlotError> {
+pub fn write(
+    r: &Results,
+    charts: &[Chart],
+    design: Option<&crate::sensitivity::Design>,
+    dir: &Path,
+) -> Result<PathBuf, PlotError> {
     let m = &r.manifest;
     let (population, weeks) = m.variants.first().map_or((0, 0), |v| {
         (v.params.place.population, v.params.place.weeks)
@@ -86,7 +91,11 @@ pub fn write(r: &Results, charts: &[Chart], dir: &Path) -> Result<PathBuf, PlotE
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</table>\n<h2>Charts</h2>\n");
+    h.push_str("</table>\n");
+    if let Some(d) = design {
+        h.push_str(&crate::sensitivity::section(r, d));
+    }
+    h.push_str("<h2>Charts</h2>\n");
     for c in charts {
         let svg = std::fs::read_to_string(&c.svg)
             .map_err(|e| PlotError::Io(format!("reading {}: {e}", c.svg.display())))?;

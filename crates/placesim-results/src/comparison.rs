@@ -12,8 +12,11 @@ use std::path::Path;
 pub const COMPARISON: &str = "comparison.csv";
 
 /// One row of `comparison.csv`: a variant against the baseline on one
-/// outcome, paired by replicate; the 95 % interval is Student t on the
-/// paired differences.
+/// outcome, paired by replicate (and, in a sensitivity design, by design
+/// point); the 95 % interval is Student t on the paired differences.
+/// `p_value` is the paired t test's, two-sided; `p_holm` is it adjusted by
+/// Holm's method over every row of the file (every variant and outcome the
+/// sweep compares), for reading many comparisons at once.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ComparisonRow {
     pub variant: String,
@@ -26,6 +29,15 @@ pub struct ComparisonRow {
     pub ci_low: f64,
     pub ci_high: f64,
     pub ci_half_width: f64,
+    /// Empty (NaN) in files written before p-values were.
+    #[serde(default = "not_a_number")]
+    pub p_value: f64,
+    #[serde(default = "not_a_number")]
+    pub p_holm: f64,
+}
+
+fn not_a_number() -> f64 {
+    f64::NAN
 }
 
 /// Write `comparison.csv` atomically (no rows: an empty file).

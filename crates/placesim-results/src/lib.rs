@@ -18,6 +18,7 @@ pub mod lock;
 pub mod manifest;
 pub mod run_id;
 pub mod runs;
+pub mod sensitivity;
 pub mod series;
 pub mod stored;
 pub mod table;
@@ -26,8 +27,8 @@ pub use atomic::{write_atomic, AtomicDir, AtomicFile, AtomicPath};
 pub use comparison::ComparisonRow;
 pub use lock::{FolderLock, LockError, LOCK};
 pub use manifest::{
-    defaults_hash, FailedRun, Manifest, ManifestError, ManifestShard, ManifestVariant,
-    MODEL_VERSION,
+    defaults_hash, FailedRun, Manifest, ManifestDesign, ManifestError, ManifestShard,
+    ManifestVariant, MODEL_VERSION,
 };
 pub use run_id::{RunGrid, RunId, RUNS_DIR};
 pub use runs::{RunsRow, RunsTable};

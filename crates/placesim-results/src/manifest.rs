@@ -5,6 +5,7 @@
 use crate::atomic::write_atomic;
 use crate::run_id::{RunGrid, RunId};
 use placesim_core::Params;
+use placesim_sensitivity::design::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::io;
@@ -39,8 +40,10 @@ use std::path::Path;
 /// prevention pot is spent once. 14: agencies learn each lever on its own
 /// by trial (simultaneous perturbation) on a KPI score, not one controller
 /// moving all levers in lockstep; the harm an agency causes elsewhere is
-/// booked to the quarter of its failure.
-pub const MODEL_VERSION: &str = "14";
+/// booked to the quarter of its failure. 15: comparison.csv has each
+/// row's p-value and its Holm adjustment; a sweep can be a sensitivity
+/// design (design points in runs.csv and the manifest).
+pub const MODEL_VERSION: &str = "15";
 
 /// The manifest's file name in a results folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -71,6 +74,26 @@ pub struct ManifestShard {
     pub count: u32,
 }
 
+/// The design of a sensitivity analysis: every variant runs at every point,
+/// each point's values set over the variant's resolved scenario.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ManifestDesign {
+    /// The method and its size; with the sweep seed and `keys.len()`, it
+    /// rebuilds the design's structure (`placesim_sensitivity::design`).
+    #[serde(flatten)]
+    pub method: Method,
+    /// The file the uncertain parameters came from.
+    pub uncertainty_file: String,
+    /// The uncertain parameters, dotted keys, in the file's order.
+    pub keys: Vec<String>,
+    /// The group each key moves with: its group's name, or the key itself when alone.
+    pub groups: Vec<String>,
+    /// Each point's value of each key, in run order.
+    pub points: Vec<Vec<f64>>,
+    /// Each variant's resolved scenario (in the variants' order), over which a point's values are set.
+    pub resolved: Vec<Value>,
+}
+
 /// `manifest.json`. Fields are written in this order; fields added later
 /// come last and read as empty from older manifests.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -99,6 +122,9 @@ pub struct Manifest {
     /// Set in a shard's folder only; a whole sweep's manifest has no `shard`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ManifestShard>,
+    /// Set for a sensitivity design only: its points, at each of which every variant runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<ManifestDesign>,
 }
 
 /// Why a manifest could not be read.
@@ -124,10 +150,10 @@ impl Manifest {
         write_atomic(&dir.join(MANIFEST), &pretty_json(self)?)
     }
 
-    /// The sweep's runs: one design point, its variants and replicates.
+    /// The sweep's runs: its design points (one for a plain sweep), variants and replicates.
     pub fn grid(&self) -> RunGrid {
         RunGrid {
-            design_points: 1,
+            design_points: self.design.as_ref().map_or(1, |d| d.points.len() as u32),
             variants: self.variants.len() as u32,
             replicates: self.replicates,
         }
@@ -138,8 +164,12 @@ impl Manifest {
         self.variants.iter().position(|v| v.name == self.baseline)
     }
 
-    /// The parameters of a run: its variant's, with its replicate's seed.
+    /// The parameters of a run of a plain sweep: its variant's, with its
+    /// replicate's seed (a design's runs are built by `placesim-batch`).
     pub fn run_params(&self, id: RunId) -> Option<Params> {
+        if self.design.is_some() {
+            return None;
+        }
         let mut params = self.variants.get(id.variant as usize)?.params.clone();
         params.place.seed = *self.replicate_seeds.get(id.replicate as usize)?;
         Some(params)
@@ -183,7 +213,7 @@ mod tests {
         assert_eq!(params.place.seed, m.replicate_seeds[99]);
         assert_eq!(defaults_hash(&params).len(), 16);
         let mut older = serde_json::to_value(&m).unwrap();
-        for newer in ["model_version", "defaults_hash", "shard"] {
+        for newer in ["model_version", "defaults_hash", "shard", "design"] {
             older.as_object_mut().unwrap().remove(newer);
         }
         let older: Manifest = serde_json::from_value(older).unwrap();

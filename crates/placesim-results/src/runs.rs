@@ -28,11 +28,23 @@ pub fn outcome_names() -> Vec<&'static str> {
         .collect()
 }
 
-/// The header line of `runs.csv` for a sweep with these swept parameters.
-pub fn header(swept: &[String]) -> String {
+/// The column of a design's `runs.csv` (after [`KEY`]) that says which point a run ran at.
+pub const DESIGN_POINT: &str = "design_point";
+
+/// The header line of `runs.csv` for a sweep with these swept parameters;
+/// a sensitivity design's adds `design_point` after the key and its
+/// uncertain parameters after the swept ones.
+pub fn header(swept: &[String], design_keys: Option<&[String]>) -> String {
+    let design = design_keys.map(|keys| (DESIGN_POINT, keys));
     KEY.iter()
         .map(|k| csv_field(k))
+        .chain(design.map(|(d, _)| csv_field(d)))
         .chain(swept.iter().map(|k| csv_field(k)))
+        .chain(
+            design
+                .into_iter()
+                .flat_map(|(_, keys)| keys.iter().map(|k| csv_field(k))),
+        )
         .chain(outcome_names().into_iter().map(csv_field))
         .collect::<Vec<_>>()
         .join(",")
@@ -45,6 +57,7 @@ pub fn row_start(
     replicate: u32,
     seed: u64,
     swept_values: &[Value],
+    design_point: Option<(u32, &[f64])>,
 ) -> String {
     let mut cells = vec![
         run_id.to_string(),
@@ -52,7 +65,13 @@ pub fn row_start(
         replicate.to_string(),
         seed.to_string(),
     ];
+    if let Some((d, _)) = design_point {
+        cells.push(d.to_string());
+    }
     cells.extend(swept_values.iter().map(swept_cell));
+    if let Some((_, values)) = design_point {
+        cells.extend(values.iter().map(|x| x.to_string()));
+    }
     format!("{},", cells.join(","))
 }
 
@@ -158,6 +177,43 @@ impl RunsTable {
     }
 }
 
+/// A stored run's outcomes by year of the counted weeks (sensitivity
+/// designs only): what the time-varying indices are read from.
+pub const YEARS: &str = "years.csv";
+
+/// One year of a run's counted weeks (year 1 is weeks 0 to 51 after
+/// warm-up): sums over the year's weeks, and failure demand's share of the
+/// year's contacts. A last, partial year is kept as it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct YearRow {
+    pub year: u32,
+    pub crisis_events: f64,
+    pub total_spend: f64,
+    pub failure_demand: f64,
+    pub contacts: f64,
+    pub failure_demand_share: f64,
+}
+
+/// The outcomes [`YearRow`] carries, by the names `runs.csv` gives them.
+pub const YEAR_OUTCOMES: [&str; 3] = ["crisis_events", "total_spend", "failure_demand_share"];
+
+impl YearRow {
+    /// The value of one of [`YEAR_OUTCOMES`].
+    pub fn outcome(&self, name: &str) -> f64 {
+        match name {
+            "crisis_events" => self.crisis_events,
+            "total_spend" => self.total_spend,
+            "failure_demand_share" => self.failure_demand_share,
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// The years stored in a run folder, in order.
+pub fn read_years(run_folder: &Path) -> Result<Vec<YearRow>, ReadError> {
+    Table::open(&run_folder.join(YEARS))?.rows().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,13 +245,17 @@ mod tests {
     #[test]
     fn a_header_and_row_start_quote_what_they_must() {
         let swept = ["a.b".to_string(), "c,d".to_string()];
-        let h = header(&swept);
+        let h = header(&swept, None);
+        let d = header(&swept, Some(&["x.y".to_string()]));
+        assert!(d.starts_with(
+            "run_id,variant,replicate,seed,design_point,a.b,\"c,d\",x.y,total_spend,"
+        ));
         assert!(h.starts_with("run_id,variant,replicate,seed,a.b,\"c,d\",total_spend,"));
         assert!(h.contains(
             ",referrals_lost,misrouted_referrals,misrouted_caught,crisis_events_risk_q1"
         ));
         assert!(h.ends_with(",failure_demand_share_risk_q5"));
-        let row = row_start(5, "x\"y", 1, 9, &[Value::from(1.0), Value::Null]);
+        let row = row_start(5, "x\"y", 1, 9, &[Value::from(1.0), Value::Null], None);
         assert_eq!(row, "5,\"x\"\"y\",1,9,1.0,,");
         let line = outcomes_line(&Summary::default());
         assert!(line.starts_with("0,0,") && line.ends_with("0\n"));

@@ -154,11 +154,26 @@ pub fn deep_merge(base: &mut Value, over: Value) {
 }
 
 /// Set `value` at a dotted key that must already exist in `target` (every
-/// key of a resolved scenario does). Unknown keys get a "did you mean".
+/// key of a resolved scenario does); a number indexes a list. Unknown keys
+/// get a "did you mean".
 pub fn set_dotted(target: &mut Value, key: &str, value: Value) -> Result<(), String> {
     let mut here = target;
     let mut walked = String::new();
     for part in key.split('.') {
+        // A list's entry by its index: `needs.coupling.income.2`.
+        if let Value::Array(items) = here {
+            let n = items.len();
+            let Some(item) = part.parse::<usize>().ok().and_then(|i| items.get_mut(i)) else {
+                return Err(format!(
+                    "`{walked}` is a list of {n} values; `{part}` is not an index of it (0 to {})",
+                    n.saturating_sub(1)
+                ));
+            };
+            walked.push('.');
+            walked.push_str(part);
+            here = item;
+            continue;
+        }
         let map: &mut Map<String, Value> = match here {
             Value::Object(m) => m,
             _ => {

@@ -42,7 +42,11 @@ pub const SWEEPS: &[Preset] = &[
     preset!("risk-concentration.sweep.toml"),
     preset!("lead-professional-price.sweep.toml"),
     preset!("learning.sweep.toml"),
+    preset!("sensitivity.sweep.toml"),
 ];
+
+/// The uncertain parameters of the default place (`scenarios/uncertainty.toml`).
+pub const UNCERTAINTY: Preset = preset!("uncertainty.toml");
 
 impl Preset {
     /// The preset's name: its file name without `.toml` (or `.sweep.toml`).
@@ -77,5 +81,9 @@ pub fn sweep(name: &str) -> Option<&'static Preset> {
 
 /// A built-in file of either kind by file name.
 pub fn by_file(file: &str) -> Option<&'static Preset> {
-    SCENARIOS.iter().chain(SWEEPS).find(|p| p.file == file)
+    SCENARIOS
+        .iter()
+        .chain(SWEEPS)
+        .chain([&UNCERTAINTY])
+        .find(|p| p.file == file)
 }

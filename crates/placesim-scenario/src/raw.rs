@@ -452,6 +452,8 @@ pub struct RawSweep {
     pub zip: Option<Table>,
     /// Latin hypercube design over ranges of dotted keys.
     pub latin_hypercube: Option<RawLatinHypercube>,
+    /// The file of uncertain parameters `placesim sensitivity` samples (a path relative to this file, or the built-in `uncertainty.toml`) [default: the built-in].
+    pub uncertainty: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]

@@ -36,6 +36,23 @@ pub struct Sweep {
     pub seed: u64,
     pub baseline: String,
     pub variants: Vec<Variant>,
+    /// The uncertainty file the sweep names (`uncertainty = "..."`), if any.
+    pub uncertainty: Option<Source>,
+    /// A sensitivity design: every variant runs at each of its points.
+    pub design: Option<DesignPoints>,
+}
+
+/// The points of a sensitivity design, as parameter values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignPoints {
+    pub method: placesim_sensitivity::design::Method,
+    /// The uncertainty file the keys and distributions came from.
+    pub uncertainty_file: String,
+    pub keys: Vec<String>,
+    /// The group each key moves with: its group's name, or the key itself when alone.
+    pub groups: Vec<String>,
+    /// Each point's value of each key, in run order.
+    pub points: Vec<Vec<f64>>,
 }
 
 impl Sweep {
@@ -97,6 +114,17 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
     let base = find_base(src, &doc, &raw, &mut problems);
     let variants = resolve_variants(src, base.as_ref(), &common, designs, &mut problems);
     report_ranges_not_samples(src, base.as_ref(), &common, &doc, &raw, &mut problems);
+    let uncertainty = raw.uncertainty.as_ref().and_then(|u| {
+        let found = src.reference(u);
+        if found.is_none() {
+            problems.push(Problem::at(
+                &doc.locate("uncertainty"),
+                "uncertainty",
+                format!("no uncertainty file `{u}` next to the sweep file, and no built-in one of that name (built-in: uncertainty.toml)"),
+            ));
+        }
+        found
+    });
     dedupe(&mut problems);
     if !problems.is_empty() {
         return Err(Problems(problems));
@@ -108,6 +136,8 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
         seed: raw.seed.unwrap_or_default(),
         baseline: raw.baseline.unwrap_or_default(),
         variants,
+        uncertainty,
+        design: None,
     })
 }
 
@@ -657,4 +687,156 @@ fn latin_hypercube(doc: &Doc, raw: &RawSweep, problems: &mut Vec<Problem>) -> Ve
             (format!("lhs-{:04}", i + 1), None, overrides)
         })
         .collect()
+}
+
+/// A variant's scenario at a point of a sensitivity design: `values` (one
+/// per dotted key of `keys`) set over its resolved document (`resolved`,
+/// as [`Scenario::resolved`] keeps it), then checked and built. A key whose
+/// resolved value is a whole number takes the nearest whole number. A
+/// problem names `file`, the uncertainty file the keys came from.
+pub fn at_point(
+    resolved: &Value,
+    keys: &[String],
+    values: &[f64],
+    file: &str,
+) -> Result<Scenario, Problems> {
+    let merged = Merged {
+        file: file.to_string(),
+        value: resolved.clone(),
+        spans: BTreeMap::new(),
+    };
+    let overrides: Vec<Override> = keys
+        .iter()
+        .zip(values)
+        .map(|(key, &x)| Override {
+            key: key.clone(),
+            value: point_value(resolved, key, x),
+            at: Location {
+                file: file.to_string(),
+                line: 0,
+                column: 0,
+            },
+        })
+        .collect();
+    apply(merged, &overrides)
+}
+
+/// A design's value `x` for `key` as the scenario takes it: the nearest
+/// whole number where `resolved` holds a whole number there, else `x`.
+pub(crate) fn point_value(resolved: &Value, key: &str, x: f64) -> Value {
+    let whole = key
+        .split('.')
+        .try_fold(resolved, |v, part| match v {
+            Value::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => v.get(part),
+        })
+        .is_some_and(|v| v.is_u64() || v.is_i64());
+    if whole {
+        Value::from(x.round() as i64)
+    } else {
+        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+    }
+}
+
+impl Sweep {
+    /// This sweep as a sensitivity design: `method` over the parameters of
+    /// `uncertain` (read from `file`), from the sweep seed. Every variant is
+    /// built at every point first, so that a point the scenario refuses (a
+    /// combination outside what the keys allow together) is reported, with
+    /// its values, before anything runs.
+    pub fn with_design(
+        mut self,
+        uncertain: &[crate::uncertainty::Uncertain],
+        file: &str,
+        method: placesim_sensitivity::design::Method,
+    ) -> Result<Sweep, Problems> {
+        use placesim_sensitivity::design::{numbered, values, Structure};
+        let in_file = |m: String| Problems(vec![Problem::in_file(file, m)]);
+        let keys: Vec<String> = uncertain.iter().map(|u| u.key.clone()).collect();
+        let groups: Vec<String> = uncertain
+            .iter()
+            .map(|u| u.group.clone().unwrap_or_else(|| u.key.clone()))
+            .collect();
+        let distributions: Vec<_> = uncertain.iter().map(|u| u.distribution).collect();
+        let structure = Structure::new(method, &numbered(&groups).0, self.seed)
+            .map_err(|e| in_file(format!("cannot make a {} design: {e}", method.name())))?;
+        let points: Vec<Vec<f64>> = (0..structure.len())
+            .map(|p| values(&structure, &distributions, p))
+            .collect();
+        let mut refused = Vec::new();
+        for (p, point) in points.iter().enumerate() {
+            for v in &self.variants {
+                if let Err(e) = at_point(&v.scenario.resolved, &keys, point, file) {
+                    refused.push(format!(
+                        "point {p} ({}) of variant `{}`: {e}",
+                        keys.iter()
+                            .zip(point)
+                            .map(|(k, x)| format!("{k}={x}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        v.name
+                    ));
+                }
+            }
+        }
+        if let Some(first) = refused.first() {
+            return Err(in_file(format!(
+                "{} of the design's {} runs cannot be built; the first: {first}",
+                refused.len(),
+                points.len() * self.variants.len()
+            )));
+        }
+        self.design = Some(DesignPoints {
+            method,
+            uncertainty_file: file.to_string(),
+            keys,
+            groups,
+            points,
+        });
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod at_point_tests {
+    use super::*;
+
+    #[test]
+    fn a_point_over_a_resolved_scenario_builds_as_the_same_overrides_on_its_file() {
+        let base = crate::preset("total-place", &[]).unwrap();
+        // Nothing set: the resolved document builds the same parameters.
+        let same = at_point(&base.resolved, &[], &[], "u.toml").unwrap();
+        assert_eq!(
+            serde_json::to_value(&same.params).unwrap(),
+            serde_json::to_value(&base.params).unwrap()
+        );
+        let keys = vec![
+            "citizens.risk_sigma".to_string(),
+            "place.population".to_string(),
+        ];
+        let at = at_point(&base.resolved, &keys, &[1.05, 2400.4], "u.toml").unwrap();
+        let direct = crate::preset(
+            "total-place",
+            &crate::command_line_overrides(&[
+                "citizens.risk_sigma=1.05".into(),
+                "place.population=2400".into(),
+            ])
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&at.params).unwrap(),
+            serde_json::to_value(&direct.params).unwrap()
+        );
+        // A list's entry by index: one coupling entry.
+        let entry = vec!["needs.coupling.income.2".to_string()];
+        let coupled = at_point(&base.resolved, &entry, &[2.5], "u.toml").unwrap();
+        assert_eq!(coupled.params.needs.coupling(3, 2), 2.5);
+        assert_eq!(
+            coupled.params.needs.coupling(3, 1),
+            base.params.needs.coupling(3, 1)
+        );
+        let bad = at_point(&base.resolved, &keys[..1], &[-1.0], "u.toml").unwrap_err();
+        assert!(bad.to_string().contains("citizens.risk_sigma"), "{bad}");
+    }
 }

@@ -37,6 +37,9 @@ pub struct Uncertain {
     pub key: String,
     pub distribution: Distribution,
     pub why: Why,
+    /// The group it moves with in a Morris or Sobol design (`group = "..."`),
+    /// e.g. the entries of the coupling matrix; `None`: a group of its own.
+    pub group: Option<String>,
 }
 
 const DISTRIBUTIONS: [&str; 4] = ["uniform", "log_uniform", "triangular", "truncated_normal"];
@@ -143,9 +146,13 @@ fn entry_of(
     let wanted = fields(distribution);
     for f in entry.keys() {
         let known = wanted.contains(&f.as_str())
-            || ["distribution", "source", "reason"].contains(&f.as_str());
+            || ["distribution", "source", "reason", "group"].contains(&f.as_str());
         if !known {
-            let allowed: Vec<&str> = wanted.iter().copied().chain(["source", "reason"]).collect();
+            let allowed: Vec<&str> = wanted
+                .iter()
+                .copied()
+                .chain(["source", "reason", "group"])
+                .collect();
             problems.push(Problem::at(
                 &field_at(f),
                 &format!("{path}.{f}"),
@@ -209,6 +216,18 @@ fn entry_of(
             None
         }
     };
+    let group = match entry.get("group") {
+        None => None,
+        Some(Value::String(g)) if !g.trim().is_empty() => Some(g.clone()),
+        Some(_) => {
+            problems.push(Problem::at(
+                &field_at("group"),
+                &format!("{path}.group"),
+                "must be non-empty text: the name of the group the parameter moves with",
+            ));
+            None
+        }
+    };
     if problems.len() > before {
         return None;
     }
@@ -257,6 +276,7 @@ fn entry_of(
         return None;
     }
     Some(Uncertain {
+        group,
         key: key.to_string(),
         distribution,
         why: why?,
@@ -264,13 +284,18 @@ fn entry_of(
 }
 
 /// Both ends of the range must be values the default place allows for the
-/// key; a problem at both ends alike is the key's own (unknown, or not a number).
+/// key (a whole-number key's rounded as a design rounds it); a problem at
+/// both ends alike is the key's own (unknown, or not a number).
 fn check_key(u: &Uncertain, at: &Location, problems: &mut Vec<Problem>) {
     let (low, high) = u.distribution.bounds();
+    let default = crate::preset("default-place", &[])
+        .map(|s| s.resolved)
+        .unwrap_or_default();
     let found = |end: f64| -> Vec<String> {
+        // A whole-number key is probed, as it is run, at the nearest whole number.
         let probe = Override {
             key: u.key.clone(),
-            value: serde_json::Number::from_f64(end).map_or(Value::Null, Value::Number),
+            value: crate::sweep::point_value(&default, &u.key, end),
             at: at.clone(),
         };
         match crate::preset("default-place", &[probe]) {
@@ -356,7 +381,19 @@ source = "a publisher, table 1, 2020"
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/");
         let path = std::path::PathBuf::from(dir).join("uncertainty.toml");
         let got = load(&Source::File(path)).unwrap_or_else(|e| panic!("{e}"));
-        assert!(got.len() >= 60, "{} parameters", got.len());
+        assert_eq!(got.len(), 105, "parameters");
+        let groups: Vec<String> = got
+            .iter()
+            .map(|u| u.group.clone().unwrap_or_else(|| u.key.clone()))
+            .collect();
+        let (_, names) = placesim_sensitivity::design::numbered(&groups);
+        assert_eq!(names.len(), 76, "groups");
+        assert_eq!(
+            got.iter()
+                .filter(|u| u.group.as_deref() == Some("coupling"))
+                .count(),
+            30
+        );
         let text = std::fs::read_to_string(format!("{dir}default-place.toml")).unwrap();
         let place = crate::source::parse("default-place.toml", &text)
             .unwrap()
@@ -365,7 +402,10 @@ source = "a publisher, table 1, 2020"
             let value = u
                 .key
                 .split('.')
-                .try_fold(&place, |v, k| v.get(k))
+                .try_fold(&place, |v, k| match v {
+                    Value::Array(items) => k.parse::<usize>().ok().and_then(|i| items.get(i)),
+                    _ => v.get(k),
+                })
                 .and_then(Value::as_f64)
                 .unwrap_or_else(|| panic!("{}: no number in default-place.toml", u.key));
             let (low, high) = u.distribution.bounds();
@@ -394,7 +434,7 @@ source = "a publisher, table 1, 2020"
             ),
             (
                 "[uncertainty.\"citizens.risk_sigma\"]\ndistribution = \"uniform\"\nlow = 0.7\nhihg = 1.1\nreason = \"r\"\n",
-                "u.toml:4:1: uncertainty.citizens.risk_sigma.hihg: is not a field of a uniform distribution; allowed: distribution, low, high, source, reason; did you mean `high`?",
+                "u.toml:4:1: uncertainty.citizens.risk_sigma.hihg: is not a field of a uniform distribution; allowed: distribution, low, high, source, reason, group; did you mean `high`?",
             ),
             (
                 "[uncertainty.\"citizens.risk_sigmaa\"]\ndistribution = \"uniform\"\nlow = 0.7\nhigh = 1.1\nreason = \"r\"\n",
@@ -405,6 +445,14 @@ source = "a publisher, table 1, 2020"
                 "20 (an end of its range)",
             ),
             ("[something]\nx = 1\n", "allowed: uncertainty"),
+            (
+                "[uncertainty.\"citizens.risk_sigma\"]\ndistribution = \"uniform\"\nlow = 0.7\nhigh = 1.1\ngroup = 3\nreason = \"r\"\n",
+                "u.toml:5:1: uncertainty.citizens.risk_sigma.group: must be non-empty text",
+            ),
+            (
+                "[uncertainty.\"needs.coupling.income.9\"]\ndistribution = \"uniform\"\nlow = 0\nhigh = 1\nreason = \"r\"\n",
+                "is a list of 6 values; `9` is not an index of it (0 to 5)",
+            ),
         ];
         for (text, want) in cases {
             let got = problems(text);

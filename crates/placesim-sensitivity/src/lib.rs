@@ -12,10 +12,13 @@
 //!   with bootstrap intervals.
 //! - [`distribution`]: the distributions of uncertain parameters, as
 //!   quantile functions from the unit interval.
+//! - [`design`]: a method with its size, and its points as parameter
+//!   values, rebuilt from the method, the distributions and the seed.
 //! - [`morris`]: Morris trajectories and elementary effects (μ, μ*, σ;
 //!   Morris 1991, μ* after Campolongo, Cariboni and Saltelli 2007) with a
 //!   bootstrap interval on μ*.
 
+pub mod design;
 pub mod distribution;
 pub mod morris;
 pub mod sobol;

@@ -1,0 +1,166 @@
+//! A sensitivity design as the model runs it: the method with its size, and
+//! its points as parameter values (each unit-cube point mapped through each
+//! parameter's distribution). Rebuilt from the method, the distributions and
+//! the seed alone, so that a results folder's manifest need only name them.
+
+use crate::morris::Morris;
+use crate::sobol::Saltelli;
+use crate::Distribution;
+use serde::{Deserialize, Serialize};
+
+/// A method and its size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Method {
+    /// Morris screening: `trajectories` one-at-a-time paths on a grid of `levels`.
+    Morris { trajectories: usize, levels: usize },
+    /// Sobol indices from a Saltelli design of `samples` base rows.
+    Sobol { samples: usize },
+}
+
+impl Method {
+    /// The method's name as the command line and the files write it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Method::Morris { .. } => "morris",
+            Method::Sobol { .. } => "sobol",
+        }
+    }
+
+    /// How many points a design of `g` groups (factors alone count as one) has.
+    pub fn points(&self, g: usize) -> usize {
+        match *self {
+            Method::Morris { trajectories, .. } => trajectories * (g + 1),
+            Method::Sobol { samples } => samples * (g + 2),
+        }
+    }
+}
+
+/// The unit-cube structure of a design, which the estimators read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Structure {
+    Morris(Morris),
+    Sobol(Saltelli),
+}
+
+impl Structure {
+    /// The design of `method` over factors in groups (factor `i` in group
+    /// `group_of[i]`, numbered from 0), from `seed`; an error says what is allowed.
+    pub fn new(method: Method, group_of: &[usize], seed: u64) -> Result<Structure, String> {
+        match method {
+            Method::Morris {
+                trajectories,
+                levels,
+            } => Morris::grouped(trajectories, group_of, levels, seed).map(Structure::Morris),
+            Method::Sobol { samples } => {
+                // The scrambling seed is the sweep seed folded to 32 bits.
+                let folded = (seed ^ (seed >> 32)) as u32;
+                Saltelli::grouped(samples, group_of, folded)
+                    .map(Structure::Sobol)
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// How many points.
+    pub fn len(&self) -> usize {
+        match self {
+            Structure::Morris(m) => m.points().len(),
+            Structure::Sobol(s) => s.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Point `p` in the unit cube.
+    pub fn unit_point(&self, p: usize) -> Vec<f64> {
+        match self {
+            Structure::Morris(m) => m.points()[p].clone(),
+            Structure::Sobol(s) => s.point(p),
+        }
+    }
+
+    /// The points that are draws from the parameters' joint distribution,
+    /// on which robustness and the split of variance are read: Sobol's `A`
+    /// and `B` rows, and every Morris point (each trajectory starts at a
+    /// random grid point and every step stays on the grid).
+    pub fn random_points(&self) -> Vec<usize> {
+        match self {
+            Structure::Morris(m) => (0..m.points().len()).collect(),
+            Structure::Sobol(s) => (0..2 * s.n).collect(),
+        }
+    }
+}
+
+/// Numbers for the distinct names of `labels` (each parameter's group), from
+/// 0 in order of first appearance, and the names in that order.
+pub fn numbered(labels: &[String]) -> (Vec<usize>, Vec<String>) {
+    let mut names: Vec<String> = Vec::new();
+    let of = labels
+        .iter()
+        .map(|l| {
+            names.iter().position(|n| n == l).unwrap_or_else(|| {
+                names.push(l.clone());
+                names.len() - 1
+            })
+        })
+        .collect();
+    (of, names)
+}
+
+/// Point `p` of `structure` as parameter values, one per distribution.
+pub fn values(structure: &Structure, distributions: &[Distribution], p: usize) -> Vec<f64> {
+    structure
+        .unit_point(p)
+        .iter()
+        .zip(distributions)
+        .map(|(&u, d)| d.quantile(u))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_map_through_each_distribution_and_count_as_the_method_says() {
+        let d = [
+            Distribution::Uniform {
+                low: 2.0,
+                high: 4.0,
+            },
+            Distribution::LogUniform {
+                low: 1.0,
+                high: 100.0,
+            },
+        ];
+        for method in [
+            Method::Morris {
+                trajectories: 5,
+                levels: 4,
+            },
+            Method::Sobol { samples: 16 },
+        ] {
+            let s = Structure::new(method, &[0, 1], 7).unwrap();
+            assert_eq!(s.len(), method.points(2));
+            for p in 0..s.len() {
+                let u = s.unit_point(p);
+                let x = values(&s, &d, p);
+                assert!((x[0] - (2.0 + 2.0 * u[0])).abs() < 1e-12);
+                assert!((x[1] - 10f64.powf(2.0 * u[1])).abs() < 1e-9 * x[1]);
+            }
+        }
+        assert!(Structure::new(Method::Sobol { samples: 1 }, &[0, 1], 0).is_err());
+        assert!(Structure::new(
+            Method::Morris {
+                trajectories: 4,
+                levels: 3
+            },
+            &[0, 1],
+            0
+        )
+        .is_err());
+    }
+}

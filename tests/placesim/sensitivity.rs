@@ -1,0 +1,137 @@
+//! `placesim sensitivity` as a user runs it: a small Morris design of the
+//! built-in sensitivity sweep, its files, its determinism across thread
+//! counts and resumption, and its bad input.
+
+use crate::determinism::{bin, scratch};
+use std::path::Path;
+
+fn design(out: &Path, extra: &[&str]) -> std::process::Output {
+    bin()
+        .args([
+            "sensitivity",
+            "--method",
+            "morris",
+            "--trajectories",
+            "3",
+            "--parameters",
+            "citizens.risk_sigma,needs.crisis_level",
+            "--replicates",
+            "2",
+            "--quiet",
+            "--out",
+        ])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+const FILES: [&str; 7] = [
+    "runs.csv",
+    "comparison.csv",
+    "design.csv",
+    "indices.csv",
+    "indices_by_year.csv",
+    "variance.csv",
+    "robustness.csv",
+];
+
+#[test]
+fn a_morris_design_runs_as_a_sweep_and_is_the_same_on_any_threads_and_after_resuming() {
+    let (one, two) = (scratch("sa-one"), scratch("sa-two"));
+    let o = design(&one, &["--threads", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = design(&two, &["--threads", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in FILES {
+        assert_eq!(
+            read(&one, f),
+            read(&two, f),
+            "{f} differs between 1 and 2 threads"
+        );
+    }
+    // 3 trajectories over 2 parameters: 9 points, each run by 2 variants twice.
+    let runs = read(&one, "runs.csv");
+    assert_eq!(runs.lines().count(), 1 + 9 * 2 * 2);
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[..5],
+        ["run_id", "variant", "replicate", "seed", "design_point"]
+    );
+    let sigma = header
+        .iter()
+        .position(|c| *c == "citizens.risk_sigma")
+        .unwrap();
+    // Each run's parameter value is its point's in design.csv.
+    let points = read(&one, "design.csv");
+    for row in runs.lines().skip(1) {
+        let cells: Vec<&str> = row.split(',').collect();
+        let wanted = format!("{},citizens.risk_sigma,{}", cells[4], cells[sigma]);
+        assert!(
+            points.lines().any(|l| l == wanted),
+            "{wanted} not in design.csv"
+        );
+    }
+    // The paired effect on crises has a screening measure per parameter, with an interval.
+    let indices = read(&one, "indices.csv");
+    for p in ["citizens.risk_sigma", "needs.crisis_level"] {
+        let row = indices
+            .lines()
+            .find(|l| l.starts_with(&format!("total-place,effect,crisis_events,,{p},mu_star,")))
+            .unwrap_or_else(|| panic!("no mu_star of {p}"));
+        let x: Vec<f64> = row
+            .split(',')
+            .skip(6)
+            .take(3)
+            .map(|c| c.parse().unwrap())
+            .collect();
+        assert!(x[1] <= x[0] && x[0] <= x[2] && x[0] > 0.0, "{row}");
+    }
+    // A killed design resumes to the same bytes.
+    std::fs::remove_dir_all(one.join("runs/d0004-v0001-r000001")).unwrap();
+    std::fs::remove_file(one.join("indices.csv")).unwrap();
+    let o = design(&one, &["--resume"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in FILES {
+        assert_eq!(read(&one, f), read(&two, f), "{f} differs after resuming");
+    }
+    let _ = std::fs::remove_dir_all(&one);
+    let _ = std::fs::remove_dir_all(&two);
+}
+
+#[test]
+fn bad_sensitivity_input_exits_2_with_one_line_and_writes_nothing() {
+    let out = scratch("sa-bad");
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--parameters", "citizens.risk_sigmas"],
+            "`citizens.risk_sigmas` is not an uncertain parameter",
+        ),
+        (&["--levels", "3"], "--levels 3: allowed an even number"),
+        (
+            &["--uncertainty", "/nowhere/u.toml"],
+            "--uncertainty /nowhere/u.toml: no such file",
+        ),
+        (&["--trajectories", "1"], "--trajectories"),
+        (&["--samples", "4"], "--samples"),
+    ];
+    for (args, fragment) in cases {
+        let mut all: Vec<&str> = vec!["sensitivity", "--method", "morris"];
+        if args[0] == "--samples" {
+            all[2] = "sobol";
+            all.extend(["--samples", "1"]);
+        } else {
+            all.extend(args);
+        }
+        let o = bin().args(&all).arg("--out").arg(&out).output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{all:?}: {stderr}");
+        assert!(stderr.contains(fragment), "{all:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{all:?}: {stderr}");
+        assert!(!out.exists(), "{all:?} wrote {}", out.display());
+    }
+}
