@@ -19,7 +19,7 @@ columns = {
     "indices.csv": ["variant", "of", "outcome", "year", "parameter", "index", "value", "ci_low", "ci_high", "trusted"],
     "indices_by_year.csv": ["variant", "of", "outcome", "year", "parameter", "index", "value", "ci_low", "ci_high", "trusted"],
     "variance.csv": ["variant", "of", "outcome", "points", "replicates", "parameter_variance", "stochastic_variance", "stochastic_share"],
-    "robustness.csv": ["variant", "baseline", "outcome", "better", "points", "beats", "p_beats", "ci_low", "ci_high", "mean_effect", "p_value", "p_holm"],
+    "robustness.csv": ["variant", "baseline", "outcome", "better", "points", "beats", "ties", "p_beats", "ci_low", "ci_high", "mean_effect", "p_value", "p_holm"],
     "comparison.csv": ["variant", "baseline", "outcome", "n", "mean", "mean_baseline", "mean_diff", "ci_low", "ci_high", "ci_half_width", "p_value", "p_holm"],
 }
 bad = []

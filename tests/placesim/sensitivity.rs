@@ -135,3 +135,59 @@ fn bad_sensitivity_input_exits_2_with_one_line_and_writes_nothing() {
         assert!(!out.exists(), "{all:?} wrote {}", out.display());
     }
 }
+
+/// A sweep of one variant has no paired effect: the design still runs, its
+/// indices of the variant's outcomes are written, and nothing panics.
+#[test]
+fn a_design_of_one_variant_has_no_effects_and_still_reports() {
+    let dir = scratch("sa-one-variant");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("one.sweep.toml");
+    std::fs::write(
+        &file,
+        "name = \"one\"\nbase = \"silos.toml\"\nreplicates = 1\nseed = 3\nbaseline = \"silos\"\n[set]\n\"place.population\" = 2000\n\"place.weeks\" = 104\n[[variants]]\nname = \"silos\"\n",
+    )
+    .unwrap();
+    for method in [
+        &["--method", "morris", "--trajectories", "2"][..],
+        &["--method", "sobol", "--samples", "4"],
+    ] {
+        let out = dir.join(method[1]);
+        let o = bin()
+            .arg("sensitivity")
+            .arg(&file)
+            .args(method)
+            .args(["--parameters", "citizens.risk_sigma", "--quiet", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{method:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let indices = read(&out, "indices.csv");
+        assert!(indices
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with("silos,outcome,")));
+        assert!(indices.lines().count() > 1);
+        assert_eq!(
+            read(&out, "robustness.csv").lines().count(),
+            1,
+            "a header alone"
+        );
+        assert!(out.join("report.html").is_file());
+        // One replicate: no stochastic estimate, and the parameters' part is
+        // the point means' whole variance (risk_sigma moves crises).
+        let crises = read(&out, "variance.csv")
+            .lines()
+            .find(|l| l.starts_with("silos,outcome,crisis_events,"))
+            .unwrap()
+            .to_string();
+        let cells: Vec<&str> = crises.split(',').collect();
+        assert_eq!((cells[4], cells[6], cells[7]), ("1", "NaN", "NaN"), "{crises}");
+        assert!(cells[5].parse::<f64>().unwrap() > 0.0, "{crises}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -44,8 +44,9 @@ impl Assembled {
     }
 }
 
-/// Assemble the final files from the stored runs, in run order.
-pub(crate) fn assemble(out: &Path, m: &Manifest) -> Result<(), BatchError> {
+/// Assemble the final files from the stored runs, in run order; returns
+/// the seconds a sensitivity design's analysis took (0 for a plain sweep).
+pub(crate) fn assemble(out: &Path, m: &Manifest) -> Result<f64, BatchError> {
     let grid = m.grid();
     // A design's runs also say which point they ran at, and its values.
     let design_keys = m.design.as_ref().map(|d| d.keys.as_slice());
@@ -87,5 +88,7 @@ pub(crate) fn assemble(out: &Path, m: &Manifest) -> Result<(), BatchError> {
     let path = out.join(comparison::COMPARISON);
     comparison::write(&path, &paired(out, m)?)
         .map_err(io_err(format!("writing {}", path.display())))?;
-    crate::sensitivity::write_files(out, m)
+    let analysis = std::time::Instant::now();
+    crate::sensitivity::write_files(out, m)?;
+    Ok(analysis.elapsed().as_secs_f64())
 }

@@ -18,7 +18,7 @@ use placesim_results::sensitivity::{
     better, Better, DesignRow, IndexRow, RobustnessRow, VarianceRow, DESIGN, INDICES,
     INDICES_BY_YEAR, ROBUSTNESS, VARIANCE,
 };
-use placesim_results::table::csv_bytes;
+use placesim_results::table::csv_bytes_with_header;
 use placesim_results::{write_atomic, Manifest, ManifestDesign, RunId};
 use placesim_sensitivity::design::{numbered, Structure};
 use placesim_sensitivity::{morris, sobol};
@@ -90,6 +90,13 @@ fn collect(
                 let (Some(x), Some(b)) = (values[v].as_ref(), base) else {
                     continue;
                 };
+                if x.len() < columns || b.len() < columns {
+                    return Err(BatchError::BadInput(format!(
+                        "a stored run of {} has {} values where there should be {columns}; run the design again with --resume after removing its folder",
+                        out.display(),
+                        x.len().min(b.len())
+                    )));
+                }
                 for (c, w) in here[s].iter_mut().enumerate() {
                     w.add(match of {
                         Of::Outcome => x[c],
@@ -111,13 +118,21 @@ pub(crate) fn write_files(out: &Path, m: &Manifest) -> Result<(), BatchError> {
     let (group_of, group_names) = numbered(&design.groups);
     let structure =
         Structure::new(design.method, &group_of, m.sweep_seed).map_err(BatchError::BadInput)?;
+    if structure.len() != design.points.len() {
+        return Err(BatchError::BadInput(format!(
+            "{}/manifest.json is damaged: its design has {} points where its method makes {}",
+            out.display(),
+            design.points.len(),
+            structure.len()
+        )));
+    }
     let write = |name: &str, bytes: std::io::Result<Vec<u8>>| {
         let path = out.join(name);
         bytes
             .and_then(|b| write_atomic(&path, &b))
             .map_err(io_err(format!("writing {}", path.display())))
     };
-    write(DESIGN, csv_bytes(design_rows(design), true))?;
+    write(DESIGN, csv_bytes_with_header(&design_rows(design)))?;
     let names = runs::outcome_names();
     let all = collect(out, m, names.len(), |dir| {
         if !dir.is_dir() {
@@ -149,15 +164,15 @@ pub(crate) fn write_files(out: &Path, m: &Manifest) -> Result<(), BatchError> {
             ));
         }
     }
-    write(INDICES, csv_bytes(&indices, true))?;
-    write(VARIANCE, csv_bytes(&variance, true))?;
+    write(INDICES, csv_bytes_with_header(&indices))?;
+    write(VARIANCE, csv_bytes_with_header(&variance))?;
     write(
         ROBUSTNESS,
-        csv_bytes(robustness(&structure, m, &all, &names), true),
+        csv_bytes_with_header(&robustness(&structure, m, &all, &names)),
     )?;
     write(
         INDICES_BY_YEAR,
-        csv_bytes(by_year(out, m, &structure, &group_names)?, true),
+        csv_bytes_with_header(&by_year(out, m, &structure, &group_names)?),
     )
 }
 
@@ -264,8 +279,15 @@ fn variance_row<'a>(
         }
     }
     let r = m.replicates as f64;
+    // With one replicate there is no stochastic estimate, and the
+    // parameters' part is the point means' whole variance.
     let stochastic = within.mean();
-    let parameters = (between.sd().powi(2) - stochastic / r).max(0.0);
+    let spread = between.sd().powi(2);
+    let parameters = if stochastic.is_finite() {
+        (spread - stochastic / r).max(0.0)
+    } else {
+        spread
+    };
     VarianceRow {
         variant: variant.to_string(),
         of: of.name().to_string(),
@@ -308,6 +330,7 @@ fn robustness(
                     Better::Higher => x > 0.0,
                 })
                 .count() as u64;
+            let ties = effects.iter().filter(|&&x| x == 0.0).count() as u64;
             let mut mean = Welford::default();
             effects
                 .iter()
@@ -321,11 +344,12 @@ fn robustness(
                 better: direction.name().to_string(),
                 points: n,
                 beats,
+                ties,
                 p_beats: beats as f64 / n as f64,
                 ci_low: low,
                 ci_high: high,
                 mean_effect: mean.mean(),
-                p_value: sign_test_p(beats, n),
+                p_value: sign_test_p(beats, n - ties),
                 p_holm: f64::NAN,
             });
         }

@@ -76,10 +76,14 @@ pub struct SweepReport {
 struct Years(Vec<runs::YearRow>);
 
 impl Years {
-    fn week(&mut self, row: &placesim_core::TickRow, first_counted: u32) {
+    /// Add a week: spend discounted to the first counted week as the
+    /// run's `total_spend` is (at `discount_rate` a year).
+    fn week(&mut self, row: &placesim_core::TickRow, first_counted: u32, discount_rate: f64) {
         if row.warmup != 0 || row.week < first_counted {
             return;
         }
+        let years = (row.week - first_counted) as f64 / 52.0;
+        let discount = libm::pow(1.0 + discount_rate, -years);
         let year = (row.week - first_counted) / 52;
         while self.0.len() <= year as usize {
             let year = self.0.len() as u32 + 1;
@@ -90,7 +94,7 @@ impl Years {
         }
         let y = &mut self.0[year as usize];
         y.crisis_events += row.crisis_events;
-        y.total_spend += row.spend;
+        y.total_spend += row.spend * discount;
         y.failure_demand += row.failure_demand;
         y.contacts += row.contacts;
         y.failure_demand_share = if y.contacts > 0.0 {
@@ -118,13 +122,13 @@ fn run_and_store(
         file(series::AGENCIES).map_err(stored)?,
         false,
     );
-    let first_counted = params.place.warmup_weeks;
+    let (first_counted, discount_rate) = (params.place.warmup_weeks, params.place.discount_rate);
     let (mut run, kept) = start::start(shared, params, every);
     rows.kept(&kept).map_err(stored)?;
     let mut years = Years::default();
     run.to_end(|week| {
         if by_year {
-            years.week(week.place(), first_counted);
+            years.week(week.place(), first_counted, discount_rate);
         }
         rows.week(&week)
     })
@@ -386,9 +390,12 @@ impl SweepPlan {
         failed.sort_by_key(|f| f.run_id);
         manifest.failed_runs = failed.clone();
         write_manifest(out, &manifest)?;
-        if manifest.shard.is_none() {
-            assemble(out, &manifest)?;
-        }
+        let runs_secs = start.elapsed().as_secs_f64();
+        let analysis_secs = if manifest.shard.is_none() {
+            assemble(out, &manifest)?
+        } else {
+            0.0
+        };
         let wall = start.elapsed().as_secs_f64();
         let steps = steps.into_inner();
         let report = SweepReport {
@@ -405,6 +412,10 @@ impl SweepPlan {
             "started_unix_secs": started_at,
             "finished_unix_secs": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
             "wall_secs": wall,
+            // The runs, and then the final files with any design's analysis.
+            "runs_secs": runs_secs,
+            "assemble_secs": wall - runs_secs,
+            "analysis_secs": analysis_secs,
             "threads": rayon::current_num_threads(),
             "shard": shard,
             "runs_total": total,

@@ -46,10 +46,10 @@ impl Welford {
     /// Two-sided p-value of the one-sample t test that the mean is 0 (for
     /// paired differences: that the variant and the baseline do not
     /// differ). With no spread at all: 1 if every value is 0, else 0. NaN
-    /// with fewer than two values.
+    /// with fewer than two values or a value that is not a number.
     pub fn p_value_mean_zero(&self) -> f64 {
         use statrs::distribution::{ContinuousCDF, StudentsT};
-        if self.n < 2 {
+        if self.n < 2 || !self.mean.is_finite() {
             return f64::NAN;
         }
         let se = self.sd() / libm::sqrt(self.n as f64);

@@ -118,7 +118,8 @@ fn screening<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Design) -> D
             .collect();
         let hi_x = points.iter().map(|p| p.0).fold(0.0, f64::max);
         let hi_y = points.iter().map(|p| p.1).fold(0.0, f64::max);
-        let (_, hx) = padded(0.0, hi_x);
+        // Room on the right for the names of the largest.
+        let (_, hx) = padded(0.0, hi_x * 1.3);
         let (_, hy) = padded(0.0, hi_y);
         let mut chart = ChartBuilder::on(panel)
             .margin(10)
@@ -183,7 +184,9 @@ fn sobol_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Design) -> 
             .disable_y_mesh()
             .y_labels(n)
             .y_label_formatter(&|y| {
-                crate::charts::row_at(*y, n).map_or(String::new(), |i| labels[i].clone())
+                crate::charts::row_at(*y, n)
+                    .and_then(|i| labels.get(i).cloned())
+                    .unwrap_or_default()
             })
             .x_desc("first-order (filled) and total (ring) index, 95 % interval")
             .label_style((FONT, 12))
@@ -234,6 +237,12 @@ fn over_time<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Design) -> D
     };
     let last = years.last().copied().unwrap_or(1) as f64;
     for (panel, outcome) in root.split_evenly((1, outcomes.len())).iter().zip(outcomes) {
+        // Morris in the key outcomes' units (£m, thousands, %); Sobol indices have none.
+        let (scale, label) = KEY_OUTCOMES
+            .iter()
+            .find(|m| m.key == outcome)
+            .map_or((1.0, outcome), |m| (m.scale, m.label));
+        let scale = if d.method == "morris" { scale } else { 1.0 };
         let top: Vec<String> = d
             .ranked(&d.by_year, outcome, d.measure(), years.last().copied())
             .iter()
@@ -249,7 +258,7 @@ fn over_time<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Design) -> D
                         d.ranked(&d.by_year, outcome, d.measure(), Some(y))
                             .into_iter()
                             .find(|x| &x.parameter == p)
-                            .map(|x| (y as f64, x.value))
+                            .map(|x| (y as f64, x.value * scale))
                     })
                     .filter(|(_, v)| v.is_finite())
                     .collect()
@@ -262,7 +271,7 @@ fn over_time<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Design) -> D
             .margin(10)
             .x_label_area_size(36)
             .y_label_area_size(70)
-            .caption(format!("effect on {outcome}"), (FONT, 15))
+            .caption(format!("effect on {label}"), (FONT, 15))
             .build_cartesian_2d(0.5..last + 0.5, lo..hi)
             .map_err(e)?;
         chart
@@ -322,7 +331,9 @@ fn robustness<DB: DrawingBackend>(
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(n)
-        .y_label_formatter(&|y| crate::charts::row_at(*y, n).map_or(String::new(), |i| labels[i].clone()))
+        .y_label_formatter(&|y| crate::charts::row_at(*y, n)
+                    .and_then(|i| labels.get(i).cloned())
+                    .unwrap_or_default())
         .x_desc("share of the parameter draws where the variant beats the baseline (95 % Wilson interval)")
         .label_style((FONT, 13))
         .draw()
@@ -362,7 +373,13 @@ fn robustness<DB: DrawingBackend>(
 pub fn draw(r: &Results, d: &Design, plots: &Path) -> Result<Vec<Chart>, PlotError> {
     let mut charts = Vec::new();
     let effect = format!("{} − {}", d.variant, r.manifest.baseline);
-    if d.method == "morris" {
+    // A design with no paired effect to show (one variant, or a series
+    // with a failed run) draws no index charts.
+    let has_effects = d
+        .indices
+        .iter()
+        .any(|x| x.variant == d.variant && x.of == "effect");
+    if has_effects && d.method == "morris" {
         let caption = format!("Each dot is an uncertain parameter: μ* how much it moves the paired effect {effect} over its range, σ how unevenly (interaction or non-linearity); the five largest named.");
         charts.push(crate::charts::both!(
             plots,
@@ -372,7 +389,7 @@ pub fn draw(r: &Results, d: &Design, plots: &Path) -> Result<Vec<Chart>, PlotErr
             (1300, 860),
             |root| screening(&root, d)
         ));
-    } else {
+    } else if has_effects {
         let caption = format!("Sobol indices of the paired effect {effect}: share of its variance a parameter explains alone (filled) and with its interactions (ring); hollow: N too small to read it.");
         charts.push(crate::charts::both!(
             plots,
@@ -383,30 +400,33 @@ pub fn draw(r: &Results, d: &Design, plots: &Path) -> Result<Vec<Chart>, PlotErr
             |root| sobol_bars(&root, d)
         ));
     }
-    let caption = format!("The {} of the five parameters that matter most in the last year, for the paired effect {effect} year by year.", if d.method == "morris" { "μ*" } else { "total index" });
-    charts.push(crate::charts::both!(
-        plots,
-        "sensitivity-by-year".to_string(),
-        "Sensitivity over time",
-        &caption,
-        (1400, 520),
-        |root| over_time(&root, d)
-    ));
-    let caption = format!("Dots: share of the design's random parameter draws at which the variant's mean paired effect beats {} (fewer crises, less failure demand and spend, more net benefit); 0.5: a coin toss.", r.manifest.baseline);
-    let height = 120
-        + 40 * d
-            .robustness
-            .iter()
-            .filter(|x| KEY_OUTCOMES.iter().any(|m| m.key == x.outcome))
-            .count() as u32;
-    charts.push(crate::charts::both!(
-        plots,
-        "robustness".to_string(),
-        "Robustness: how often each variant beats the baseline",
-        &caption,
-        (1300, height.max(300)),
-        |root| robustness(&root, r, d)
-    ));
+    if has_effects {
+        let caption = format!("The {} of the five parameters that matter most in the last year, for the paired effect {effect} year by year.", if d.method == "morris" { "μ*" } else { "total index" });
+        charts.push(crate::charts::both!(
+            plots,
+            "sensitivity-by-year".to_string(),
+            "Sensitivity over time",
+            &caption,
+            (1400, 520),
+            |root| over_time(&root, d)
+        ));
+    }
+    let shown = d
+        .robustness
+        .iter()
+        .filter(|x| KEY_OUTCOMES.iter().any(|m| m.key == x.outcome))
+        .count() as u32;
+    if shown > 0 {
+        let caption = format!("Dots: share of the design's independent parameter draws at which the variant's mean paired effect beats {} (fewer crises, less failure demand and spend, more net benefit); 0.5: a coin toss.", r.manifest.baseline);
+        charts.push(crate::charts::both!(
+            plots,
+            "robustness".to_string(),
+            "Robustness: how often each variant beats the baseline",
+            &caption,
+            (1300, (120 + 40 * shown).max(300)),
+            |root| robustness(&root, r, d)
+        ));
+    }
     Ok(charts)
 }
 
@@ -472,7 +492,7 @@ pub fn section(r: &Results, d: &Design) -> String {
         }
         h.push_str("</table>\n");
     }
-    h.push_str("<h3>Parameter against stochastic variance</h3>\n<p>Over the design's random draws: the variance between replicates at a point (stochastic) and the variance of the point means less its share of that (parameters).</p>\n<table>\n<tr><th>series</th><th>outcome</th><th>parameter variance</th><th>stochastic variance</th><th>stochastic share</th></tr>\n");
+    h.push_str("<h3>Parameter against stochastic variance</h3>\n<p>Over the design's independent parameter draws: the variance between replicates at a point (stochastic) and the variance of the point means less its share of that (parameters).</p>\n<table>\n<tr><th>series</th><th>outcome</th><th>parameter variance</th><th>stochastic variance</th><th>stochastic share</th></tr>\n");
     for v in d
         .variance
         .iter()
@@ -493,7 +513,7 @@ pub fn section(r: &Results, d: &Design) -> String {
             fig(v.stochastic_share)
         );
     }
-    h.push_str("</table>\n<h3>Robustness</h3>\n<p>The share of the design's random parameter draws at which each variant's mean paired effect beats the baseline, with its Wilson interval; p: exact sign test against one half; Holm: adjusted over every row of robustness.csv.</p>\n<table>\n<tr><th>variant</th><th>outcome</th><th>better</th><th>beats baseline</th><th>95 % interval</th><th>mean effect</th><th>p</th><th>p (Holm)</th></tr>\n");
+    h.push_str("</table>\n<h3>Robustness</h3>\n<p>The share of the design's independent parameter draws at which each variant's mean paired effect beats the baseline, with its Wilson interval; p: exact sign test against one half, ties left out; Holm: adjusted over every row of robustness.csv.</p>\n<table>\n<tr><th>variant</th><th>outcome</th><th>better</th><th>beats baseline</th><th>95 % interval</th><th>mean effect</th><th>p</th><th>p (Holm)</th></tr>\n");
     for x in d
         .robustness
         .iter()

@@ -12,8 +12,10 @@ use std::path::Path;
 pub const COMPARISON: &str = "comparison.csv";
 
 /// One row of `comparison.csv`: a variant against the baseline on one
-/// outcome, paired by replicate (and, in a sensitivity design, by design
-/// point); the 95 % interval is Student t on the paired differences.
+/// outcome, paired by replicate (in a sensitivity design, each point's
+/// paired differences averaged over its replicates, over the points that
+/// are independent draws); the 95 % interval is Student t on the paired
+/// differences.
 /// `p_value` is the paired t test's, two-sided; `p_holm` is it adjusted by
 /// Holm's method over every row of the file (every variant and outcome the
 /// sweep compares), for reading many comparisons at once.

@@ -182,7 +182,8 @@ impl RunsTable {
 pub const YEARS: &str = "years.csv";
 
 /// One year of a run's counted weeks (year 1 is weeks 0 to 51 after
-/// warm-up): sums over the year's weeks, and failure demand's share of the
+/// warm-up): sums over the year's weeks (spend discounted to the first
+/// counted week, as `total_spend` is), and failure demand's share of the
 /// year's contacts. A last, partial year is kept as it is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct YearRow {

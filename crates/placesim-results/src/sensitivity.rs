@@ -19,7 +19,7 @@ pub const ROBUSTNESS: &str = "robustness.csv";
 pub const FILES: [&str; 5] = [DESIGN, INDICES, INDICES_BY_YEAR, VARIANCE, ROBUSTNESS];
 
 /// One row of `design.csv` (long: one row per point and parameter).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct DesignRow {
     pub design_point: u32,
     pub parameter: String,
@@ -27,7 +27,7 @@ pub struct DesignRow {
 }
 
 /// One row of `indices.csv` or `indices_by_year.csv`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct IndexRow {
     pub variant: String,
     /// `outcome` (the variant's own) or `effect` (variant minus baseline, paired).
@@ -47,7 +47,7 @@ pub struct IndexRow {
 }
 
 /// One row of `variance.csv`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct VarianceRow {
     pub variant: String,
     pub of: String,
@@ -60,7 +60,7 @@ pub struct VarianceRow {
 }
 
 /// One row of `robustness.csv`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct RobustnessRow {
     pub variant: String,
     pub baseline: String,
@@ -69,11 +69,14 @@ pub struct RobustnessRow {
     pub better: String,
     pub points: u64,
     pub beats: u64,
+    /// Draws at which the mean paired effect is exactly 0 (neither beats).
+    pub ties: u64,
     pub p_beats: f64,
     pub ci_low: f64,
     pub ci_high: f64,
     pub mean_effect: f64,
-    /// Exact two-sided sign test of `p_beats` = 1/2.
+    /// Exact two-sided sign test, over the draws that are not ties, that
+    /// beating and losing are equally likely.
     pub p_value: f64,
     /// `p_value` adjusted by Holm's method over every row of the file.
     pub p_holm: f64,

@@ -26,6 +26,21 @@ impl ReadError {
     }
 }
 
+/// As [`csv_bytes`] with a header, and with the header alone when there are
+/// no rows (taken from `T::default()`), so an empty table still loads in
+/// pandas and R with its columns.
+pub fn csv_bytes_with_header<T: Serialize + Default>(rows: &[T]) -> io::Result<Vec<u8>> {
+    if !rows.is_empty() {
+        return csv_bytes(rows, true);
+    }
+    let one = csv_bytes([T::default()], true)?;
+    let end = one
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(one.len(), |i| i + 1);
+    Ok(one[..end].to_vec())
+}
+
 /// Rows as CSV bytes, with or without the header line.
 pub fn csv_bytes<T: Serialize>(
     rows: impl IntoIterator<Item = T>,

@@ -82,13 +82,18 @@ impl Structure {
         }
     }
 
-    /// The points that are draws from the parameters' joint distribution,
-    /// on which robustness and the split of variance are read: Sobol's `A`
-    /// and `B` rows, and every Morris point (each trajectory starts at a
-    /// random grid point and every step stays on the grid).
+    /// The points that are independent draws from the parameters' joint
+    /// distribution, on which robustness, the split of variance and the
+    /// design's comparison are read: Sobol's `A` and `B` rows (a scrambled
+    /// low-discrepancy sample), and the start of each Morris trajectory (a
+    /// random point of the grid; the later points of a trajectory are tied
+    /// to it, so they are not counted as draws).
     pub fn random_points(&self) -> Vec<usize> {
         match self {
-            Structure::Morris(m) => (0..m.points().len()).collect(),
+            Structure::Morris(m) => {
+                let per = m.groups.len() + 1;
+                (0..m.r).map(|t| t * per).collect()
+            }
             Structure::Sobol(s) => (0..2 * s.n).collect(),
         }
     }
