@@ -24,13 +24,13 @@ pub struct Args {
     /// The method: Morris screening (elementary effects) or Sobol indices (Saltelli design).
     #[arg(long, value_enum)]
     pub method: MethodName,
-    /// Morris: trajectories (r), 2 to 1000.
+    /// Morris: trajectories (r), 2 to 1000; the design runs r (g + 1) points for g groups.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=1000))]
     pub trajectories: u32,
     /// Morris: grid levels (p), an even number from 2 to 20.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=20))]
     pub levels: u32,
-    /// Sobol: base samples (N), 2 to 65536; a power of two balances the sequence. The design runs N (k + 2) points.
+    /// Sobol: base samples (N), 2 to 65536; a power of two balances the sequence. The design runs N (g + 2) points for g groups (a parameter alone is a group).
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(2..=65536))]
     pub samples: u32,
     /// The file of uncertain parameters [default: the sweep's `uncertainty`, else the built-in uncertainty.toml].

@@ -19,7 +19,7 @@ pub struct Args {
 /// How a sweep (or a sensitivity design, which is one) runs and where it goes.
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Results folder [default: out/<sweep name>/; with a shard, out/<sweep name>-shards/].
+    /// Results folder [default: out/<sweep name>/ (a sensitivity design: out/<sweep name>-<method>/); with a shard, the same ending -shards/].
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[arg(

@@ -186,7 +186,11 @@ fn a_design_of_one_variant_has_no_effects_and_still_reports() {
             .unwrap()
             .to_string();
         let cells: Vec<&str> = crises.split(',').collect();
-        assert_eq!((cells[4], cells[6], cells[7]), ("1", "NaN", "NaN"), "{crises}");
+        assert_eq!(
+            (cells[4], cells[6], cells[7]),
+            ("1", "NaN", "NaN"),
+            "{crises}"
+        );
         assert!(cells[5].parse::<f64>().unwrap() > 0.0, "{crises}");
     }
     let _ = std::fs::remove_dir_all(&dir);

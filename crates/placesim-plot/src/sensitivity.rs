@@ -188,7 +188,9 @@ fn sobol_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Design) -> 
                     .and_then(|i| labels.get(i).cloned())
                     .unwrap_or_default()
             })
-            .x_desc("first-order (filled) and total (ring) index, 95 % interval")
+            .x_desc(
+                "first-order (orange) and total (blue) index, 95 % interval; hollow: N too small",
+            )
             .label_style((FONT, 12))
             .draw()
             .map_err(e)?;
@@ -390,7 +392,7 @@ pub fn draw(r: &Results, d: &Design, plots: &Path) -> Result<Vec<Chart>, PlotErr
             |root| screening(&root, d)
         ));
     } else if has_effects {
-        let caption = format!("Sobol indices of the paired effect {effect}: share of its variance a parameter explains alone (filled) and with its interactions (ring); hollow: N too small to read it.");
+        let caption = format!("Sobol indices of the paired effect {effect}: share of its variance a parameter explains alone (first-order, orange) and with its interactions (total, blue); a hollow dot: the design is too small to read that index.");
         charts.push(crate::charts::both!(
             plots,
             "sensitivity-sobol".to_string(),
