@@ -467,7 +467,12 @@ pub fn section(r: &Results, d: &Design) -> String {
         let _ = write!(h, "<h3>Effect on {}: the ten parameters that matter most</h3>\n<table>\n<tr><th>parameter</th><th>{measure}</th></tr>\n", esc(km.label));
         for x in ranked.iter().take(10) {
             let cell = if d.method == "sobol" && !x.trusted {
-                "N too small to read (interval wider than ±0.05)".to_string()
+                // No point estimate: only how wide the design leaves it.
+                format!(
+                    "N too small to read: somewhere from {} to {} (wider than ±0.05; add samples)",
+                    fig(x.ci_low),
+                    fig(x.ci_high)
+                )
             } else if d.method == "sobol" {
                 let first = d.partner(x, "first").map_or(f64::NAN, |f| f.value);
                 format!(
