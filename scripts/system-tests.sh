@@ -15,6 +15,10 @@
 #             1e-9 (scripts/check_salib.py); and a small Morris design of
 #             `placesim sensitivity` loads with pandas, and SALib recomputes
 #             its indices from design.csv and runs.csv (check_sensitivity.py).
+#   ema     - EMA Workbench (PyPI, pinned) runs its PRIM on the cases that
+#             `placesim discover` exports from a small Latin hypercube design;
+#             the peeling and pasting trajectory and the final box's limits
+#             equal placesim's to 1e-12 (scripts/check_discovery.py).
 #   r       - a seed read from runs.csv by R (Debian's r-base-core, installed
 #             with apt-get as root) reproduces its run through placesim run.
 #   browser - `placesim serve` in headless Chromium (Debian's chromium and
@@ -105,6 +109,35 @@ if salib_ready; then
   fi
 else
   missing salib "python3 with venv and pip, or PyPI, is not available to install SALib"
+fi
+
+echo "== suite ema"
+ema_venv=target/system-tests/ema-venv
+ema_ready() {
+  [ -x "$ema_venv/bin/python" ] && "$ema_venv/bin/python" -c 'import ema_workbench' 2>/dev/null && return 0
+  command -v python3 >/dev/null || return 1
+  python3 -m venv "$ema_venv" >/dev/null 2>&1 || return 1
+  "$ema_venv/bin/pip" install --quiet --disable-pip-version-check \
+    'ema_workbench==2.5.3' 'pandas==2.2.3' 'numpy==2.2.6' 'scipy==1.15.3' 'SALib==1.5.1' \
+    'scikit-learn==1.6.1' 'matplotlib==3.10.0' 'statsmodels==0.14.4' 'seaborn==0.13.2' \
+    'platypus-opt==1.4.1' 'tqdm==4.67.1' >/dev/null 2>&1 || return 1
+  "$ema_venv/bin/python" -c 'import ema_workbench' 2>/dev/null
+}
+if ema_ready; then
+  dir=target/system-tests/ema
+  rm -rf "$dir"
+  if cargo build --release --quiet &&
+    target/release/placesim sensitivity --method latin-hypercube --samples 200 \
+      --parameters citizens.risk_sigma,needs.recovery_rate,needs.shock_max,agencies.acute.efficacy \
+      --replicates 1 --out "$dir" --quiet --threads 2 &&
+    MPLBACKEND=Agg "$ema_venv/bin/python" -W ignore scripts/check_discovery.py target/release/placesim "$dir" \
+      "effect(total-place, crisis_events)" "> q50"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+else
+  missing ema "python3 with venv and pip, or PyPI, is not available to install EMA Workbench"
 fi
 
 echo "== suite r"

@@ -2,7 +2,7 @@
 //! are in its module under `commands`; arguments several share, in `args`.
 
 use crate::commands::{
-    bench, check, merge, plot, rerun, run, schema, sensitivity, serve, slurm, sweep,
+    bench, check, discover, merge, plot, rerun, run, schema, sensitivity, serve, slurm, sweep,
 };
 use clap::{Parser, Subcommand};
 
@@ -35,6 +35,11 @@ pub enum Command {
         after_help = "Examples:\n  placesim sensitivity --method morris                     # screen every uncertain parameter (~2 min)\n  placesim sensitivity --method sobol --samples 512 \\\n      --parameters citizens.risk_sigma,needs.crisis_level  # Sobol indices of the few that matter\n  placesim sensitivity my.sweep.toml --method morris --uncertainty my-uncertainty.toml\n  placesim sensitivity --method morris --resume            # finish an interrupted design\n  placesim sensitivity --method sobol --shard 0/8          # a cluster's share; merge with placesim merge\n\nA design is a sweep: every variant of FILE runs at every point, each point's replicates on\nthe same seeds. Besides a sweep's files DIR gets design.csv (the points), indices.csv and\nindices_by_year.csv (Morris mu, mu*, sigma or Sobol first and total, with 95 % bootstrap\nintervals, of every outcome and every paired effect), variance.csv (parameter against\nstochastic variance) and robustness.csv (how often each variant beats the baseline), with\ncharts in DIR/plots/ and a section of report.html. See docs/SENSITIVITY.md."
     )]
     Sensitivity(sensitivity::Args),
+    /// Scenario discovery on a design's results: where an outcome or a paired effect meets a condition (PRIM boxes, CART rules).
+    #[command(
+        after_help = "Examples:\n  placesim sensitivity --method latin-hypercube --samples 500 --out out/lhs\n  placesim discover out/lhs --outcome \"effect(total-place, crisis_events)\" --where \"> 0\"\n  placesim discover out/lhs --outcome \"value(silos, failure_demand_share)\" --where \"> q90\" --box 12\n\nWrites DIR/discovery/: cases.csv (each point's inputs, value and whether it meets the\ncondition), trajectory.csv (PRIM's peeling and pasting, two boxes), boxes.csv (the chosen\nboxes' limits with quasi-p-values) and rules.csv (CART's leaves). Part of issue 17: no charts\nor report section yet."
+    )]
+    Discover(discover::Args),
     /// Draw a sweep's charts (DIR/plots/, SVG and PNG) and its report (DIR/report.html) again.
     #[command(after_help = "Example:\n  placesim plot out/total-place")]
     Plot(plot::Args),

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod discover;
 pub mod merge;
 pub mod plot;
 pub mod rerun;

@@ -15,13 +15,15 @@ const DEFAULT_SWEEP: &str = "sensitivity";
 pub enum MethodName {
     Morris,
     Sobol,
+    /// A Latin hypercube: no indices, every point an independent draw (robustness, `placesim discover`).
+    LatinHypercube,
 }
 
 #[derive(clap::Args)]
 pub struct Args {
     /// A sweep file whose variants are compared at every point, or a built-in sweep's name [default: the built-in `sensitivity`: silos and total place on the default place at 2,000 citizens].
     pub file: Option<PathBuf>,
-    /// The method: Morris screening (elementary effects) or Sobol indices (Saltelli design).
+    /// The method: Morris screening (elementary effects), Sobol indices (Saltelli design), or a Latin hypercube (robustness and scenario discovery, no indices).
     #[arg(long, value_enum)]
     pub method: MethodName,
     /// Morris: trajectories (r), 2 to 1000; the design runs r (g + 1) points for g groups.
@@ -30,7 +32,7 @@ pub struct Args {
     /// Morris: grid levels (p), an even number from 2 to 20.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=20))]
     pub levels: u32,
-    /// Sobol: base samples (N), 2 to 65536; a power of two balances the sequence. The design runs N (g + 2) points for g groups (a parameter alone is a group).
+    /// Sobol: base samples (N), 2 to 65536; a power of two balances the sequence. The design runs N (g + 2) points for g groups (a parameter alone is a group). Latin hypercube: its points.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(2..=65536))]
     pub samples: u32,
     /// The file of uncertain parameters [default: the sweep's `uncertainty`, else the built-in uncertainty.toml].
@@ -58,6 +60,9 @@ pub fn sensitivity(mut a: Args) -> Result<(), Failure> {
             }
         }
         MethodName::Sobol => Method::Sobol {
+            samples: a.samples as usize,
+        },
+        MethodName::LatinHypercube => Method::LatinHypercube {
             samples: a.samples as usize,
         },
     };

@@ -195,3 +195,108 @@ fn a_design_of_one_variant_has_no_effects_and_still_reports() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `placesim discover` on a small Latin hypercube: its files, the same
+/// bytes twice, and bad expressions refused naming the token.
+#[test]
+fn discovery_on_a_latin_hypercube_is_repeatable_and_refuses_bad_expressions() {
+    let out = scratch("discover");
+    let o = bin()
+        .args([
+            "sensitivity",
+            "--method",
+            "latin-hypercube",
+            "--samples",
+            "30",
+            "--parameters",
+            "citizens.risk_sigma,needs.recovery_rate,needs.shock_max",
+            "--replicates",
+            "1",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        read(&out, "indices.csv").lines().count(),
+        1,
+        "a header alone"
+    );
+    let discover = |extra: &[&str]| {
+        bin()
+            .arg("discover")
+            .arg(&out)
+            .args([
+                "--outcome",
+                "effect(total-place, crisis_events)",
+                "--min-leaf",
+                "5",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let files = ["cases.csv", "trajectory.csv", "boxes.csv", "rules.csv"];
+    let o = discover(&[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let first: Vec<String> = files
+        .iter()
+        .map(|f| read(&out.join("discovery"), f))
+        .collect();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("design points"));
+    // 30 points x 3 parameters, and one chosen box on the first trajectory.
+    assert_eq!(first[0].lines().count(), 1 + 30 * 3);
+    assert_eq!(
+        first[1]
+            .lines()
+            .filter(|l| l.starts_with("1,") && l.ends_with(",true"))
+            .count(),
+        1
+    );
+    let o = discover(&["--quiet"]);
+    assert!(o.status.success());
+    for (f, before) in files.iter().zip(&first) {
+        assert_eq!(
+            &read(&out.join("discovery"), f),
+            before,
+            "{f} differs on a rerun"
+        );
+    }
+    for (outcome, condition, token) in [
+        (
+            "effect(total-plac, crisis_events)",
+            "> 0",
+            "`total-plac` is not a variant",
+        ),
+        (
+            "effect(total-place, crises)",
+            "> 0",
+            "`crises` is not an outcome",
+        ),
+        (
+            "effect(silos, crisis_events)",
+            "> 0",
+            "`silos` is the baseline",
+        ),
+        ("crisis_events", "~ 3", "start with an operator"),
+        (
+            "crisis_events",
+            "> q101",
+            "`q101` is neither a number nor a quantile",
+        ),
+    ] {
+        let o = bin()
+            .arg("discover")
+            .arg(&out)
+            .args(["--outcome", outcome, "--where", condition])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{outcome} {condition}: {stderr}");
+        assert!(stderr.contains(token), "{outcome} {condition}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}

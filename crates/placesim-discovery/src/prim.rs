@@ -268,14 +268,17 @@ pub fn find_box(data: &Data, remaining: &[usize], s: Settings) -> Vec<Step> {
     trajectory
 }
 
-/// The box a reader is shown by default: the first on the trajectory whose
-/// density reaches `threshold`; if none does, the densest.
+/// The box a reader is shown by default: the first peeled or pasted box
+/// whose density reaches `threshold`; if none does, the densest of them.
+/// The first box (all the data) is chosen only when nothing was peeled.
 pub fn choose(trajectory: &[Step], threshold: f64) -> usize {
-    trajectory
-        .iter()
-        .position(|s| s.density >= threshold)
+    if trajectory.len() < 2 {
+        return 0;
+    }
+    (1..trajectory.len())
+        .find(|&i| trajectory[i].density >= threshold)
         .unwrap_or_else(|| {
-            (0..trajectory.len())
+            (1..trajectory.len())
                 .max_by(|&a, &b| {
                     trajectory[a]
                         .density

@@ -462,7 +462,13 @@ pub fn section(r: &Results, d: &Design) -> String {
         "<h2>Sensitivity ({})</h2>\n<p>{} points over {keys} uncertain parameters, each run by every variant on {} replicates with the same seeds at every point. Indices are of each point's mean over its replicates; an effect is {} minus {} on the same replicate. docs/SENSITIVITY.md says how to read them.</p>\n",
         esc(&d.method), d.points, m.replicates, esc(&d.variant), esc(&m.baseline)
     );
-    for km in KEY_OUTCOMES.iter() {
+    // A Latin hypercube has no indices to list.
+    let key_outcomes = if d.method == "latin_hypercube" {
+        &KEY_OUTCOMES[..0]
+    } else {
+        &KEY_OUTCOMES[..]
+    };
+    for km in key_outcomes {
         let ranked = d.ranked(&d.indices, km.key, d.measure(), None);
         let _ = write!(h, "<h3>Effect on {}: the ten parameters that matter most</h3>\n<table>\n<tr><th>parameter</th><th>{measure}</th></tr>\n", esc(km.label));
         for x in ranked.iter().take(10) {

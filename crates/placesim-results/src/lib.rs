@@ -14,6 +14,7 @@
 
 pub mod atomic;
 pub mod comparison;
+pub mod discovery;
 pub mod lock;
 pub mod manifest;
 pub mod run_id;

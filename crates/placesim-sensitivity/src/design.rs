@@ -16,6 +16,9 @@ pub enum Method {
     Morris { trajectories: usize, levels: usize },
     /// Sobol indices from a Saltelli design of `samples` base rows.
     Sobol { samples: usize },
+    /// A Latin hypercube of `samples` points: no indices, but every point
+    /// an independent draw, for robustness and scenario discovery.
+    LatinHypercube { samples: usize },
 }
 
 impl Method {
@@ -24,6 +27,7 @@ impl Method {
         match self {
             Method::Morris { .. } => "morris",
             Method::Sobol { .. } => "sobol",
+            Method::LatinHypercube { .. } => "latin_hypercube",
         }
     }
 
@@ -32,6 +36,7 @@ impl Method {
         match *self {
             Method::Morris { trajectories, .. } => trajectories * (g + 1),
             Method::Sobol { samples } => samples * (g + 2),
+            Method::LatinHypercube { samples } => samples,
         }
     }
 }
@@ -41,6 +46,8 @@ impl Method {
 pub enum Structure {
     Morris(Morris),
     Sobol(Saltelli),
+    /// Each point in the unit cube, in run order.
+    LatinHypercube(Vec<Vec<f64>>),
 }
 
 impl Structure {
@@ -59,6 +66,16 @@ impl Structure {
                     .map(Structure::Sobol)
                     .map_err(|e| e.to_string())
             }
+            Method::LatinHypercube { samples } => {
+                if !(2..=100_000).contains(&samples) {
+                    return Err(format!("{samples} samples: allowed 2 to 100,000"));
+                }
+                Ok(Structure::LatinHypercube(latin_hypercube(
+                    samples,
+                    group_of.len(),
+                    seed,
+                )))
+            }
         }
     }
 
@@ -67,6 +84,7 @@ impl Structure {
         match self {
             Structure::Morris(m) => m.points().len(),
             Structure::Sobol(s) => s.len(),
+            Structure::LatinHypercube(p) => p.len(),
         }
     }
 
@@ -79,6 +97,7 @@ impl Structure {
         match self {
             Structure::Morris(m) => m.points()[p].clone(),
             Structure::Sobol(s) => s.point(p),
+            Structure::LatinHypercube(points) => points[p].clone(),
         }
     }
 
@@ -95,8 +114,33 @@ impl Structure {
                 (0..m.r).map(|t| t * per).collect()
             }
             Structure::Sobol(s) => (0..2 * s.n).collect(),
+            Structure::LatinHypercube(p) => (0..p.len()).collect(),
         }
     }
+}
+
+/// A Latin hypercube of `n` points over `k` factors (McKay, Beckman and
+/// Conover 1979): each factor's range cut into `n` equal strata, each point
+/// in a different stratum of every factor (a random permutation per
+/// factor), uniformly within it. Every factor draws from its own stream.
+fn latin_hypercube(n: usize, k: usize, seed: u64) -> Vec<Vec<f64>> {
+    use placesim_core::rng::{Purpose, Stream};
+    let columns: Vec<Vec<f64>> = (0..k)
+        .map(|d| {
+            let mut rng = Stream::new(seed, Purpose::Design, 1, d as u32);
+            let mut strata: Vec<u32> = (0..n as u32).collect();
+            for i in (1..n).rev() {
+                strata.swap(i, rng.below(i as u32 + 1) as usize);
+            }
+            strata
+                .iter()
+                .map(|&s| (s as f64 + rng.unit_f64()) / n as f64)
+                .collect()
+        })
+        .collect();
+    (0..n)
+        .map(|i| columns.iter().map(|c| c[i]).collect())
+        .collect()
 }
 
 /// Numbers for the distinct names of `labels` (each parameter's group), from
@@ -129,6 +173,21 @@ pub fn values(structure: &Structure, distributions: &[Distribution], p: usize) -
 mod tests {
     use super::*;
 
+    /// Every factor of a Latin hypercube has one point in each of its strata.
+    #[test]
+    fn a_latin_hypercube_fills_every_stratum_once() {
+        let Structure::LatinHypercube(points) =
+            Structure::new(Method::LatinHypercube { samples: 50 }, &[0, 1, 2], 9).unwrap()
+        else {
+            panic!("not a Latin hypercube")
+        };
+        for d in 0..3 {
+            let mut strata: Vec<usize> = points.iter().map(|p| (p[d] * 50.0) as usize).collect();
+            strata.sort_unstable();
+            assert_eq!(strata, (0..50).collect::<Vec<_>>());
+        }
+    }
+
     #[test]
     fn points_map_through_each_distribution_and_count_as_the_method_says() {
         let d = [
@@ -147,6 +206,7 @@ mod tests {
                 levels: 4,
             },
             Method::Sobol { samples: 16 },
+            Method::LatinHypercube { samples: 16 },
         ] {
             let s = Structure::new(method, &[0, 1], 7).unwrap();
             assert_eq!(s.len(), method.points(2));

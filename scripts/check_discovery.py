@@ -1,0 +1,66 @@
+"""Run EMA Workbench's PRIM on the cases placesim discover exported, and compare.
+
+Usage: python check_discovery.py PLACESIM DIR OUTCOME CONDITION
+(DIR: a design's results folder; PLACESIM: the binary). placesim discover
+runs with its defaults, then EMA Workbench's prim.Prim (2.5.3: peel and
+paste alpha 0.05, mass_min 0.05, lenient1) on cases.csv's inputs and cases
+of interest. The peeling and pasting trajectories (coverage, density, mass,
+restricted inputs) must agree to 1e-12 step by step, and EMA's final box
+(the last on its trajectory) must have the limits placesim gives that box
+(`--box LAST`), to 1e-12. EMA's `threshold` (0.5) does two things in
+its binary mode: the cases of interest are y >= 0.5 (y is 0 or 1), and its
+final box is refused if its density falls below it; the threshold
+placesim applies (0.8) picks a box to show, a different thing.
+"""
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+from ema_workbench.analysis import prim
+
+placesim, d, outcome, condition = sys.argv[1:5]
+
+
+def discover(*extra):
+    subprocess.run([placesim, "discover", d, "--outcome", outcome, "--where", condition, "--quiet", *extra], check=True)
+
+
+discover()
+cases = pd.read_csv(f"{d}/discovery/cases.csv")
+x = cases.pivot(index="design_point", columns="parameter", values="input")
+x = x[list(dict.fromkeys(cases["parameter"]))].astype(float)
+y = cases.drop_duplicates("design_point").set_index("design_point").loc[x.index, "of_interest"].astype(int).to_numpy()
+ours = pd.read_csv(f"{d}/discovery/trajectory.csv")
+ours = ours[ours.box_number == 1].reset_index(drop=True)
+
+p = prim.Prim(x.reset_index(drop=True), y, threshold=0.5, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05)
+box = p.find_box()
+theirs = box.peeling_trajectory.reset_index(drop=True)
+bad = []
+if len(theirs) != len(ours):
+    bad.append(f"trajectory lengths differ: EMA {len(theirs)}, placesim {len(ours)}")
+else:
+    for ema, mine in [("coverage", "coverage"), ("density", "density"), ("mass", "mass"), ("res_dim", "restricted")]:
+        diff = np.max(np.abs(theirs[ema].to_numpy(dtype=float) - ours[mine].to_numpy(dtype=float)))
+        print(f"trajectory {ema}: {len(ours)} steps, max difference {diff:.2e}")
+        if not diff < 1e-12:
+            bad.append(f"trajectory {ema}")
+last = len(ours) - 1
+discover("--box", str(last))
+limits = pd.read_csv(f"{d}/discovery/boxes.csv")
+limits = limits[limits.box_number == 1].set_index("parameter")
+ema_lims = box.box_lims[-1]
+for col in x.columns:
+    lo, hi = float(ema_lims.loc[0, col]), float(ema_lims.loc[1, col])
+    if col in limits.index:
+        mlo, mhi = limits.loc[col, "lower"], limits.loc[col, "upper"]
+    else:
+        mlo, mhi = x[col].min(), x[col].max()
+    diff = max(abs(lo - mlo), abs(hi - mhi))
+    print(f"box limits of {col}: EMA [{lo:.6g}, {hi:.6g}], placesim [{mlo:.6g}, {mhi:.6g}], difference {diff:.2e}")
+    if not diff < 1e-12:
+        bad.append(f"limits of {col}")
+if bad:
+    sys.exit("EMA Workbench and placesim disagree on: " + ", ".join(bad))
+print("EMA Workbench agrees with placesim's PRIM")
