@@ -5,7 +5,8 @@
 use crate::failure::Failure;
 use placesim_discovery::{cart, prim};
 use placesim_results::discovery::{
-    BoxRow, CaseRow, RuleRow, TrajectoryRow, BOXES, CASES, DISCOVERY_DIR, RULES, TRAJECTORY,
+    BoxRow, CaseRow, RuleRow, Summary, TrajectoryRow, BOXES, CASES, DISCOVERY_DIR, RULES, SUMMARY,
+    TRAJECTORY,
 };
 use placesim_results::table::csv_bytes_with_header;
 use placesim_results::{runs, write_atomic, Manifest, RunId};
@@ -314,17 +315,31 @@ pub fn discover(a: Args) -> Result<(), Failure> {
         })
         .collect();
     write(RULES, csv_bytes_with_header(&rule_rows))?;
+    let hits = y.iter().filter(|&&b| b).count();
+    let words = words(&a, &expr, &m, &first[chosen], &boxes, hits, y.len());
+    let summary = Summary {
+        outcome: a.outcome.clone(),
+        condition: a.condition.clone(),
+        cut,
+        points: y.len() as u64,
+        of_interest: hits as u64,
+        threshold: a.threshold,
+        chosen_step: chosen as u32,
+        words: words.clone(),
+    };
+    write(SUMMARY, placesim_results::manifest::pretty_json(&summary))?;
+    // The design's charts and report, now with the discovery's.
+    let drawn = placesim_plot::plot(&a.dir)?;
     if !a.quiet {
-        print_words(
-            &a,
-            &expr,
-            &m,
-            &first[chosen],
-            &boxes,
-            y.iter().filter(|&&b| b).count(),
-            y.len(),
+        for w in &words {
+            println!("{w}");
+        }
+        println!(
+            "files in {}; charts in {}/plots/ and report.html ({} files drawn)",
+            out.display(),
+            a.dir.display(),
+            drawn.len()
         );
-        println!("files in {}", out.display());
     }
     Ok(())
 }
@@ -365,8 +380,8 @@ fn point_values(dir: &Path, m: &Manifest, expr: &Expr) -> Result<Vec<f64>, Failu
         .collect())
 }
 
-/// The chosen box in words.
-fn print_words(
+/// The question and the chosen box in words, a sentence a line.
+fn words(
     a: &Args,
     expr: &Expr,
     m: &Manifest,
@@ -374,16 +389,17 @@ fn print_words(
     boxes: &[BoxRow],
     hits: usize,
     n: usize,
-) {
+) -> Vec<String> {
+    let mut lines = Vec::new();
     let what = match expr {
         Expr::Effect(v, o) => format!("{v} − {} on {o}", m.baseline),
         Expr::Value(v, o) => format!("{o} under {v}"),
     };
-    println!(
-        "{hits} of {n} design points ({:.0} %) have {what} {}",
+    lines.push(format!(
+        "{hits} of {n} design points ({:.0} %) have {what} {}.",
         100.0 * hits as f64 / n.max(1) as f64,
         a.condition.trim()
-    );
+    ));
     let conditions: Vec<String> = boxes
         .iter()
         .filter(|r| r.box_number == 1)
@@ -397,15 +413,19 @@ fn print_words(
         })
         .collect();
     if conditions.is_empty() {
-        println!("PRIM found no box: the condition is met about as often everywhere in the design");
+        lines.push(
+            "PRIM found no box: the condition is met about as often everywhere in the design."
+                .into(),
+        );
     } else {
-        println!(
-            "it is met in {:.0} % of the points where {} (box {}: {:.0} % of the points meeting it, {:.0} % of all points)",
+        lines.push(format!(
+            "It is met in {:.0} % of the points where {} (PRIM's box {}: it holds {:.0} % of the points that meet it and {:.0} % of all points).",
             100.0 * b.density,
             conditions.join(" and "),
             boxes.first().map_or(0, |r| r.step),
             100.0 * b.coverage,
             100.0 * b.mass
-        );
+        ));
     }
+    lines
 }

@@ -8,6 +8,7 @@
 
 mod charts;
 mod data;
+mod discovery;
 mod report;
 mod sensitivity;
 
@@ -27,10 +28,20 @@ pub fn plot(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     if let Some(d) = &design {
         charts.extend(sensitivity::draw(&results, d, &plots)?);
     }
+    let discovered = discovery::Discovery::load(&results)?;
+    if let Some(d) = &discovered {
+        charts.extend(discovery::draw(d, &plots)?);
+    }
     let mut written: Vec<PathBuf> = charts
         .iter()
         .flat_map(|c| [c.svg.clone(), c.png.clone()])
         .collect();
-    written.push(report::write(&results, &charts, design.as_ref(), dir)?);
+    written.push(report::write(
+        &results,
+        &charts,
+        design.as_ref(),
+        discovered.as_ref(),
+        dir,
+    )?);
     Ok(written)
 }

@@ -32,6 +32,7 @@ pub fn write(
     r: &Results,
     charts: &[Chart],
     design: Option<&crate::sensitivity::Design>,
+    discovered: Option<&crate::discovery::Discovery>,
     dir: &Path,
 ) -> Result<PathBuf, PlotError> {
     let m = &r.manifest;
@@ -94,6 +95,9 @@ pub fn write(
     h.push_str("</table>\n");
     if let Some(d) = design {
         h.push_str(&crate::sensitivity::section(r, d));
+    }
+    if let Some(d) = discovered {
+        h.push_str(&crate::discovery::section(d));
     }
     h.push_str("<h2>Charts</h2>\n");
     for c in charts {

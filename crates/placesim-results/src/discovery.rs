@@ -13,6 +13,25 @@ pub const TRAJECTORY: &str = "trajectory.csv";
 pub const BOXES: &str = "boxes.csv";
 /// CART's leaves as rules.
 pub const RULES: &str = "rules.csv";
+/// What was asked and the shown box in words.
+pub const SUMMARY: &str = "summary.json";
+
+/// `summary.json`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    /// `--outcome` and `--where` as given.
+    pub outcome: String,
+    pub condition: String,
+    /// The number the condition compares with (a quantile resolved).
+    pub cut: f64,
+    pub points: u64,
+    pub of_interest: u64,
+    pub threshold: f64,
+    /// The shown first box's step on its trajectory.
+    pub chosen_step: u32,
+    /// The answer in words.
+    pub words: Vec<String>,
+}
 
 /// One row of `cases.csv`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

@@ -1,0 +1,306 @@
+//! The charts and report section of a scenario discovery (`placesim
+//! discover`): PRIM's peeling trajectory, the shown box's limits against
+//! each input's range, and the points over the box's two most restricted
+//! inputs with the box drawn.
+
+use crate::charts::{colour, e, frame, inner, padded, Chart, DrawResult};
+use crate::data::{PlotError, Results};
+use placesim_results::discovery::{
+    BoxRow, CaseRow, RuleRow, Summary, TrajectoryRow, BOXES, CASES, DISCOVERY_DIR, RULES, SUMMARY,
+    TRAJECTORY,
+};
+use placesim_results::table::Table;
+use placesim_results::{write_atomic, AtomicPath};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+const FONT: &str = crate::charts::FONT;
+
+/// A discovery's files, read back.
+pub struct Discovery {
+    pub summary: Summary,
+    pub trajectory: Vec<TrajectoryRow>,
+    pub boxes: Vec<BoxRow>,
+    pub cases: Vec<CaseRow>,
+    pub rules: Vec<RuleRow>,
+}
+
+fn read<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<Vec<T>, PlotError> {
+    Table::open(&dir.join(name))
+        .and_then(|t| t.rows().collect())
+        .map_err(|e| PlotError::BadInput(e.to_string()))
+}
+
+impl Discovery {
+    /// The discovery in a results folder, if `placesim discover` ran there.
+    pub fn load(r: &Results) -> Result<Option<Discovery>, PlotError> {
+        let dir = r.dir.join(DISCOVERY_DIR);
+        let Ok(bytes) = std::fs::read(dir.join(SUMMARY)) else {
+            return Ok(None);
+        };
+        let summary: Summary = serde_json::from_slice(&bytes)
+            .map_err(|e| PlotError::BadInput(format!("{}: {e}", dir.join(SUMMARY).display())))?;
+        Ok(Some(Discovery {
+            summary,
+            trajectory: read(&dir, TRAJECTORY)?,
+            boxes: read(&dir, BOXES)?,
+            cases: read(&dir, CASES)?,
+            rules: read(&dir, RULES)?,
+        }))
+    }
+
+    /// The shown first box's restricted inputs, the narrowest (as a share of its range) first.
+    fn restricted(&self) -> Vec<&BoxRow> {
+        let mut rows: Vec<&BoxRow> = self.boxes.iter().filter(|b| b.box_number == 1).collect();
+        let width = |b: &BoxRow| (b.upper - b.lower) / (b.max - b.min).max(f64::MIN_POSITIVE);
+        rows.sort_by(|a, b| {
+            width(a)
+                .total_cmp(&width(b))
+                .then(a.parameter.cmp(&b.parameter))
+        });
+        rows
+    }
+}
+
+/// Coverage against density along the first box's trajectory, coloured by
+/// how many inputs are restricted; the shown box ringed.
+fn trajectory<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Discovery) -> DrawResult {
+    let steps: Vec<&TrajectoryRow> = d.trajectory.iter().filter(|t| t.box_number == 1).collect();
+    let (lo, hi) = padded(
+        steps.iter().map(|t| t.density).fold(1.0, f64::min),
+        steps.iter().map(|t| t.density).fold(0.0, f64::max),
+    );
+    let mut chart = ChartBuilder::on(root)
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0f64..1.02f64, lo..hi)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("coverage: share of the points of interest inside the box")
+        .y_desc("density: share of the box's points of interest")
+        .label_style((FONT, 13))
+        .draw()
+        .map_err(e)?;
+    for t in &steps {
+        let c = colour(t.restricted as usize + 1);
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (t.coverage, t.density),
+                5,
+                c.filled(),
+            )))
+            .map_err(e)?;
+        if t.chosen {
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (t.coverage, t.density),
+                    10,
+                    BLACK.stroke_width(2),
+                )))
+                .map_err(e)?;
+        }
+    }
+    let most = steps.iter().map(|t| t.restricted).max().unwrap_or(0);
+    for k in 0..=most {
+        let c = colour(k as usize + 1);
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+            .map_err(e)?
+            .label(format!("{k} inputs restricted"))
+            .legend(move |(x, y)| Circle::new((x + 8, y), 5, c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT, 12))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+/// Each restricted input's range (grey) and the box's limits on it (blue), with quasi-p-values.
+fn limits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Discovery) -> DrawResult {
+    let rows = d.restricted();
+    let n = rows.len().max(1);
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|b| {
+            let p = |x: f64| {
+                if x.is_finite() {
+                    format!("{x:.2e}")
+                } else {
+                    "–".into()
+                }
+            };
+            format!("{} (p {} / {})", b.parameter, p(b.p_lower), p(b.p_upper))
+        })
+        .collect();
+    let mut chart = ChartBuilder::on(root)
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(420)
+        .build_cartesian_2d(-0.02f64..1.02f64, -0.6f64..(n as f64 - 0.4))
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n)
+        .y_label_formatter(&|y| {
+            crate::charts::row_at(*y, n)
+                .and_then(|i| labels.get(i).cloned())
+                .unwrap_or_default()
+        })
+        .x_desc("position within the input's range over the design (0: its least, 1: its most)")
+        .label_style((FONT, 13))
+        .draw()
+        .map_err(e)?;
+    for (k, b) in rows.iter().enumerate() {
+        let y = (n - 1 - k) as f64;
+        let span = (b.max - b.min).max(f64::MIN_POSITIVE);
+        let (l, h) = ((b.lower - b.min) / span, (b.upper - b.min) / span);
+        chart
+            .draw_series(LineSeries::new(
+                vec![(0.0, y), (1.0, y)],
+                RGBColor(200, 200, 200).stroke_width(10),
+            ))
+            .map_err(e)?;
+        chart
+            .draw_series(LineSeries::new(
+                vec![(l, y), (h, y)],
+                colour(2).stroke_width(10),
+            ))
+            .map_err(e)?;
+    }
+    Ok(())
+}
+
+/// The points over the two narrowest restricted inputs, of interest or not, with the box.
+fn scatter<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &Discovery,
+    pair: [&BoxRow; 2],
+) -> DrawResult {
+    let value_of = |point: u32, key: &str| {
+        d.cases
+            .iter()
+            .find(|c| c.design_point == point && c.parameter == key)
+            .map(|c| (c.input, c.of_interest))
+    };
+    let mut points: Vec<(f64, f64, bool)> = Vec::new();
+    for c in d.cases.iter().filter(|c| c.parameter == pair[0].parameter) {
+        if let Some((y, _)) = value_of(c.design_point, &pair[1].parameter) {
+            points.push((c.input, y, c.of_interest));
+        }
+    }
+    let mut chart = ChartBuilder::on(root)
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(70)
+        .build_cartesian_2d(pair[0].min..pair[0].max, pair[1].min..pair[1].max)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(pair[0].parameter.as_str())
+        .y_desc(pair[1].parameter.as_str())
+        .label_style((FONT, 13))
+        .draw()
+        .map_err(e)?;
+    for &(x, y, hit) in &points {
+        let c = if hit {
+            colour(6)
+        } else {
+            RGBColor(170, 170, 170)
+        };
+        chart
+            .draw_series(std::iter::once(Circle::new((x, y), 3, c.filled())))
+            .map_err(e)?;
+    }
+    let (x0, x1, y0, y1) = (pair[0].lower, pair[0].upper, pair[1].lower, pair[1].upper);
+    chart
+        .draw_series(LineSeries::new(
+            vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)],
+            BLACK.stroke_width(2),
+        ))
+        .map_err(e)?;
+    Ok(())
+}
+
+/// Draw the discovery's charts.
+pub fn draw(d: &Discovery, plots: &Path) -> Result<Vec<Chart>, PlotError> {
+    let mut charts = Vec::new();
+    let question = format!("{} {}", d.summary.outcome, d.summary.condition);
+    let caption = format!("PRIM's boxes for {question}: each peel trades coverage for density; the ringed box is the one shown (the first reaching density {}).", d.summary.threshold);
+    charts.push(crate::charts::both!(
+        plots,
+        "discovery-trajectory".to_string(),
+        "Scenario discovery: PRIM's peeling trajectory",
+        &caption,
+        (1100, 700),
+        |root| trajectory(&root, d)
+    ));
+    let rows = d.restricted();
+    if !rows.is_empty() {
+        let caption = "Blue: the shown box's limits within each restricted input's range over the design (grey); p: quasi-p-values of its lower / upper limit (small: the limit matters).".to_string();
+        charts.push(crate::charts::both!(
+            plots,
+            "discovery-box".to_string(),
+            "Scenario discovery: where the box lies",
+            &caption,
+            (1300, (140 + 60 * rows.len() as u32).max(300)),
+            |root| limits(&root, d)
+        ));
+    }
+    if let [a, b, ..] = rows[..] {
+        let caption = format!("Each dot a design point; coloured where {question}; the rectangle is the box on its two narrowest inputs.");
+        charts.push(crate::charts::both!(
+            plots,
+            "discovery-scatter".to_string(),
+            "Scenario discovery: the box on its two narrowest inputs",
+            &caption,
+            (1000, 800),
+            |root| scatter(&root, d, [a, b])
+        ));
+    }
+    Ok(charts)
+}
+
+/// The report's section: the answer in words, the box and the tree's rules.
+pub fn section(d: &Discovery) -> String {
+    use std::fmt::Write;
+    let esc = crate::report::esc;
+    let mut h = String::from("<h2>Scenario discovery</h2>\n");
+    for w in &d.summary.words {
+        let _ = writeln!(h, "<p>{}</p>", esc(w));
+    }
+    h.push_str("<h3>The shown box</h3>\n<table>\n<tr><th>input</th><th>lower</th><th>upper</th><th>range over the design</th><th>p (lower)</th><th>p (upper)</th></tr>\n");
+    for b in d.restricted() {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4} to {:.4}</td><td>{:.2e}</td><td>{:.2e}</td></tr>",
+            esc(&b.parameter),
+            b.lower,
+            b.upper,
+            b.min,
+            b.max,
+            b.p_lower,
+            b.p_upper
+        );
+    }
+    h.push_str("</table>\n<h3>CART's rules</h3>\n<table>\n<tr><th>rule</th><th>points</th><th>of interest</th></tr>\n");
+    for r in &d.rules {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{:.0} %</td></tr>",
+            esc(&r.rule),
+            r.cases,
+            100.0 * r.density
+        );
+    }
+    h.push_str("</table>\n");
+    h
+}
