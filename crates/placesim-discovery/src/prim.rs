@@ -155,6 +155,20 @@ pub fn find_box(data: &Data, remaining: &[usize], s: Settings) -> Vec<Step> {
     };
     let counts = |rows: &[usize]| (rows.len(), rows.iter().filter(|&&r| data.y[r]).count());
     let inputs = data.inputs();
+    // A candidate replaces the best so far if it scores higher, or as high
+    // while leaving more inputs unrestricted; the first tried wins a tie
+    // (EMA Workbench's stable sort on (objective, unrestricted inputs)).
+    let consider =
+        |best: &mut Option<Candidate>, rows: &[usize], l: Vec<(f64, f64)>, kept: Vec<usize>| {
+            let obj = lenient1(counts(rows), counts(&kept));
+            let free = inputs - restricted(&l, &range);
+            if best
+                .as_ref()
+                .is_none_or(|(o, f, _, _)| obj > *o || (obj == *o && free > *f))
+            {
+                *best = Some((obj, free, l, kept));
+            }
+        };
     let mut rows: Vec<usize> = remaining.to_vec();
     let mut limits = range.clone();
     let mut trajectory = vec![step(limits.clone(), &rows, false)];
@@ -180,14 +194,7 @@ pub fn find_box(data: &Data, remaining: &[usize], s: Settings) -> Vec<Step> {
                         .filter(|&r| data.x[r][j] >= v)
                         .collect()
                 };
-                let obj = lenient1(counts(&rows), counts(&kept));
-                let free = inputs - restricted(&l, &range);
-                if best
-                    .as_ref()
-                    .is_none_or(|(o, f, _, _)| obj > *o || (obj == *o && free > *f))
-                {
-                    best = Some((obj, free, l, kept));
-                }
+                consider(&mut best, &rows, l, kept);
             }
         }
         let Some((obj, _, l, kept)) = best else { break };
@@ -243,14 +250,7 @@ pub fn find_box(data: &Data, remaining: &[usize], s: Settings) -> Vec<Step> {
                     .copied()
                     .filter(|&r| within(r, &l))
                     .collect();
-                let obj = lenient1(counts(&rows), counts(&kept));
-                let free = inputs - restricted(&l, &range);
-                if best
-                    .as_ref()
-                    .is_none_or(|(o, f, _, _)| obj > *o || (obj == *o && free > *f))
-                {
-                    best = Some((obj, free, l, kept));
-                }
+                consider(&mut best, &rows, l, kept);
             }
         }
         let Some((obj, _, l, kept)) = best else { break };

@@ -23,6 +23,16 @@ impl From<ReadError> for PlotError {
     }
 }
 
+/// Every row of the table `name` in `dir`, by column name; a damaged one is bad input.
+pub(crate) fn read_table<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+) -> Result<Vec<T>, PlotError> {
+    placesim_results::table::Table::open(&dir.join(name))
+        .and_then(|t| t.rows().collect())
+        .map_err(|e| PlotError::BadInput(e.to_string()))
+}
+
 fn bad(path: &Path, what: impl std::fmt::Display) -> PlotError {
     PlotError::BadInput(format!("{}: {what}", path.display()))
 }

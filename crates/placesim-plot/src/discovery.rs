@@ -4,12 +4,11 @@
 //! inputs with the box drawn.
 
 use crate::charts::{colour, e, frame, inner, padded, Chart, DrawResult};
-use crate::data::{PlotError, Results};
+use crate::data::{read_table, PlotError, Results};
 use placesim_results::discovery::{
     BoxRow, CaseRow, RuleRow, Summary, TrajectoryRow, BOXES, CASES, DISCOVERY_DIR, RULES, SUMMARY,
     TRAJECTORY,
 };
-use placesim_results::table::Table;
 use placesim_results::{write_atomic, AtomicPath};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -26,12 +25,6 @@ pub struct Discovery {
     pub rules: Vec<RuleRow>,
 }
 
-fn read<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<Vec<T>, PlotError> {
-    Table::open(&dir.join(name))
-        .and_then(|t| t.rows().collect())
-        .map_err(|e| PlotError::BadInput(e.to_string()))
-}
-
 impl Discovery {
     /// The discovery in a results folder, if `placesim discover` ran there.
     pub fn load(r: &Results) -> Result<Option<Discovery>, PlotError> {
@@ -43,10 +36,10 @@ impl Discovery {
             .map_err(|e| PlotError::BadInput(format!("{}: {e}", dir.join(SUMMARY).display())))?;
         Ok(Some(Discovery {
             summary,
-            trajectory: read(&dir, TRAJECTORY)?,
-            boxes: read(&dir, BOXES)?,
-            cases: read(&dir, CASES)?,
-            rules: read(&dir, RULES)?,
+            trajectory: read_table(&dir, TRAJECTORY)?,
+            boxes: read_table(&dir, BOXES)?,
+            cases: read_table(&dir, CASES)?,
+            rules: read_table(&dir, RULES)?,
         }))
     }
 

@@ -4,11 +4,10 @@
 //! beats the baseline over the parameters' distribution.
 
 use crate::charts::{colour, e, frame, inner, padded, Chart, DrawResult, KEY_OUTCOMES};
-use crate::data::{PlotError, Results};
+use crate::data::{read_table, PlotError, Results};
 use placesim_results::sensitivity::{
     IndexRow, RobustnessRow, VarianceRow, INDICES, INDICES_BY_YEAR, ROBUSTNESS, VARIANCE,
 };
-use placesim_results::table::Table;
 use placesim_results::{write_atomic, AtomicPath};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -29,12 +28,6 @@ pub struct Design {
     pub variant: String,
 }
 
-fn read<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<Vec<T>, PlotError> {
-    Table::open(&dir.join(name))
-        .and_then(|t| t.rows().collect())
-        .map_err(|e| PlotError::BadInput(e.to_string()))
-}
-
 impl Design {
     /// The design's tables, if the results folder is a sensitivity design's.
     pub fn load(r: &Results) -> Result<Option<Design>, PlotError> {
@@ -43,10 +36,10 @@ impl Design {
         };
         Ok(Some(Design {
             method: d.method.name().to_string(),
-            indices: read(&r.dir, INDICES)?,
-            by_year: read(&r.dir, INDICES_BY_YEAR)?,
-            robustness: read(&r.dir, ROBUSTNESS)?,
-            variance: read(&r.dir, VARIANCE)?,
+            indices: read_table(&r.dir, INDICES)?,
+            by_year: read_table(&r.dir, INDICES_BY_YEAR)?,
+            robustness: read_table(&r.dir, ROBUSTNESS)?,
+            variance: read_table(&r.dir, VARIANCE)?,
             points: d.points.len(),
             variant: r.variants[r.contrast_index()].clone(),
         }))
