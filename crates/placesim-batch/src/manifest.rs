@@ -79,6 +79,7 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
             .iter()
             .map(|v| v.scenario.resolved.clone())
             .collect(),
+        categories: Default::default(),
     });
     Manifest {
         placesim_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -92,6 +92,11 @@ pub struct ManifestDesign {
     pub points: Vec<Vec<f64>>,
     /// Each variant's resolved scenario (in the variants' order), over which a point's values are set.
     pub resolved: Vec<Value>,
+    /// The values of each categorical key (`distribution = "categorical"`):
+    /// a point holds the position of its value in this list. Empty when no
+    /// key is categorical, and then not written.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub categories: std::collections::BTreeMap<String, Vec<Value>>,
 }
 
 /// `manifest.json`. Fields are written in this order; fields added later
