@@ -4,7 +4,7 @@ Usage: python check_discovery.py PLACESIM DIR OUTCOME CONDITION
 (DIR: a design's results folder; PLACESIM: the binary). placesim discover
 runs with its defaults, then EMA Workbench's prim.Prim (2.5.3: peel and
 paste alpha 0.05, mass_min 0.05, lenient1) on cases.csv's inputs and cases
-of interest. The peeling and pasting trajectories (coverage, density, mass,
+of interest; a categorical input goes to EMA as its categories' names. The peeling and pasting trajectories (coverage, density, mass,
 restricted inputs) must agree to 1e-12 step by step, and EMA's final box
 (the last on its trajectory) must have the limits placesim gives that box
 (`--box LAST`), to 1e-12. EMA's `threshold` (0.5) does two things in
@@ -27,10 +27,15 @@ def discover(*extra):
 
 
 discover()
-cases = pd.read_csv(f"{d}/discovery/cases.csv")
-x = cases.pivot(index="design_point", columns="parameter", values="input")
-x = x[list(dict.fromkeys(cases["parameter"]))].astype(float)
-y = cases.drop_duplicates("design_point").set_index("design_point").loc[x.index, "of_interest"].astype(int).to_numpy()
+cases = pd.read_csv(f"{d}/discovery/cases.csv", dtype={"category": str, "variant": str})
+cases["category"] = cases["category"].fillna("")
+categorical = list(dict.fromkeys(cases.loc[cases.category != "", "parameter"]))
+order = list(dict.fromkeys(cases["parameter"]))
+numeric = cases.pivot(index="case", columns="parameter", values="input")
+names = cases.pivot(index="case", columns="parameter", values="category")
+x = pd.DataFrame({p: (names[p] if p in categorical else numeric[p].astype(float)) for p in order})
+y = cases.drop_duplicates("case").set_index("case").loc[x.index, "of_interest"].astype(int).to_numpy()
+print(f"{len(x)} cases, {len(order)} inputs ({len(categorical)} categorical: {', '.join(categorical) or 'none'})")
 ours = pd.read_csv(f"{d}/discovery/trajectory.csv")
 ours = ours[ours.box_number == 1].reset_index(drop=True)
 
@@ -48,10 +53,20 @@ else:
             bad.append(f"trajectory {ema}")
 last = len(ours) - 1
 discover("--box", str(last))
-limits = pd.read_csv(f"{d}/discovery/boxes.csv")
+limits = pd.read_csv(f"{d}/discovery/boxes.csv", dtype={"categories": str, "all_categories": str})
 limits = limits[limits.box_number == 1].set_index("parameter")
 ema_lims = box.box_lims[-1]
 for col in x.columns:
+    if col in categorical:
+        theirs_kept = set(ema_lims.loc[0, col])
+        if col in limits.index:
+            mine_kept = set(str(limits.loc[col, "categories"]).split(" | "))
+        else:
+            mine_kept = set(x[col])
+        print(f"box categories of {col}: EMA {sorted(theirs_kept)}, placesim {sorted(mine_kept)}")
+        if theirs_kept != mine_kept:
+            bad.append(f"categories of {col}")
+        continue
     lo, hi = float(ema_lims.loc[0, col]), float(ema_lims.loc[1, col])
     if col in limits.index:
         mlo, mhi = limits.loc[col, "lower"], limits.loc[col, "upper"]

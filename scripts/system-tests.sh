@@ -16,9 +16,11 @@
 #             `placesim sensitivity` loads with pandas, and SALib recomputes
 #             its indices from design.csv and runs.csv (check_sensitivity.py).
 #   ema     - EMA Workbench (PyPI, pinned) runs its PRIM on the cases that
-#             `placesim discover` exports from a small Latin hypercube design;
-#             the peeling and pasting trajectory and the final box's limits
-#             equal placesim's to 1e-12 (scripts/check_discovery.py).
+#             `placesim discover` exports from a small Latin hypercube design,
+#             and from a plain sweep with a categorical input
+#             (scripts/discovery-grid.sweep.toml); the peeling and pasting
+#             trajectory and the final box's limits (and categories) equal
+#             placesim's to 1e-12 (scripts/check_discovery.py).
 #   r       - a seed read from runs.csv by R (Debian's r-base-core, installed
 #             with apt-get as root) reproduces its run through placesim run.
 #   browser - `placesim serve` in headless Chromium (Debian's chromium and
@@ -131,7 +133,12 @@ if ema_ready; then
       --parameters citizens.risk_sigma,needs.recovery_rate,needs.shock_max,agencies.acute.efficacy \
       --replicates 1 --out "$dir" --quiet --threads 2 &&
     MPLBACKEND=Agg "$ema_venv/bin/python" -W ignore scripts/check_discovery.py target/release/placesim "$dir" \
-      "effect(total-place, crisis_events)" "> q50"; then
+      "effect(total-place, crisis_events)" "> q50" &&
+    # A plain sweep (each variant a case) with a categorical input PRIM restricts.
+    target/release/placesim sweep scripts/discovery-grid.sweep.toml --out "$dir-grid" --force \
+      --quiet --threads 2 2>/dev/null &&
+    MPLBACKEND=Agg "$ema_venv/bin/python" -W ignore scripts/check_discovery.py target/release/placesim "$dir-grid" \
+      "failure_demand_share" "< q25"; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))

@@ -238,7 +238,13 @@ fn discovery_on_a_latin_hypercube_is_repeatable_and_refuses_bad_expressions() {
             .output()
             .unwrap()
     };
-    let files = ["cases.csv", "trajectory.csv", "boxes.csv", "rules.csv"];
+    let files = [
+        "cases.csv",
+        "trajectory.csv",
+        "boxes.csv",
+        "stability.csv",
+        "rules.csv",
+    ];
     let o = discover(&[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let first: Vec<String> = files
@@ -298,5 +304,104 @@ fn discovery_on_a_latin_hypercube_is_repeatable_and_refuses_bad_expressions() {
         assert!(stderr.contains(token), "{outcome} {condition}: {stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// `placesim discover` on a plain sweep: each variant is a case, the
+/// settings the variants differ by are its inputs, a text setting is a
+/// categorical input (its category named in cases.csv), and a design's
+/// `effect(VARIANT, OUTCOME)` is refused with the sweep's form.
+#[test]
+fn discovery_on_a_sweep_takes_variants_as_cases_and_text_settings_as_categories() {
+    let out = scratch("discover-sweep");
+    std::fs::create_dir_all(&out).unwrap();
+    let file = out.join("grid.sweep.toml");
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/total-place.toml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"name = "grid"
+base = "{}"
+replicates = 1
+seed = 7
+baseline = "barriers.ring_fenced_budgets.reallocation=last_year_spend,citizens.risk_sigma=0.8"
+
+[set]
+"place.population" = 400
+"place.weeks" = 52
+"place.warmup_weeks" = 52
+
+[grid]
+"barriers.ring_fenced_budgets.reallocation" = ["last_year_spend", "need_origin", "invest_to_save"]
+"citizens.risk_sigma" = [0.7, 0.8, 0.9, 1.0]
+"#,
+            scenarios.display().to_string().replace('\\', "/")
+        ),
+    )
+    .unwrap();
+    let results = out.join("run");
+    let o = bin()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let discover = |outcome: &str| {
+        bin()
+            .arg("discover")
+            .arg(&results)
+            .args(["--outcome", outcome, "--where", "> q50", "--min-leaf", "2"])
+            .output()
+            .unwrap()
+    };
+    let o = discover("effect(crisis_events)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("of 11 variants"));
+    let cases = read(&results.join("discovery"), "cases.csv");
+    let header = cases.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "case,variant,parameter,input,category,value,of_interest"
+    );
+    // 11 variants (the baseline has no effect) × 2 inputs.
+    assert_eq!(cases.lines().count(), 1 + 11 * 2);
+    // Each row after its quoted variant name: parameter, input, category, value, of_interest.
+    let tails: Vec<Vec<&str>> = cases
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit_once("\",").unwrap().1.split(',').collect())
+        .collect();
+    let names = ["last_year_spend", "need_origin", "invest_to_save"];
+    let mut seen = Vec::new();
+    for t in &tails {
+        match t[0] {
+            "barriers.ring_fenced_budgets.reallocation" => {
+                // The input is the category's position, in order of first appearance.
+                let named = names.iter().position(|c| *c == t[2]).unwrap();
+                assert_eq!(t[1].parse::<f64>().unwrap(), named as f64, "{t:?}");
+                seen.push(named);
+            }
+            "citizens.risk_sigma" => {
+                assert!(["0.7", "0.8", "0.9", "1.0"].contains(&t[1]), "{t:?}");
+                assert_eq!(t[2], "", "a numeric input has no category: {t:?}");
+            }
+            other => panic!("unexpected input {other}"),
+        }
+    }
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen, [0, 1, 2]);
+    let summary = read(&results.join("discovery"), "summary.json");
+    assert!(summary.contains("\"case\": \"variant\""), "{summary}");
+    let o = discover("effect(total-place, crisis_events)");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("write effect(OUTCOME): in a sweep every variant is a case"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }

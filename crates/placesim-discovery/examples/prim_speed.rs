@@ -18,7 +18,11 @@ fn main() {
         y.push(inside != rng.chance(0.1));
         x.push(p);
     }
-    let data = prim::Data { x: &x, y: &y };
+    let data = prim::Data {
+        x: &x,
+        y: &y,
+        categorical: &[],
+    };
     let all: Vec<usize> = (0..n).collect();
     let start = Instant::now();
     let trajectory = prim::find_box(&data, &all, prim::Settings::default());

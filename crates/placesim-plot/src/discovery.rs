@@ -6,8 +6,8 @@
 use crate::charts::{colour, e, frame, inner, padded, Chart, DrawResult};
 use crate::data::{read_table, PlotError, Results};
 use placesim_results::discovery::{
-    BoxRow, CaseRow, RuleRow, Summary, TrajectoryRow, BOXES, CASES, DISCOVERY_DIR, RULES, SUMMARY,
-    TRAJECTORY,
+    BoxRow, CaseRow, RuleRow, StabilityRow, Summary, TrajectoryRow, BOXES, CASES,
+    CATEGORY_SEPARATOR, DISCOVERY_DIR, RULES, STABILITY, SUMMARY, TRAJECTORY,
 };
 use placesim_results::{write_atomic, AtomicPath};
 use plotters::coord::Shift;
@@ -23,6 +23,8 @@ pub struct Discovery {
     pub boxes: Vec<BoxRow>,
     pub cases: Vec<CaseRow>,
     pub rules: Vec<RuleRow>,
+    /// Empty when the discovery was not resampled (or predates it).
+    pub stability: Vec<StabilityRow>,
 }
 
 impl Discovery {
@@ -40,19 +42,33 @@ impl Discovery {
             boxes: read_table(&dir, BOXES)?,
             cases: read_table(&dir, CASES)?,
             rules: read_table(&dir, RULES)?,
+            stability: if dir.join(STABILITY).exists() {
+                read_table(&dir, STABILITY)?
+            } else {
+                Vec::new()
+            },
         }))
     }
 
-    /// The shown first box's restricted inputs, the narrowest (as a share of its range) first.
+    /// The shown first box's restricted inputs, the narrowest (as a share
+    /// of its range, or of its categories) first.
     fn restricted(&self) -> Vec<&BoxRow> {
         let mut rows: Vec<&BoxRow> = self.boxes.iter().filter(|b| b.box_number == 1).collect();
-        let width = |b: &BoxRow| (b.upper - b.lower) / (b.max - b.min).max(f64::MIN_POSITIVE);
         rows.sort_by(|a, b| {
-            width(a)
-                .total_cmp(&width(b))
+            a.width()
+                .total_cmp(&b.width())
                 .then(a.parameter.cmp(&b.parameter))
         });
         rows
+    }
+
+    /// What a case is ("design point" unless the discovery says otherwise).
+    fn case(&self) -> &str {
+        if self.summary.case.is_empty() {
+            "design point"
+        } else {
+            &self.summary.case
+        }
     }
 }
 
@@ -148,26 +164,56 @@ fn limits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Discovery) -> D
                 .and_then(|i| labels.get(i).cloned())
                 .unwrap_or_default()
         })
-        .x_desc("position within the input's range over the design (0: its least, 1: its most)")
+        .x_desc("position within the input's range over the cases (0: its least, 1: its most); a categorical input's categories side by side")
         .label_style((FONT, 13))
         .draw()
         .map_err(e)?;
     for (k, b) in rows.iter().enumerate() {
         let y = (n - 1 - k) as f64;
-        let span = (b.max - b.min).max(f64::MIN_POSITIVE);
-        let (l, h) = ((b.lower - b.min) / span, (b.upper - b.min) / span);
         chart
             .draw_series(LineSeries::new(
                 vec![(0.0, y), (1.0, y)],
                 RGBColor(200, 200, 200).stroke_width(10),
             ))
             .map_err(e)?;
-        chart
-            .draw_series(LineSeries::new(
-                vec![(l, y), (h, y)],
-                colour(2).stroke_width(10),
-            ))
-            .map_err(e)?;
+        // A numeric input: one span. A categorical one: its categories as
+        // equal slots, those the box keeps in blue, each named.
+        let spans: Vec<(f64, f64, Option<&str>)> = if b.is_categorical() {
+            let all: Vec<&str> = b.all_categories.split(CATEGORY_SEPARATOR).collect();
+            let kept: Vec<&str> = b.categories.split(CATEGORY_SEPARATOR).collect();
+            let slot = 1.0 / all.len() as f64;
+            all.iter()
+                .enumerate()
+                .filter(|(_, c)| kept.contains(c))
+                .map(|(i, c)| {
+                    (
+                        i as f64 * slot + 0.01,
+                        (i + 1) as f64 * slot - 0.01,
+                        Some(*c),
+                    )
+                })
+                .collect()
+        } else {
+            let span = (b.max - b.min).max(f64::MIN_POSITIVE);
+            vec![((b.lower - b.min) / span, (b.upper - b.min) / span, None)]
+        };
+        for (l, h, name) in spans {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(l, y), (h, y)],
+                    colour(2).stroke_width(10),
+                ))
+                .map_err(e)?;
+            if let Some(name) = name {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        name.to_string(),
+                        (l, y + 0.3),
+                        (FONT, 13),
+                    )))
+                    .map_err(e)?;
+            }
+        }
     }
     Ok(())
 }
@@ -178,15 +224,15 @@ fn scatter<DB: DrawingBackend>(
     d: &Discovery,
     pair: [&BoxRow; 2],
 ) -> DrawResult {
-    let value_of = |point: u32, key: &str| {
+    let value_of = |case: u32, key: &str| {
         d.cases
             .iter()
-            .find(|c| c.design_point == point && c.parameter == key)
+            .find(|c| c.case == case && c.parameter == key)
             .map(|c| (c.input, c.of_interest))
     };
     let mut points: Vec<(f64, f64, bool)> = Vec::new();
     for c in d.cases.iter().filter(|c| c.parameter == pair[0].parameter) {
-        if let Some((y, _)) = value_of(c.design_point, &pair[1].parameter) {
+        if let Some((y, _)) = value_of(c.case, &pair[1].parameter) {
             points.push((c.input, y, c.of_interest));
         }
     }
@@ -238,7 +284,7 @@ pub fn draw(d: &Discovery, plots: &Path) -> Result<Vec<Chart>, PlotError> {
     ));
     let rows = d.restricted();
     if !rows.is_empty() {
-        let caption = "Blue: the shown box's limits within each restricted input's range over the design (grey); p: quasi-p-values of its lower / upper limit (small: the limit matters).".to_string();
+        let caption = "Blue: the shown box's limits within each restricted input's range over the cases (grey), or the categories it keeps; p: quasi-p-values of its lower / upper limit (small: the limit matters).".to_string();
         charts.push(crate::charts::both!(
             plots,
             "discovery-box".to_string(),
@@ -248,12 +294,17 @@ pub fn draw(d: &Discovery, plots: &Path) -> Result<Vec<Chart>, PlotError> {
             |root| limits(&root, d)
         ));
     }
-    if let [a, b, ..] = rows[..] {
-        let caption = format!("Each dot a design point; coloured where {question}; the rectangle is the box on its two narrowest inputs.");
+    let numeric: Vec<&BoxRow> = rows
+        .iter()
+        .copied()
+        .filter(|b| !b.is_categorical())
+        .collect();
+    if let [a, b, ..] = numeric[..] {
+        let caption = format!("Each dot a {}; coloured where {question}; the rectangle is the box on its two narrowest numeric inputs.", d.case());
         charts.push(crate::charts::both!(
             plots,
             "discovery-scatter".to_string(),
-            "Scenario discovery: the box on its two narrowest inputs",
+            "Scenario discovery: the box on its two narrowest numeric inputs",
             &caption,
             (1000, 800),
             |root| scatter(&root, d, [a, b])
@@ -272,6 +323,17 @@ pub fn section(d: &Discovery) -> String {
     }
     h.push_str("<h3>The shown box</h3>\n<table>\n<tr><th>input</th><th>lower</th><th>upper</th><th>range over the design</th><th>p (lower)</th><th>p (upper)</th></tr>\n");
     for b in d.restricted() {
+        if b.is_categorical() {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td colspan=\"2\">{}</td><td>{}</td><td>{:.2e}</td><td></td></tr>",
+                esc(&b.parameter),
+                esc(&b.categories.replace(CATEGORY_SEPARATOR, " or ")),
+                esc(&b.all_categories.replace(CATEGORY_SEPARATOR, ", ")),
+                b.p_lower
+            );
+            continue;
+        }
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4} to {:.4}</td><td>{:.2e}</td><td>{:.2e}</td></tr>",
@@ -284,7 +346,35 @@ pub fn section(d: &Discovery) -> String {
             b.p_upper
         );
     }
-    h.push_str("</table>\n<h3>CART's rules</h3>\n<table>\n<tr><th>rule</th><th>points</th><th>of interest</th></tr>\n");
+    h.push_str("</table>\n");
+    if !d.stability.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h3>How stable the box is</h3>\n<p>PRIM run again on {} random halves of the {}s: the share of them whose box nearest the shown one (in coverage, in density) restricts each input.</p>\n<table>\n<tr><th>input</th><th>in the shown box</th><th>near its coverage</th><th>near its density</th></tr>",
+            d.summary.resamples,
+            d.case()
+        );
+        for r in d
+            .stability
+            .iter()
+            .filter(|r| r.in_box || r.near_coverage > 0.0 || r.near_density > 0.0)
+        {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{:.0} %</td><td>{:.0} %</td></tr>",
+                esc(&r.parameter),
+                if r.in_box { "yes" } else { "no" },
+                100.0 * r.near_coverage,
+                100.0 * r.near_density
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    let _ = writeln!(
+        h,
+        "<h3>CART's rules</h3>\n<table>\n<tr><th>rule</th><th>{}s</th><th>of interest</th></tr>",
+        d.case()
+    );
     for r in &d.rules {
         let _ = writeln!(
             h,

@@ -1,4 +1,4 @@
-//! The files `placesim discover` writes into a design's results folder
+//! The files `placesim discover` writes into a results folder
 //! (`DIR/discovery/`); docs/OUTPUTS.md documents every column.
 
 use serde::{Deserialize, Serialize};
@@ -13,8 +13,12 @@ pub const TRAJECTORY: &str = "trajectory.csv";
 pub const BOXES: &str = "boxes.csv";
 /// CART's leaves as rules.
 pub const RULES: &str = "rules.csv";
+/// How often PRIM restricts each input on random half-samples.
+pub const STABILITY: &str = "stability.csv";
 /// What was asked and the shown box in words.
 pub const SUMMARY: &str = "summary.json";
+/// How a categorical limit's categories are joined in a cell.
+pub const CATEGORY_SEPARATOR: &str = " | ";
 
 /// `summary.json`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -31,15 +35,27 @@ pub struct Summary {
     pub chosen_step: u32,
     /// The answer in words.
     pub words: Vec<String>,
+    /// What a case is: "design point" (a design) or "variant" (a sweep).
+    #[serde(default)]
+    pub case: String,
+    /// Half-samples PRIM was run on to check the shown box (`stability.csv`).
+    #[serde(default)]
+    pub resamples: u32,
 }
 
-/// One row of `cases.csv`.
+/// One row of `cases.csv`: one input of one case.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct CaseRow {
-    pub design_point: u32,
+    /// The case: its design point in a design, its variant's position in a sweep.
+    pub case: u32,
+    /// The case's variant in a sweep; empty in a design.
+    pub variant: String,
     pub parameter: String,
+    /// The input's value; for a categorical input, its category's position in `categories`.
     pub input: f64,
-    /// The expression's value at the point (mean over its replicates).
+    /// A categorical input's category; empty for a numeric one.
+    pub category: String,
+    /// The expression's value for the case (mean over its replicates).
     pub value: f64,
     pub of_interest: bool,
 }
@@ -68,14 +84,50 @@ pub struct BoxRow {
     pub box_number: u32,
     pub step: u32,
     pub parameter: String,
+    /// A numeric input's limits (NaN for a categorical one).
     pub lower: f64,
     pub upper: f64,
-    /// The input's range over the design.
+    /// The input's range over the cases (NaN for a categorical one).
     pub min: f64,
     pub max: f64,
-    /// Quasi-p-value of the lower and upper limit (NaN where not restricted).
+    /// Quasi-p-value of the lower and upper limit (NaN where not
+    /// restricted); a categorical input's is in `p_lower`.
     pub p_lower: f64,
     pub p_upper: f64,
+    /// A categorical input's categories the box keeps, and all of them
+    /// over the cases, joined by " | "; empty for a numeric input.
+    pub categories: String,
+    pub all_categories: String,
+}
+
+impl BoxRow {
+    /// Whether the input is categorical.
+    pub fn is_categorical(&self) -> bool {
+        !self.all_categories.is_empty()
+    }
+
+    /// The share of the input's range (or of its categories) the box keeps.
+    pub fn width(&self) -> f64 {
+        if self.is_categorical() {
+            let count = |s: &str| s.split(CATEGORY_SEPARATOR).count() as f64;
+            count(&self.categories) / count(&self.all_categories)
+        } else {
+            (self.upper - self.lower) / (self.max - self.min).max(f64::MIN_POSITIVE)
+        }
+    }
+}
+
+/// One row of `stability.csv`: how often PRIM restricts an input when run
+/// again on random half-samples of the cases (EMA Workbench's `resample`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct StabilityRow {
+    pub parameter: String,
+    /// Whether the shown box restricts it.
+    pub in_box: bool,
+    /// Share of half-samples whose box nearest the shown box's coverage restricts it.
+    pub near_coverage: f64,
+    /// Share of half-samples whose box nearest the shown box's density restricts it.
+    pub near_density: f64,
 }
 
 /// One row of `rules.csv`: a leaf of the tree.
