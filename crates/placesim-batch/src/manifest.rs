@@ -79,7 +79,9 @@ pub(crate) fn manifest_for(sweep: &Sweep, opts: &SweepOptions) -> Manifest {
             .iter()
             .map(|v| v.scenario.resolved.clone())
             .collect(),
-        categories: Default::default(),
+        // Empty (and then not written) unless a key is categorical: a
+        // design without one has the manifest, and the hash, it had before.
+        categories: d.categories.clone(),
     });
     Manifest {
         placesim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -202,4 +204,104 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, BatchError> {
             BatchError::BadInput(format!("{}/manifest.json is damaged: {e}", dir.display()))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use placesim_core::params::Reallocation;
+    use placesim_results::RunId;
+    use placesim_scenario::{Source, Sweep};
+    use placesim_sensitivity::design::Method;
+
+    const KEY: &str = "barriers.ring_fenced_budgets.reallocation";
+
+    fn design_sweep(uncertainty: &str) -> Sweep {
+        let doc = placesim_scenario::source::parse("u.toml", uncertainty).unwrap();
+        let uncertain =
+            placesim_scenario::uncertainty::read(&doc).unwrap_or_else(|e| panic!("{e}"));
+        placesim_scenario::sweep::load(&Source::Builtin("sensitivity.sweep.toml"))
+            .and_then(|s| {
+                s.with_design(&uncertain, "u.toml", Method::LatinHypercube { samples: 9 })
+            })
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn options() -> SweepOptions {
+        SweepOptions {
+            out: "unused".into(),
+            replicates: None,
+            seed: None,
+            resume: false,
+            force: false,
+            every_weeks: None,
+            shard: None,
+        }
+    }
+
+    /// The manifest of a design over a categorical key records its values,
+    /// reads them back, keeps its hash, and each run is built with the value
+    /// its point's position names.
+    #[test]
+    fn a_design_manifest_carries_its_categories_to_every_run() {
+        let sweep = design_sweep(
+            r#"
+[uncertainty."barriers.ring_fenced_budgets.reallocation"]
+distribution = "categorical"
+values = ["last_year_spend", "need_origin", "invest_to_save"]
+reason = "assumed"
+"#,
+        );
+        let m = manifest_for(&sweep, &options());
+        let design = m.design.as_ref().unwrap();
+        let values: Vec<Value> = ["last_year_spend", "need_origin", "invest_to_save"]
+            .into_iter()
+            .map(Value::from)
+            .collect();
+        assert_eq!(
+            design.categories,
+            [(KEY.to_string(), values)].into_iter().collect()
+        );
+        assert_eq!(design.categories, sweep.design.as_ref().unwrap().categories);
+        let bytes = placesim_results::manifest::pretty_json(&m).unwrap();
+        let back: Manifest = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(back.design, m.design);
+        check_identity(Path::new("unused"), &back).unwrap();
+        let rules = [
+            Reallocation::LastYearSpend,
+            Reallocation::NeedOrigin,
+            Reallocation::InvestToSave,
+        ];
+        for (p, point) in design.points.iter().enumerate() {
+            for variant in 0..2 {
+                let id = RunId {
+                    design_point: p as u32,
+                    variant,
+                    replicate: 1,
+                };
+                let params = crate::start::run_params(&back, id).unwrap();
+                assert_eq!(params.prices.reallocation, rules[point[0] as usize]);
+                assert_eq!(params.place.seed, back.replicate_seeds[1]);
+            }
+        }
+    }
+
+    /// Without a categorical key the manifest has no `categories`: the
+    /// bytes, and the sweep hash, of a design are what they were.
+    #[test]
+    fn a_numeric_design_manifest_writes_no_categories() {
+        let sweep = design_sweep(
+            r#"
+[uncertainty."citizens.risk_sigma"]
+distribution = "uniform"
+low = 0.7
+high = 1.1
+reason = "assumed"
+"#,
+        );
+        let m = manifest_for(&sweep, &options());
+        assert!(m.design.as_ref().unwrap().categories.is_empty());
+        let text = String::from_utf8(placesim_results::manifest::pretty_json(&m).unwrap()).unwrap();
+        assert!(!text.contains("categories"), "{text}");
+    }
 }

@@ -14,7 +14,8 @@ use std::borrow::Cow;
 
 /// The parameters of run `id`: its variant's with its replicate's seed;
 /// at a point of a sensitivity design, the point's values set over the
-/// variant's resolved scenario.
+/// variant's resolved scenario (a categorical key's value looked up by its
+/// position in the design's `categories`).
 pub fn run_params(m: &Manifest, id: RunId) -> Result<Params, String> {
     let Some(design) = &m.design else {
         return m.run_params(id).ok_or_else(|| {
@@ -37,9 +38,14 @@ pub fn run_params(m: &Manifest, id: RunId) -> Result<Params, String> {
             id.variant, id.design_point
         ));
     };
-    let scenario =
-        placesim_scenario::sweep::at_point(resolved, &design.keys, point, &design.uncertainty_file)
-            .map_err(|e| e.to_string())?;
+    let scenario = placesim_scenario::sweep::at_point(
+        resolved,
+        &design.keys,
+        point,
+        &design.categories,
+        &design.uncertainty_file,
+    )
+    .map_err(|e| e.to_string())?;
     let mut params = scenario.params;
     params.place.seed = *seed;
     Ok(params)

@@ -226,6 +226,62 @@ mod tests {
         assert!(older.shard.is_none());
     }
 
+    fn design(categories: std::collections::BTreeMap<String, Vec<Value>>) -> ManifestDesign {
+        ManifestDesign {
+            method: Method::LatinHypercube { samples: 2 },
+            uncertainty_file: "u.toml".into(),
+            keys: vec![
+                "barriers.ring_fenced_budgets.reallocation".into(),
+                "citizens.risk_sigma".into(),
+            ],
+            groups: vec![
+                "barriers.ring_fenced_budgets.reallocation".into(),
+                "citizens.risk_sigma".into(),
+            ],
+            points: vec![vec![2.0, 0.75], vec![0.0, 1.05]],
+            resolved: vec![serde_json::json!({"place": {"population": 2000}})],
+            categories,
+        }
+    }
+
+    /// A categorical key's values are written and read back as they were;
+    /// a design without one writes no `categories` at all, so its manifest
+    /// is the bytes it was before categories existed.
+    #[test]
+    fn a_design_round_trips_its_categories_and_writes_none_when_empty() {
+        let values: Vec<Value> = ["last_year_spend", "need_origin", "invest_to_save"]
+            .into_iter()
+            .map(Value::from)
+            .collect();
+        let with = design(
+            [(
+                "barriers.ring_fenced_budgets.reallocation".to_string(),
+                values,
+            )]
+            .into(),
+        );
+        let bytes = pretty_json(&with).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains("\"categories\": {"), "{text}");
+        assert!(text.contains("\"need_origin\""), "{text}");
+        let back: ManifestDesign = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(back, with);
+        let without = design(Default::default());
+        let bytes = pretty_json(&without).unwrap();
+        assert!(!String::from_utf8(bytes.clone())
+            .unwrap()
+            .contains("categories"));
+        let back: ManifestDesign = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(back, without);
+        // Field for field, the design as written before `categories` existed.
+        let mut before = serde_json::to_value(&with).unwrap();
+        before.as_object_mut().unwrap().remove("categories");
+        assert_eq!(
+            serde_json::to_vec_pretty(&before).unwrap(),
+            serde_json::to_vec_pretty(&without).unwrap()
+        );
+    }
+
     #[test]
     fn fnv1a_matches_its_reference_values() {
         assert_eq!(fnv1a_hex(b""), "cbf29ce484222325");

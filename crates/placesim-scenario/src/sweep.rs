@@ -51,8 +51,12 @@ pub struct DesignPoints {
     pub keys: Vec<String>,
     /// The group each key moves with: its group's name, or the key itself when alone.
     pub groups: Vec<String>,
-    /// Each point's value of each key, in run order.
+    /// Each point's value of each key, in run order; a categorical key's
+    /// value is the position of its value in `categories`.
     pub points: Vec<Vec<f64>>,
+    /// The values of each categorical key (`distribution = "categorical"`),
+    /// in the uncertainty file's order; no entry for a numeric key.
+    pub categories: BTreeMap<String, Vec<Value>>,
 }
 
 impl Sweep {
@@ -692,12 +696,15 @@ fn latin_hypercube(doc: &Doc, raw: &RawSweep, problems: &mut Vec<Problem>) -> Ve
 /// A variant's scenario at a point of a sensitivity design: `values` (one
 /// per dotted key of `keys`) set over its resolved document (`resolved`,
 /// as [`Scenario::resolved`] keeps it), then checked and built. A key whose
-/// resolved value is a whole number takes the nearest whole number. A
-/// problem names `file`, the uncertainty file the keys came from.
+/// resolved value is a whole number takes the nearest whole number; a key
+/// of `categories` takes its value at the position the number gives (see
+/// [`point_value`]). A problem names `file`, the uncertainty file the keys
+/// came from.
 pub fn at_point(
     resolved: &Value,
     keys: &[String],
     values: &[f64],
+    categories: &BTreeMap<String, Vec<Value>>,
     file: &str,
 ) -> Result<Scenario, Problems> {
     let merged = Merged {
@@ -710,7 +717,7 @@ pub fn at_point(
         .zip(values)
         .map(|(key, &x)| Override {
             key: key.clone(),
-            value: point_value(resolved, key, x),
+            value: point_value(resolved, key, x, categories),
             at: Location {
                 file: file.to_string(),
                 line: 0,
@@ -721,9 +728,27 @@ pub fn at_point(
     apply(merged, &overrides)
 }
 
-/// A design's value `x` for `key` as the scenario takes it: the nearest
-/// whole number where `resolved` holds a whole number there, else `x`.
-pub(crate) fn point_value(resolved: &Value, key: &str, x: f64) -> Value {
+/// A design's value `x` for `key` as the scenario takes it: for a key of
+/// `categories`, its value at position `x` (rounded to the nearest
+/// position and kept within the list; a number that is not finite is the
+/// first); else the nearest whole number where `resolved` holds a whole
+/// number there, else `x`.
+pub fn point_value(
+    resolved: &Value,
+    key: &str,
+    x: f64,
+    categories: &BTreeMap<String, Vec<Value>>,
+) -> Value {
+    if let Some(values) = categories.get(key).filter(|v| !v.is_empty()) {
+        let last = values.len() - 1;
+        let position = if x.is_finite() {
+            // A saturating cast: below 0 is 0, beyond usize::MAX is usize::MAX.
+            (x.round().max(0.0) as usize).min(last)
+        } else {
+            0
+        };
+        return values[position].clone();
+    }
     let whole = key
         .split('.')
         .try_fold(resolved, |v, part| match v {
@@ -758,6 +783,11 @@ impl Sweep {
             .map(|u| u.group.clone().unwrap_or_else(|| u.key.clone()))
             .collect();
         let distributions: Vec<_> = uncertain.iter().map(|u| u.distribution).collect();
+        let categories: BTreeMap<String, Vec<Value>> = uncertain
+            .iter()
+            .filter(|u| !u.values.is_empty())
+            .map(|u| (u.key.clone(), u.values.clone()))
+            .collect();
         let structure = Structure::new(method, &numbered(&groups).0, self.seed)
             .map_err(|e| in_file(format!("cannot make a {} design: {e}", method.name())))?;
         let points: Vec<Vec<f64>> = (0..structure.len())
@@ -766,12 +796,18 @@ impl Sweep {
         let mut refused = Vec::new();
         for (p, point) in points.iter().enumerate() {
             for v in &self.variants {
-                if let Err(e) = at_point(&v.scenario.resolved, &keys, point, file) {
+                if let Err(e) = at_point(&v.scenario.resolved, &keys, point, &categories, file) {
                     refused.push(format!(
                         "point {p} ({}) of variant `{}`: {e}",
                         keys.iter()
                             .zip(point)
-                            .map(|(k, x)| format!("{k}={x}"))
+                            .map(|(k, &x)| match categories.get(k) {
+                                Some(_) => format!(
+                                    "{k}={} (position {x})",
+                                    label(&point_value(&v.scenario.resolved, k, x, &categories))
+                                ),
+                                None => format!("{k}={x}"),
+                            })
                             .collect::<Vec<_>>()
                             .join(", "),
                         v.name
@@ -792,6 +828,7 @@ impl Sweep {
             keys,
             groups,
             points,
+            categories,
         });
         Ok(self)
     }
@@ -805,7 +842,8 @@ mod at_point_tests {
     fn a_point_over_a_resolved_scenario_builds_as_the_same_overrides_on_its_file() {
         let base = crate::preset("total-place", &[]).unwrap();
         // Nothing set: the resolved document builds the same parameters.
-        let same = at_point(&base.resolved, &[], &[], "u.toml").unwrap();
+        let none = BTreeMap::new();
+        let same = at_point(&base.resolved, &[], &[], &none, "u.toml").unwrap();
         assert_eq!(
             serde_json::to_value(&same.params).unwrap(),
             serde_json::to_value(&base.params).unwrap()
@@ -814,7 +852,7 @@ mod at_point_tests {
             "citizens.risk_sigma".to_string(),
             "place.population".to_string(),
         ];
-        let at = at_point(&base.resolved, &keys, &[1.05, 2400.4], "u.toml").unwrap();
+        let at = at_point(&base.resolved, &keys, &[1.05, 2400.4], &none, "u.toml").unwrap();
         let direct = crate::preset(
             "total-place",
             &crate::command_line_overrides(&[
@@ -830,13 +868,151 @@ mod at_point_tests {
         );
         // A list's entry by index: one coupling entry.
         let entry = vec!["needs.coupling.income.2".to_string()];
-        let coupled = at_point(&base.resolved, &entry, &[2.5], "u.toml").unwrap();
+        let coupled = at_point(&base.resolved, &entry, &[2.5], &none, "u.toml").unwrap();
         assert_eq!(coupled.params.needs.coupling(3, 2), 2.5);
         assert_eq!(
             coupled.params.needs.coupling(3, 1),
             base.params.needs.coupling(3, 1)
         );
-        let bad = at_point(&base.resolved, &keys[..1], &[-1.0], "u.toml").unwrap_err();
+        let bad = at_point(&base.resolved, &keys[..1], &[-1.0], &none, "u.toml").unwrap_err();
         assert!(bad.to_string().contains("citizens.risk_sigma"), "{bad}");
+    }
+}
+
+#[cfg(test)]
+mod categorical_tests {
+    use super::*;
+    use placesim_core::params::Reallocation;
+    use placesim_sensitivity::design::Method;
+
+    const KEY: &str = "barriers.ring_fenced_budgets.reallocation";
+
+    fn uncertain() -> Vec<crate::uncertainty::Uncertain> {
+        let text = r#"
+[uncertainty."barriers.ring_fenced_budgets.reallocation"]
+distribution = "categorical"
+values = ["last_year_spend", "need_origin", "invest_to_save"]
+reason = "assumed"
+
+[uncertainty."citizens.risk_sigma"]
+distribution = "uniform"
+low = 0.7
+high = 1.1
+reason = "assumed"
+"#;
+        let doc = crate::source::parse("u.toml", text).unwrap();
+        crate::uncertainty::read(&doc).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn sweep() -> Sweep {
+        load(&Source::Builtin("sensitivity.sweep.toml")).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn rule(value: &Value) -> Reallocation {
+        match value.as_str() {
+            Some("last_year_spend") => Reallocation::LastYearSpend,
+            Some("need_origin") => Reallocation::NeedOrigin,
+            Some("invest_to_save") => Reallocation::InvestToSave,
+            other => panic!("{other:?} is not a rule"),
+        }
+    }
+
+    /// A Latin hypercube over a categorical key gives each of its values to
+    /// a third of the points, and the scenario built at a point holds the
+    /// value its position names, in its resolved document and its parameters.
+    #[test]
+    fn a_latin_hypercube_gives_each_category_a_third_of_the_points() {
+        let design = sweep()
+            .with_design(
+                &uncertain(),
+                "u.toml",
+                Method::LatinHypercube { samples: 30 },
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+            .design
+            .unwrap();
+        let values: Vec<Value> = ["last_year_spend", "need_origin", "invest_to_save"]
+            .map(Value::from)
+            .to_vec();
+        assert_eq!(
+            design.categories,
+            BTreeMap::from([(KEY.to_string(), values.clone())])
+        );
+        assert_eq!(design.keys[0], KEY);
+        let mut counts = [0usize; 3];
+        for point in &design.points {
+            let position = point[0];
+            assert!(
+                [0.0, 1.0, 2.0].contains(&position),
+                "{position} is not a position"
+            );
+            counts[position as usize] += 1;
+            assert!((0.7..=1.1).contains(&point[1]));
+        }
+        assert!(counts.iter().all(|&n| (9..=11).contains(&n)), "{counts:?}");
+        assert_eq!(counts.iter().sum::<usize>(), 30);
+        let base = crate::preset("total-place", &[]).unwrap();
+        for point in &design.points {
+            let at = at_point(
+                &base.resolved,
+                &design.keys,
+                point,
+                &design.categories,
+                "u.toml",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            let want = &values[point[0] as usize];
+            let resolved = KEY
+                .split('.')
+                .try_fold(&at.resolved, |v, k| v.get(k))
+                .unwrap();
+            assert_eq!(resolved, want);
+            assert_eq!(at.params.prices.reallocation, rule(want));
+        }
+    }
+
+    /// A position off the list (from a damaged manifest, say) is kept within
+    /// it rather than panicking; a key without categories is a number.
+    #[test]
+    fn a_position_is_rounded_and_kept_within_the_list() {
+        let values: Vec<Value> = ["a", "b", "c"].map(Value::from).to_vec();
+        let categories = BTreeMap::from([(KEY.to_string(), values)]);
+        let resolved = Value::Null;
+        let at = |x: f64| point_value(&resolved, KEY, x, &categories);
+        assert_eq!(at(0.0), "a");
+        assert_eq!(at(0.49), "a");
+        assert_eq!(at(1.5), "c");
+        assert_eq!(at(1.0), "b");
+        assert_eq!(at(2.0), "c");
+        assert_eq!(at(7.0), "c");
+        assert_eq!(at(1e300), "c");
+        assert_eq!(at(-3.0), "a");
+        assert_eq!(at(f64::NAN), "a");
+        assert_eq!(at(f64::INFINITY), "a");
+        assert_eq!(
+            point_value(&resolved, "citizens.risk_sigma", 0.9, &categories),
+            Value::from(0.9)
+        );
+        // An empty list (never read from a file) is no category.
+        let empty = BTreeMap::from([(KEY.to_string(), Vec::new())]);
+        assert_eq!(point_value(&resolved, KEY, 1.0, &empty), Value::from(1.0));
+    }
+
+    /// A design whose point the scenario refuses names the categorical's
+    /// value as well as its position.
+    #[test]
+    fn a_refused_point_names_the_categorical_value() {
+        let mut u = uncertain();
+        u.truncate(1);
+        // A value the file check would refuse, given directly.
+        u[0].values[1] = Value::from("pool_it");
+        let err = sweep()
+            .with_design(&u, "u.toml", Method::LatinHypercube { samples: 6 })
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("{KEY}=pool_it (position 1)")),
+            "{err}"
+        );
     }
 }

@@ -4,16 +4,24 @@
 //!
 //! ```toml
 //! [uncertainty."citizens.risk_sigma"]
-//! distribution = "uniform"      # uniform | log_uniform | triangular | truncated_normal
+//! distribution = "uniform"      # uniform | log_uniform | triangular | truncated_normal | categorical
 //! low = 0.7
 //! high = 1.1
 //! reason = "assumed: no published spread of need by risk for a place"
+//!
+//! [uncertainty."barriers.ring_fenced_budgets.reallocation"]
+//! distribution = "categorical"
+//! values = ["last_year_spend", "need_origin", "invest_to_save"]
+//! reason = "assumed: which rule a board would choose is open"
 //! ```
 //!
-//! Each distribution names its own fields: `low` and `high` for every one,
-//! `mode` for the triangular, `mean` and `sd` for the truncated normal. Both
-//! ends must be values the scenario allows for the key, checked by building
-//! the default place with each.
+//! Each distribution names its own fields: `low` and `high` for every
+//! numeric one, `mode` for the triangular, `mean` and `sd` for the truncated
+//! normal; a categorical lists its `values` instead (at least two distinct
+//! ones, all text, all true/false or all numbers, each equally likely; a
+//! design holds a value's position in the list). Both ends of a range, and
+//! every value of a categorical, must be values the scenario allows for the
+//! key, checked by building the default place with each.
 
 use crate::merge::Source;
 use crate::overrides::Override;
@@ -40,17 +48,150 @@ pub struct Uncertain {
     /// The group it moves with in a Morris or Sobol design (`group = "..."`),
     /// e.g. the entries of the coupling matrix; `None`: a group of its own.
     pub group: Option<String>,
+    /// A categorical parameter's values, in the file's order: a design's
+    /// number for it is a position in this list. Empty for a numeric one.
+    pub values: Vec<Value>,
 }
 
-const DISTRIBUTIONS: [&str; 4] = ["uniform", "log_uniform", "triangular", "truncated_normal"];
+const DISTRIBUTIONS: [&str; 5] = [
+    "uniform",
+    "log_uniform",
+    "triangular",
+    "truncated_normal",
+    "categorical",
+];
 
 /// The fields each distribution takes, besides `distribution` and the why.
 fn fields(distribution: &str) -> &'static [&'static str] {
     match distribution {
         "triangular" => &["low", "mode", "high"],
         "truncated_normal" => &["mean", "sd", "low", "high"],
+        "categorical" => &["values"],
         _ => &["low", "high"],
     }
+}
+
+/// What a categorical's `values` must be, for messages.
+const CATEGORICAL_VALUES: &str =
+    "a list of at least 2 distinct values, all text, all true/false or all numbers";
+
+/// The kind of a categorical's value, as a message names it; `None`: not
+/// a kind a value may be (a list or a table).
+fn kind(v: &Value) -> Option<&'static str> {
+    match v {
+        Value::String(_) => Some("text"),
+        Value::Bool(_) => Some("true/false"),
+        Value::Number(_) => Some("a number"),
+        _ => None,
+    }
+}
+
+/// A value as a message quotes it: text in backquotes, else as written.
+fn quoted(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("`{s}`"),
+        other => other.to_string(),
+    }
+}
+
+/// A categorical's `values`, or the problems with them (each naming the
+/// field, or the value's position in the list).
+fn categorical_values(
+    doc: &Doc,
+    path: &str,
+    entry: &Map<String, Value>,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<Value>> {
+    let field = format!("{path}.values");
+    let at = doc.locate(&field);
+    let list = match entry.get("values") {
+        None => {
+            problems.push(Problem::at(
+                &doc.locate(path),
+                &field,
+                format!(
+                    "is missing; a categorical distribution needs values: {CATEGORICAL_VALUES}"
+                ),
+            ));
+            return None;
+        }
+        Some(Value::Array(list)) => list,
+        Some(other) => {
+            problems.push(Problem::at(
+                &at,
+                &field,
+                format!(
+                    "{} is not a list; allowed: {CATEGORICAL_VALUES}",
+                    quoted(other)
+                ),
+            ));
+            return None;
+        }
+    };
+    if list.len() < 2 {
+        problems.push(Problem::at(
+            &at,
+            &field,
+            format!(
+                "has {} value{}; allowed: {CATEGORICAL_VALUES}",
+                list.len(),
+                if list.len() == 1 { "" } else { "s" }
+            ),
+        ));
+        return None;
+    }
+    let before = problems.len();
+    for (i, v) in list.iter().enumerate() {
+        if kind(v).is_none() {
+            problems.push(Problem::at(
+                &doc.locate(&format!("{field}.{i}")),
+                &format!("{field}.{i}"),
+                format!("{v} is not a value a key takes; allowed: text, true/false or a number"),
+            ));
+        }
+    }
+    if problems.len() > before {
+        return None;
+    }
+    let first = kind(&list[0]);
+    if let Some((i, v)) = list.iter().enumerate().find(|(_, v)| kind(v) != first) {
+        problems.push(Problem::at(
+            &doc.locate(&format!("{field}.{i}")),
+            &format!("{field}.{i}"),
+            format!(
+                "{} is {} but the first value is {}; the values must be all text, all true/false or all numbers",
+                quoted(v),
+                kind(v).unwrap_or("?"),
+                first.unwrap_or("?")
+            ),
+        ));
+        return None;
+    }
+    // Numbers are the same value however written (1 and 1.0).
+    let same = |a: &Value, b: &Value| match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    };
+    for (i, v) in list.iter().enumerate() {
+        if let Some(j) = list[..i].iter().position(|w| same(v, w)) {
+            problems.push(Problem::at(
+                &doc.locate(&format!("{field}.{i}")),
+                &format!("{field}.{i}"),
+                format!(
+                    "{} is listed twice (values.{j} and values.{i}); each value must be listed once",
+                    quoted(v)
+                ),
+            ));
+        }
+    }
+    if u32::try_from(list.len()).is_err() {
+        problems.push(Problem::at(
+            &at,
+            &field,
+            format!("has {} values; allowed at most {}", list.len(), u32::MAX),
+        ));
+    }
+    (problems.len() == before).then(|| list.clone())
 }
 
 /// Load the uncertain parameters of a file, in the file's order, checking
@@ -98,7 +239,7 @@ pub fn read(doc: &Doc) -> Result<Vec<Uncertain>, Problems> {
             continue;
         };
         if let Some(u) = entry_of(doc, key, &path, entry, &mut problems) {
-            check_key(&u, &at, &mut problems);
+            check_key(doc, &u, &at, &mut problems);
             out.push(u);
         }
     }
@@ -153,17 +294,35 @@ fn entry_of(
                 .copied()
                 .chain(["source", "reason", "group"])
                 .collect();
+            // A numeric distribution's field given to a categorical, or the reverse.
+            let why = match (distribution, f.as_str()) {
+                ("categorical", "low" | "high" | "mode" | "mean" | "sd") => {
+                    " (a categorical has no range: it lists its values)"
+                }
+                (_, "values") => " (only a categorical lists values)",
+                _ => "",
+            };
             problems.push(Problem::at(
                 &field_at(f),
                 &format!("{path}.{f}"),
                 format!(
-                    "is not a field of a {distribution} distribution; allowed: distribution, {}{}",
+                    "is not a field of a {distribution} distribution{why}; allowed: distribution, {}{}",
                     allowed.join(", "),
                     suggestion(f, allowed.iter().copied())
                 ),
             ));
         }
     }
+    let categories = if distribution == "categorical" {
+        categorical_values(doc, path, entry, problems)
+    } else {
+        None
+    };
+    let wanted: &[&str] = if distribution == "categorical" {
+        &[]
+    } else {
+        wanted
+    };
     let mut number = |f: &str| match entry.get(f) {
         Some(v) if v.as_f64().is_some_and(f64::is_finite) => v.as_f64(),
         Some(v) => {
@@ -232,7 +391,14 @@ fn entry_of(
         return None;
     }
     let v: Vec<f64> = values.into_iter().flatten().collect();
+    let values = categories.unwrap_or_default();
     let (distribution, shape) = match distribution {
+        "categorical" => (
+            Distribution::Categorical {
+                count: values.len() as u32,
+            },
+            Ok(()),
+        ),
         "uniform" => (
             Distribution::Uniform {
                 low: v[0],
@@ -280,22 +446,29 @@ fn entry_of(
         key: key.to_string(),
         distribution,
         why: why?,
+        values,
     })
 }
 
-/// Both ends of the range must be values the default place allows for the
-/// key (a whole-number key's rounded as a design rounds it); a problem at
-/// both ends alike is the key's own (unknown, or not a number).
-fn check_key(u: &Uncertain, at: &Location, problems: &mut Vec<Problem>) {
-    let (low, high) = u.distribution.bounds();
+/// Both ends of the range (every value of a categorical) must be values the
+/// default place allows for the key (a whole-number key's rounded as a
+/// design rounds it); a problem at every probe alike is the key's own
+/// (unknown, say, or not a number where every value is text).
+fn check_key(doc: &Doc, u: &Uncertain, at: &Location, problems: &mut Vec<Problem>) {
     let default = crate::preset("default-place", &[])
         .map(|s| s.resolved)
         .unwrap_or_default();
-    let found = |end: f64| -> Vec<String> {
-        // A whole-number key is probed, as it is run, at the nearest whole number.
+    let categories: std::collections::BTreeMap<String, Vec<Value>> = if u.values.is_empty() {
+        Default::default()
+    } else {
+        [(u.key.clone(), u.values.clone())].into()
+    };
+    let found = |x: f64| -> Vec<String> {
+        // Probed as it is run: a whole-number key at the nearest whole
+        // number, a categorical's position as its value.
         let probe = Override {
             key: u.key.clone(),
-            value: crate::sweep::point_value(&default, &u.key, end),
+            value: crate::sweep::point_value(&default, &u.key, x, &categories),
             at: at.clone(),
         };
         match crate::preset("default-place", &[probe]) {
@@ -313,21 +486,38 @@ fn check_key(u: &Uncertain, at: &Location, problems: &mut Vec<Problem>) {
                 .collect(),
         }
     };
-    let (at_low, at_high) = (found(low), found(high));
     let field = format!("uncertainty.{}", u.key);
-    if !at_low.is_empty() && at_low == at_high {
-        for m in at_low {
-            problems.push(Problem::at(at, &field, m));
+    // Each probe: where a problem with it is reported, the field, and how it is named.
+    let probes: Vec<(f64, Location, String, String)> = if u.values.is_empty() {
+        let (low, high) = u.distribution.bounds();
+        [low, high]
+            .into_iter()
+            .map(|end| {
+                let name = format!("{end} (an end of its range)");
+                (end, at.clone(), field.clone(), name)
+            })
+            .collect()
+    } else {
+        u.values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let path = format!("{field}.values.{i}");
+                let name = format!("{} (one of its values)", quoted(v));
+                (i as f64, doc.locate(&path), path, name)
+            })
+            .collect()
+    };
+    let messages: Vec<Vec<String>> = probes.iter().map(|(x, ..)| found(*x)).collect();
+    if !messages[0].is_empty() && messages.iter().all(|m| *m == messages[0]) {
+        for m in &messages[0] {
+            problems.push(Problem::at(at, &field, m.clone()));
         }
         return;
     }
-    for (end, messages) in [(low, at_low), (high, at_high)] {
+    for ((_, here, path, name), messages) in probes.iter().zip(messages) {
         for m in messages {
-            problems.push(Problem::at(
-                at,
-                &field,
-                format!("{end} (an end of its range): {m}"),
-            ));
+            problems.push(Problem::at(here, path, format!("{name}: {m}")));
         }
     }
 }
@@ -417,12 +607,172 @@ source = "a publisher, table 1, 2020"
         }
     }
 
+    const REALLOCATION: &str = r#"
+[uncertainty."barriers.ring_fenced_budgets.reallocation"]
+distribution = "categorical"
+values = ["last_year_spend", "need_origin", "invest_to_save"]
+reason = "assumed: which rule a board would choose is open"
+group = "pooling"
+"#;
+
+    #[test]
+    fn a_categorical_entry_reads_its_values_in_order() {
+        let doc = crate::source::parse("u.toml", REALLOCATION).unwrap();
+        let got = read(&doc).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(got.len(), 1);
+        let u = &got[0];
+        assert_eq!(u.key, "barriers.ring_fenced_budgets.reallocation");
+        assert_eq!(u.distribution, Distribution::Categorical { count: 3 });
+        assert_eq!(u.distribution.bounds(), (0.0, 2.0));
+        assert_eq!(
+            u.values,
+            vec![
+                Value::from("last_year_spend"),
+                Value::from("need_origin"),
+                Value::from("invest_to_save")
+            ]
+        );
+        assert_eq!(
+            u.why,
+            Why::Reason("assumed: which rule a board would choose is open".into())
+        );
+        assert_eq!(u.group.as_deref(), Some("pooling"));
+        // Numbers and true/false are values too; a numeric entry has none.
+        let text = r#"
+[uncertainty."place.population"]
+distribution = "categorical"
+values = [2000, 3000]
+source = "a publisher, table 1, 2020"
+
+[uncertainty."citizens.risk_sigma"]
+distribution = "uniform"
+low = 0.7
+high = 1.1
+reason = "assumed"
+"#;
+        let doc = crate::source::parse("u.toml", text).unwrap();
+        let got = read(&doc).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(got[0].distribution, Distribution::Categorical { count: 2 });
+        assert_eq!(got[0].values, vec![Value::from(2000), Value::from(3000)]);
+        assert!(got[1].values.is_empty());
+    }
+
+    /// Every value of a categorical is built on the default place, and the
+    /// one the scenario refuses is named, at its line, by its position.
+    #[test]
+    fn every_categorical_value_is_probed_and_a_bad_one_named() {
+        let text = REALLOCATION.replace("\"need_origin\"", "\"need_orign\"");
+        let got = problems(&text);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert!(
+            got[0].starts_with(
+                "u.toml:4:30: uncertainty.barriers.ring_fenced_budgets.reallocation.values.1: `need_orign` (one of its values): "
+            ),
+            "{got:#?}"
+        );
+        assert!(got[0].contains("need_origin"), "{got:#?}");
+        // A fourth value is probed as well as the first three.
+        let text = REALLOCATION.replace("\"invest_to_save\"]", "\"invest_to_save\", \"pool_it\"]");
+        let got = problems(&text);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert!(
+            got[0].contains("reallocation.values.3: `pool_it` (one of its values): "),
+            "{got:#?}"
+        );
+        // A value of the wrong kind for a numeric key: the same problem at
+        // every value is the key's, said once.
+        let text = "[uncertainty.\"citizens.risk_sigma\"]\ndistribution = \"categorical\"\nvalues = [\"low\", \"high\"]\nreason = \"r\"\n";
+        assert_eq!(
+            problems(text),
+            ["u.toml:1:14: uncertainty.citizens.risk_sigma: is text, but must be a number"]
+        );
+        // Whole numbers out of a whole-number key's range: the bad one named.
+        let text = "[uncertainty.\"place.population\"]\ndistribution = \"categorical\"\nvalues = [2000, 0]\nreason = \"r\"\n";
+        let got = problems(text);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert!(
+            got[0].contains("place.population.values.1: 0 (one of its values): "),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn each_categorical_mistake_names_its_field_and_what_is_allowed() {
+        let entry = |body: &str| {
+            format!(
+                "[uncertainty.\"barriers.ring_fenced_budgets.reallocation\"]\ndistribution = \"categorical\"\n{body}reason = \"r\"\n"
+            )
+        };
+        let field = "uncertainty.barriers.ring_fenced_budgets.reallocation";
+        let cases = [
+            (
+                entry(""),
+                format!("u.toml:1:14: {field}.values: is missing; a categorical distribution needs values: a list of at least 2 distinct values, all text, all true/false or all numbers"),
+            ),
+            (
+                entry("values = []\n"),
+                format!("u.toml:3:1: {field}.values: has 0 values; allowed: a list of at least 2 distinct values"),
+            ),
+            (
+                entry("values = [\"need_origin\"]\n"),
+                format!("u.toml:3:1: {field}.values: has 1 value; allowed: a list of at least 2 distinct values"),
+            ),
+            (
+                entry("values = \"need_origin\"\n"),
+                format!("u.toml:3:1: {field}.values: `need_origin` is not a list; allowed: a list of"),
+            ),
+            (
+                entry("values = [\"need_origin\", 2, true]\n"),
+                format!("{field}.values.1: 2 is a number but the first value is text; the values must be all text, all true/false or all numbers"),
+            ),
+            (
+                entry("values = [\"need_origin\", \"invest_to_save\", \"need_origin\"]\n"),
+                format!("{field}.values.2: `need_origin` is listed twice (values.0 and values.2); each value must be listed once"),
+            ),
+            (
+                entry("values = [\"need_origin\", [1, 2]]\n"),
+                format!("{field}.values.1: [1,2] is not a value a key takes; allowed: text, true/false or a number"),
+            ),
+            (
+                entry("values = [\"need_origin\", \"invest_to_save\"]\nlow = 0\nhigh = 2\n"),
+                format!("u.toml:4:1: {field}.low: is not a field of a categorical distribution (a categorical has no range: it lists its values); allowed: distribution, values, source, reason, group"),
+            ),
+            (
+                entry("values = [\"need_origin\", \"invest_to_save\"]\nhigh = 2\n"),
+                format!("u.toml:4:1: {field}.high: is not a field of a categorical distribution"),
+            ),
+            (
+                entry("value = [\"need_origin\", \"invest_to_save\"]\n"),
+                format!("u.toml:3:1: {field}.value: is not a field of a categorical distribution; allowed: distribution, values, source, reason, group; did you mean `values`?"),
+            ),
+            (
+                "[uncertainty.\"citizens.risk_sigma\"]\ndistribution = \"uniform\"\nlow = 0.7\nhigh = 1.1\nvalues = [1, 2]\nreason = \"r\"\n".to_string(),
+                "u.toml:5:1: uncertainty.citizens.risk_sigma.values: is not a field of a uniform distribution (only a categorical lists values); allowed: distribution, low, high, source, reason, group".to_string(),
+            ),
+            (
+                "[uncertainty.\"barriers.ring_fenced_budgets.reallocation\"]\ndistribution = \"categorical\"\nvalues = [\"need_origin\", \"invest_to_save\"]\n".to_string(),
+                format!("{field}.reason: is missing"),
+            ),
+            (
+                "[uncertainty.\"barriers.ring_fenced_budgets.reallocation\"]\ndistribution = \"categorcal\"\nvalues = [\"need_origin\", \"invest_to_save\"]\nreason = \"r\"\n".to_string(),
+                "allowed: uniform, log_uniform, triangular, truncated_normal, categorical; did you mean `categorical`?".to_string(),
+            ),
+        ];
+        for (text, want) in cases {
+            let got = problems(&text);
+            assert!(
+                got.iter().any(|p| p.contains(&want)),
+                "want {want:?} in {got:#?}"
+            );
+        }
+    }
+
     #[test]
     fn each_mistake_is_named_with_its_line_and_what_is_allowed() {
         let cases = [
             (
                 "[uncertainty.\"citizens.risk_sigma\"]\ndistribution = \"unifrom\"\nlow = 0.7\nhigh = 1.1\nreason = \"r\"\n",
-                "u.toml:2:1: uncertainty.citizens.risk_sigma.distribution: `unifrom` is not a distribution; allowed: uniform, log_uniform, triangular, truncated_normal; did you mean `uniform`?",
+                "u.toml:2:1: uncertainty.citizens.risk_sigma.distribution: `unifrom` is not a distribution; allowed: uniform, log_uniform, triangular, truncated_normal, categorical; did you mean `uniform`?",
             ),
             (
                 "[uncertainty.\"citizens.risk_sigma\"]\ndistribution = \"uniform\"\nlow = 1.1\nhigh = 0.7\nreason = \"r\"\n",

@@ -228,4 +228,38 @@ mod tests {
         )
         .is_err());
     }
+
+    /// A categorical factor takes its positions, whole numbers from 0 to
+    /// `count − 1`, under every method; Morris steps it between positions
+    /// like any factor (its elementary effect is per unit of the cube).
+    #[test]
+    fn a_categorical_factor_takes_whole_positions_under_every_method() {
+        let d = [
+            Distribution::Categorical { count: 3 },
+            Distribution::Uniform {
+                low: 0.0,
+                high: 1.0,
+            },
+        ];
+        for method in [
+            Method::Morris {
+                trajectories: 6,
+                levels: 4,
+            },
+            Method::Sobol { samples: 64 },
+            Method::LatinHypercube { samples: 60 },
+        ] {
+            let s = Structure::new(method, &[0, 1], 11).unwrap();
+            let mut seen = [0usize; 3];
+            for p in 0..s.len() {
+                let x = values(&s, &d, p)[0];
+                assert!(x == x.round() && (0.0..=2.0).contains(&x), "{x}");
+                seen[x as usize] += 1;
+            }
+            assert!(seen.iter().all(|&n| n > 0), "{method:?}: {seen:?}");
+            if let Method::LatinHypercube { .. } = method {
+                assert_eq!(seen, [20, 20, 20]);
+            }
+        }
+    }
 }

@@ -1,6 +1,11 @@
 //! The distributions an uncertain parameter can take, each mapped from the
 //! unit interval by its quantile function, so that a design's points in
 //! the unit cube become parameter values.
+//!
+//! A categorical parameter (one of `count` values that are not numbers, or
+//! not ordered) is mapped to its value's position, 0 to `count − 1`, each
+//! with probability `1 / count`; the caller turns the position into the
+//! value. A design treats the positions as ordered numbers.
 
 /// A parameter's distribution.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -25,6 +30,11 @@ pub enum Distribution {
         sd: f64,
         low: f64,
         high: f64,
+    },
+    /// One of `count` values, each equally likely: the quantile is the
+    /// value's position, `min(floor(u count), count − 1)`.
+    Categorical {
+        count: u32,
     },
 }
 
@@ -65,6 +75,10 @@ impl Distribution {
                 }
                 0.5 * (a + b)
             }
+            Distribution::Categorical { count } => {
+                let last = count.saturating_sub(1);
+                ((u * count as f64).floor() as u32).min(last) as f64
+            }
         }
     }
 
@@ -75,6 +89,7 @@ impl Distribution {
             | Distribution::LogUniform { low, high }
             | Distribution::Triangular { low, high, .. }
             | Distribution::TruncatedNormal { low, high, .. } => (low, high),
+            Distribution::Categorical { count } => (0.0, count.saturating_sub(1) as f64),
         }
     }
 }
@@ -124,5 +139,31 @@ mod tests {
         };
         assert!(close(c.quantile(0.0), 1.0) && close(c.quantile(1.0), 2.0));
         assert!(c.quantile(0.5) > 1.0 && c.quantile(0.5) < 1.5);
+    }
+
+    /// A categorical's quantile is its value's position, each of the
+    /// `count` positions taking an equal share of the unit interval.
+    #[test]
+    fn a_categorical_quantile_is_a_position_with_equal_shares() {
+        let c = Distribution::Categorical { count: 3 };
+        assert_eq!(c.bounds(), (0.0, 2.0));
+        assert_eq!(c.quantile(0.0), 0.0);
+        assert_eq!(c.quantile(0.333), 0.0);
+        assert_eq!(c.quantile(1.0 / 3.0), 1.0);
+        assert_eq!(c.quantile(0.5), 1.0);
+        assert_eq!(c.quantile(2.0 / 3.0), 2.0);
+        assert_eq!(c.quantile(1.0), 2.0);
+        // Outside the unit interval (or not a number), still a position.
+        assert_eq!(c.quantile(-0.5), 0.0);
+        assert_eq!(c.quantile(7.0), 2.0);
+        assert_eq!(c.quantile(f64::NAN), 0.0);
+        let mut shares = [0usize; 3];
+        for i in 0..3000 {
+            shares[c.quantile((i as f64 + 0.5) / 3000.0) as usize] += 1;
+        }
+        assert_eq!(shares, [1000, 1000, 1000]);
+        // A degenerate count never panics.
+        assert_eq!(Distribution::Categorical { count: 0 }.quantile(0.7), 0.0);
+        assert_eq!(Distribution::Categorical { count: 0 }.bounds(), (0.0, 0.0));
     }
 }
