@@ -405,3 +405,76 @@ baseline = "barriers.ring_fenced_budgets.reallocation=last_year_spend,citizens.r
     );
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// A design over a categorical uncertain parameter: `placesim discover`
+/// names each point's category in cases.csv, from the manifest's values.
+#[test]
+fn discovery_on_a_design_names_a_categorical_parameters_values() {
+    let out = scratch("discover-categorical");
+    std::fs::create_dir_all(&out).unwrap();
+    let file = out.join("u.toml");
+    std::fs::write(
+        &file,
+        r#"[uncertainty."barriers.ring_fenced_budgets.reallocation"]
+distribution = "categorical"
+values = ["last_year_spend", "need_origin", "invest_to_save"]
+reason = "test: the board's rule is a choice"
+
+[uncertainty."citizens.risk_sigma"]
+distribution = "uniform"
+low = 0.7
+high = 1.1
+reason = "test"
+"#,
+    )
+    .unwrap();
+    let results = out.join("run");
+    let o = bin()
+        .args([
+            "sensitivity",
+            "--method",
+            "latin-hypercube",
+            "--samples",
+            "24",
+            "--replicates",
+            "1",
+            "--quiet",
+            "--uncertainty",
+        ])
+        .arg(&file)
+        .arg("--out")
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = bin()
+        .arg("discover")
+        .arg(&results)
+        .args([
+            "--outcome",
+            "effect(total-place, crisis_events)",
+            "--min-leaf",
+            "3",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cases = read(&results.join("discovery"), "cases.csv");
+    let mut counts = [0; 3];
+    for l in cases.lines().skip(1) {
+        let cells: Vec<&str> = l.split(',').collect();
+        // case, variant (empty in a design), parameter, input, category, value, of_interest
+        if cells[2] == "barriers.ring_fenced_budgets.reallocation" {
+            let position: usize = cells[3].parse::<f64>().unwrap() as usize;
+            let name = ["last_year_spend", "need_origin", "invest_to_save"][position];
+            assert_eq!(cells[4], name, "{l}");
+            counts[position] += 1;
+        } else {
+            assert_eq!(cells[4], "", "{l}");
+        }
+    }
+    // A Latin hypercube of 24 points gives each of three categories 8.
+    assert_eq!(counts, [8, 8, 8]);
+    let _ = std::fs::remove_dir_all(&out);
+}
