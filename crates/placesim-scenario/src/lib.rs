@@ -5,7 +5,9 @@
 //! the five barriers with their strengths and prices, leadership, adaptation,
 //! scheduled changes and output options. `extends` inherits from another
 //! file; presets are embedded. A sweep names a base scenario and its
-//! variants (named, factorial grid, zipped, Latin hypercube). Every problem
+//! variants (named, factorial grid, zipped, Latin hypercube). A targets file
+//! lists calibration targets: published figures, each with the model output
+//! it is compared on, its uncertainties and its source. Every problem
 //! is reported with file, line, column, field and what is allowed. This crate
 //! does not run simulations.
 
@@ -19,6 +21,7 @@ pub mod problem;
 pub mod raw;
 pub mod source;
 pub mod sweep;
+pub mod targets;
 pub mod uncertainty;
 
 pub use build::{OutputOptions, Scenario};
@@ -26,6 +29,7 @@ pub use merge::Source;
 pub use overrides::{command_line_overrides, Override, PlaceSetting};
 pub use problem::{Problem, Problems};
 pub use sweep::{Sweep, Variant};
+pub use targets::Target;
 
 use serde_json::Value;
 use std::path::Path;
@@ -63,6 +67,32 @@ pub fn preset_as(field: &str, name: &str, overrides: &[Override]) -> Result<Scen
                 field,
                 format!(
                     "no preset `{name}`; presets: {}{}",
+                    names.join(", "),
+                    problem::suggestion(name, names.iter().copied())
+                ),
+            )
+            .into())
+        }
+    }
+}
+
+/// Calibration targets from a file, in the file's order; an output may
+/// name any run outcome ([`targets::outcome_names`]).
+pub fn load_targets(path: &Path) -> Result<Vec<Target>, Problems> {
+    targets::load(&Source::File(path.to_path_buf()), &targets::outcome_names())
+}
+
+/// Built-in calibration targets by name (`england-place`). An unknown
+/// name is a problem of the setting `targets`.
+pub fn targets_preset(name: &str) -> Result<Vec<Target>, Problems> {
+    match presets::targets(name) {
+        Some(p) => targets::load(&Source::Builtin(p.file), &targets::outcome_names()),
+        None => {
+            let names: Vec<&str> = presets::TARGETS.iter().map(|p| p.stem()).collect();
+            Err(Problem::in_file(
+                "targets",
+                format!(
+                    "no built-in targets `{name}`; built-in: {}{}",
                     names.join(", "),
                     problem::suggestion(name, names.iter().copied())
                 ),

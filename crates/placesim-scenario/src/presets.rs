@@ -48,6 +48,13 @@ pub const SWEEPS: &[Preset] = &[
 /// The uncertain parameters of the default place (`scenarios/uncertainty.toml`).
 pub const UNCERTAINTY: Preset = preset!("uncertainty.toml");
 
+/// Every built-in file of calibration targets (`targets/`), by stem:
+/// `england-place`.
+pub const TARGETS: &[Preset] = &[Preset {
+    file: "england-place.toml",
+    text: include_str!("../../../targets/england-place.toml"),
+}];
+
 impl Preset {
     /// The preset's name: its file name without `.toml` (or `.sweep.toml`).
     pub fn stem(&self) -> &'static str {
@@ -79,11 +86,18 @@ pub fn sweep(name: &str) -> Option<&'static Preset> {
     SWEEPS.iter().find(|p| p.stem() == name || p.file == name)
 }
 
-/// A built-in file of either kind by file name.
+/// A built-in file of targets by stem (`england-place`) or file name
+/// (`england-place.toml`).
+pub fn targets(name: &str) -> Option<&'static Preset> {
+    TARGETS.iter().find(|p| p.stem() == name || p.file == name)
+}
+
+/// A built-in file of any kind by file name.
 pub fn by_file(file: &str) -> Option<&'static Preset> {
     SCENARIOS
         .iter()
         .chain(SWEEPS)
         .chain([&UNCERTAINTY])
+        .chain(TARGETS)
         .find(|p| p.file == file)
 }
