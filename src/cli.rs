@@ -2,7 +2,8 @@
 //! are in its module under `commands`; arguments several share, in `args`.
 
 use crate::commands::{
-    bench, check, discover, merge, plot, rerun, run, schema, sensitivity, serve, slurm, sweep,
+    bench, calibrate, check, discover, merge, plot, rerun, run, schema, sensitivity, serve, slurm,
+    sweep,
 };
 use clap::{Parser, Subcommand};
 
@@ -40,6 +41,11 @@ pub enum Command {
         after_help = "Examples:\n  placesim sensitivity --method latin-hypercube --samples 500 --out out/lhs\n  placesim discover out/lhs --outcome \"effect(total-place, crisis_events)\" --where \"> 0\"\n  placesim discover out/lhs --outcome \"value(silos, failure_demand_share)\" --where \"> q90\" --box 12\n  placesim sweep scenarios/barrier-factorial.sweep.toml --out out/factorial\n  placesim discover out/factorial --outcome \"effect(crisis_events)\" --where \"< 0\"\n\nIn a design each point is a case and its inputs are the sampled parameters; in a plain\nsweep each variant is a case and its inputs are the settings the variants differ by\n(numbers, or categories such as true/false). Writes DIR/discovery/: cases.csv, trajectory.csv\n(PRIM's peeling and pasting, two boxes), boxes.csv (the shown boxes' limits with\nquasi-p-values), stability.csv (how often PRIM restricts each input on half-samples),\nrules.csv (CART's leaves) and summary.json; redraws DIR/plots/ and report.html with three\ncharts and a section. See docs/DISCOVERY.md."
     )]
     Discover(discover::Args),
+    /// History-match the place to published figures in waves: emulators, implausibility, the space not ruled out yet (part of issue 18).
+    #[command(
+        after_help = "Examples:\n  placesim calibrate                                   # the built-in England targets, default place\n  placesim calibrate --waves 3 --points 40 --out out/cal\n  placesim calibrate --truth needs.recovery_rate=0.02 --out out/cal-truth   # a synthetic truth\n  placesim calibrate --resume --out out/cal            # finish an interrupted calibration\n\nEach wave is a design of points not yet ruled out, run as a sweep into DIR/wave-K/. DIR gets\ncalibration.json (the settings), waves.csv (NROY's share of the prior after each wave),\nemulators.csv (each target's leave-one-out diagnostics), targets.csv (which targets are met)\nand nroy.csv (the points not ruled out, as parameter values). See docs/CALIBRATION.md."
+    )]
+    Calibrate(calibrate::Args),
     /// Draw a sweep's charts (DIR/plots/, SVG and PNG) and its report (DIR/report.html) again.
     #[command(after_help = "Example:\n  placesim plot out/total-place")]
     Plot(plot::Args),

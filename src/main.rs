@@ -11,8 +11,8 @@ mod print;
 use clap::Parser;
 use cli::{Cli, Command};
 use commands::{
-    bench, check, discover, merge, plot, rerun, run, scenarios, schema, sensitivity, serve, slurm,
-    sweep,
+    bench, calibrate, check, discover, merge, plot, rerun, run, scenarios, schema, sensitivity,
+    serve, slurm, sweep,
 };
 use std::process::ExitCode;
 
@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => sweep::sweep(a),
         Command::Sensitivity(a) => sensitivity::sensitivity(a),
         Command::Discover(a) => discover::discover(a),
+        Command::Calibrate(a) => calibrate::calibrate(a),
         Command::Rerun(a) => rerun::rerun(&a.dir, a.run_id, a.out, a.force),
         Command::Plot(a) => plot::plot(&a.dir, false),
         Command::Check(a) => check::check(&a.file, &a.set),

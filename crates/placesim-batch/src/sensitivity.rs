@@ -226,7 +226,7 @@ fn index_rows(
     let key = seed ^ 0x5e45_1717;
     match structure {
         // A Latin hypercube has no indices: it is for robustness and discovery.
-        Structure::LatinHypercube(_) => Vec::new(),
+        Structure::LatinHypercube(_) | Structure::Given(_) => Vec::new(),
         Structure::Morris(d) => morris::effects(d, means, BOOTSTRAP_ROUNDS, key)
             .iter()
             .zip(groups)

@@ -68,9 +68,6 @@ pub struct SweepReport {
     pub baseline_with_transient: u64,
 }
 
-/// Run one run from its replicate's shared burn-in (or its own, if it does
-/// not fit), streaming its rows into its run folder, which appears
-/// (atomically) when the run is complete; its counted citizen-steps and summary.
 /// A run's counted weeks summed by year, for a design's time-varying indices.
 #[derive(Default)]
 struct Years(Vec<runs::YearRow>);
@@ -105,6 +102,54 @@ impl Years {
     }
 }
 
+/// A run's counted weeks summed by agency, for calibration.
+#[derive(Default)]
+struct Activity(Vec<runs::ActivityRow>);
+
+impl Activity {
+    fn week(&mut self, week: &placesim_core::Week, first_counted: u32) {
+        let place = week.place();
+        if place.warmup != 0 || place.week < first_counted {
+            return;
+        }
+        for a in week.agencies() {
+            let row = match self.0.iter_mut().position(|r| *r.agency == *a.agency) {
+                Some(i) => &mut self.0[i],
+                None => {
+                    self.0.push(runs::ActivityRow {
+                        agency: a.agency.to_string(),
+                        ..Default::default()
+                    });
+                    self.0.last_mut().expect("just pushed")
+                }
+            };
+            row.weeks += 1;
+            row.arrivals += a.arrivals;
+            row.served += a.served;
+            row.admissions += a.admissions;
+            row.crisis_events += a.crisis_events;
+            row.delayed_discharge_days += a.delayed_discharge_days;
+        }
+    }
+
+    /// The rows, with the place's residents and each agency's beds.
+    fn finish(mut self, params: &Params) -> Vec<runs::ActivityRow> {
+        for row in &mut self.0 {
+            row.residents = params.place.residents as f64;
+            row.beds = params
+                .agencies
+                .iter()
+                .find(|a| *a.id == *row.agency)
+                .and_then(|a| a.beds.as_ref())
+                .map_or(0.0, |b| b.beds);
+        }
+        self.0
+    }
+}
+
+/// Run one run from its replicate's shared burn-in (or its own, if it does
+/// not fit), streaming its rows into its run folder, which appears
+/// (atomically) when the run is complete; its counted citizen-steps and summary.
 fn run_and_store(
     shared: Option<&BurnedIn>,
     params: Params,
@@ -123,20 +168,25 @@ fn run_and_store(
         false,
     );
     let (first_counted, discount_rate) = (params.place.warmup_weeks, params.place.discount_rate);
+    let by_agency = by_year.then(|| params.clone());
     let (mut run, kept) = start::start(shared, params, every);
     rows.kept(&kept).map_err(stored)?;
     let mut years = Years::default();
+    let mut activity = Activity::default();
     run.to_end(|week| {
         if by_year {
             years.week(week.place(), first_counted, discount_rate);
+            activity.week(&week, first_counted);
         }
         rows.week(&week)
     })
     .map_err(stored)?;
     drop(rows.finish().map_err(stored)?);
-    if by_year {
+    if let Some(params) = &by_agency {
         let bytes = csv_bytes(&years.0, true).map_err(stored)?;
         folder.write(runs::YEARS, &bytes).map_err(stored)?;
+        let bytes = csv_bytes(activity.finish(params), true).map_err(stored)?;
+        folder.write(runs::ACTIVITY, &bytes).map_err(stored)?;
     }
     let Finished {
         summary,

@@ -215,9 +215,91 @@ pub fn read_years(run_folder: &Path) -> Result<Vec<YearRow>, ReadError> {
     Table::open(&run_folder.join(YEARS))?.rows().collect()
 }
 
+/// A stored run's activity by agency over its counted weeks (sensitivity
+/// designs and calibration waves only): what calibration targets are
+/// compared with.
+pub const ACTIVITY: &str = "activity.csv";
+
+/// One agency's activity over a run's counted weeks, scaled to the real
+/// place, with what turns it into rates: the place's residents, the
+/// weeks counted and the agency's beds (0 for an agency without beds).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ActivityRow {
+    pub agency: String,
+    pub residents: f64,
+    pub weeks: u32,
+    pub beds: f64,
+    pub arrivals: f64,
+    pub served: f64,
+    pub admissions: f64,
+    pub crisis_events: f64,
+    pub delayed_discharge_days: f64,
+}
+
+/// The measures of [`ActivityRow`] a calibration target may name.
+pub const ACTIVITY_MEASURES: [&str; 5] = [
+    "arrivals",
+    "served",
+    "admissions",
+    "crisis_events",
+    "delayed_bed_share",
+];
+
+impl ActivityRow {
+    /// A count per 1,000 residents a year.
+    fn per_1000_a_year(&self, count: f64) -> f64 {
+        if self.weeks == 0 || self.residents <= 0.0 {
+            return f64::NAN;
+        }
+        count / self.residents * 1_000.0 * 52.0 / self.weeks as f64
+    }
+
+    /// One of [`ACTIVITY_MEASURES`]: a count per 1,000 residents a year,
+    /// or (`delayed_bed_share`) the share of bed-days taken by patients
+    /// whose discharge is delayed.
+    pub fn measure(&self, name: &str) -> f64 {
+        match name {
+            "arrivals" => self.per_1000_a_year(self.arrivals),
+            "served" => self.per_1000_a_year(self.served),
+            "admissions" => self.per_1000_a_year(self.admissions),
+            "crisis_events" => self.per_1000_a_year(self.crisis_events),
+            "delayed_bed_share" if self.beds > 0.0 && self.weeks > 0 => {
+                self.delayed_discharge_days / (self.beds * 7.0 * self.weeks as f64)
+            }
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// The activity stored in a run folder, one row per agency.
+pub fn read_activity(run_folder: &Path) -> Result<Vec<ActivityRow>, ReadError> {
+    Table::open(&run_folder.join(ACTIVITY))?.rows().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn activity_becomes_rates_per_1000_residents_a_year_and_a_bed_share() {
+        let a = ActivityRow {
+            agency: "acute".into(),
+            residents: 300_000.0,
+            weeks: 104,
+            beds: 280.0,
+            arrivals: 60_000.0,
+            admissions: 30_000.0,
+            delayed_discharge_days: 280.0 * 7.0 * 104.0 * 0.1,
+            ..Default::default()
+        };
+        // 60,000 over two years for 300,000 residents: 100 per 1,000 a year.
+        assert_eq!(a.measure("arrivals"), 100.0);
+        assert_eq!(a.measure("admissions"), 50.0);
+        assert!((a.measure("delayed_bed_share") - 0.1).abs() < 1e-12);
+        assert!(a.measure("nothing").is_nan());
+        let none = ActivityRow::default();
+        assert!(none.measure("arrivals").is_nan() && none.measure("delayed_bed_share").is_nan());
+    }
 
     #[test]
     fn the_committed_flagship_runs_read_by_name() {

@@ -43,6 +43,7 @@ pub const SWEEPS: &[Preset] = &[
     preset!("lead-professional-price.sweep.toml"),
     preset!("learning.sweep.toml"),
     preset!("sensitivity.sweep.toml"),
+    preset!("calibration.sweep.toml"),
 ];
 
 /// The uncertain parameters of the default place (`scenarios/uncertainty.toml`).

@@ -770,28 +770,75 @@ impl Sweep {
     /// combination outside what the keys allow together) is reported, with
     /// its values, before anything runs.
     pub fn with_design(
-        mut self,
+        self,
         uncertain: &[crate::uncertainty::Uncertain],
         file: &str,
         method: placesim_sensitivity::design::Method,
     ) -> Result<Sweep, Problems> {
-        use placesim_sensitivity::design::{numbered, values, Structure};
+        use placesim_sensitivity::design::{numbered, values, Method, Structure};
+        let in_file = |m: String| Problems(vec![Problem::in_file(file, m)]);
+        if let Method::Given { .. } = method {
+            return Err(in_file(
+                "a given design's points come from its caller (Sweep::with_given_points)".into(),
+            ));
+        }
+        let groups: Vec<String> = uncertain
+            .iter()
+            .map(|u| u.group.clone().unwrap_or_else(|| u.key.clone()))
+            .collect();
+        let distributions: Vec<_> = uncertain.iter().map(|u| u.distribution).collect();
+        let structure = Structure::new(method, &numbered(&groups).0, self.seed)
+            .map_err(|e| in_file(format!("cannot make a {} design: {e}", method.name())))?;
+        let points: Vec<Vec<f64>> = (0..structure.len())
+            .map(|p| values(&structure, &distributions, p))
+            .collect();
+        self.with_points(uncertain, file, method, points)
+    }
+
+    /// This sweep as a design over `unit_points` the caller chose (each a
+    /// point of the unit cube, one coordinate per parameter of `uncertain`,
+    /// mapped through its distribution), as a calibration wave is: a
+    /// [`Method::Given`](placesim_sensitivity::design::Method::Given) design.
+    pub fn with_given_points(
+        self,
+        uncertain: &[crate::uncertainty::Uncertain],
+        file: &str,
+        unit_points: &[Vec<f64>],
+    ) -> Result<Sweep, Problems> {
+        let points = unit_points
+            .iter()
+            .map(|u| {
+                u.iter()
+                    .zip(uncertain)
+                    .map(|(&x, p)| p.distribution.quantile(x))
+                    .collect()
+            })
+            .collect();
+        let method = placesim_sensitivity::design::Method::Given {
+            points: unit_points.len(),
+        };
+        self.with_points(uncertain, file, method, points)
+    }
+
+    /// Set the design's `points` (parameter values), after building every
+    /// variant at every point.
+    fn with_points(
+        mut self,
+        uncertain: &[crate::uncertainty::Uncertain],
+        file: &str,
+        method: placesim_sensitivity::design::Method,
+        points: Vec<Vec<f64>>,
+    ) -> Result<Sweep, Problems> {
         let in_file = |m: String| Problems(vec![Problem::in_file(file, m)]);
         let keys: Vec<String> = uncertain.iter().map(|u| u.key.clone()).collect();
         let groups: Vec<String> = uncertain
             .iter()
             .map(|u| u.group.clone().unwrap_or_else(|| u.key.clone()))
             .collect();
-        let distributions: Vec<_> = uncertain.iter().map(|u| u.distribution).collect();
         let categories: BTreeMap<String, Vec<Value>> = uncertain
             .iter()
             .filter(|u| !u.values.is_empty())
             .map(|u| (u.key.clone(), u.values.clone()))
-            .collect();
-        let structure = Structure::new(method, &numbered(&groups).0, self.seed)
-            .map_err(|e| in_file(format!("cannot make a {} design: {e}", method.name())))?;
-        let points: Vec<Vec<f64>> = (0..structure.len())
-            .map(|p| values(&structure, &distributions, p))
             .collect();
         let mut refused = Vec::new();
         for (p, point) in points.iter().enumerate() {

@@ -19,6 +19,10 @@ pub enum Method {
     /// A Latin hypercube of `samples` points: no indices, but every point
     /// an independent draw, for robustness and scenario discovery.
     LatinHypercube { samples: usize },
+    /// `points` points the caller chose (a calibration wave's pick from the
+    /// space not ruled out yet): no indices; the points live in the
+    /// manifest, not rebuilt from the seed.
+    Given { points: usize },
 }
 
 impl Method {
@@ -28,6 +32,7 @@ impl Method {
             Method::Morris { .. } => "morris",
             Method::Sobol { .. } => "sobol",
             Method::LatinHypercube { .. } => "latin_hypercube",
+            Method::Given { .. } => "given",
         }
     }
 
@@ -37,6 +42,7 @@ impl Method {
             Method::Morris { trajectories, .. } => trajectories * (g + 1),
             Method::Sobol { samples } => samples * (g + 2),
             Method::LatinHypercube { samples } => samples,
+            Method::Given { points } => points,
         }
     }
 }
@@ -48,6 +54,8 @@ pub enum Structure {
     Sobol(Saltelli),
     /// Each point in the unit cube, in run order.
     LatinHypercube(Vec<Vec<f64>>),
+    /// The number of points a caller chose; their positions are the caller's.
+    Given(usize),
 }
 
 impl Structure {
@@ -76,6 +84,12 @@ impl Structure {
                     seed,
                 )))
             }
+            Method::Given { points } => {
+                if !(1..=100_000).contains(&points) {
+                    return Err(format!("{points} points: allowed 1 to 100,000"));
+                }
+                Ok(Structure::Given(points))
+            }
         }
     }
 
@@ -85,6 +99,7 @@ impl Structure {
             Structure::Morris(m) => m.points().len(),
             Structure::Sobol(s) => s.len(),
             Structure::LatinHypercube(p) => p.len(),
+            Structure::Given(n) => *n,
         }
     }
 
@@ -98,6 +113,8 @@ impl Structure {
             Structure::Morris(m) => m.points()[p].clone(),
             Structure::Sobol(s) => s.point(p),
             Structure::LatinHypercube(points) => points[p].clone(),
+            // Not rebuilt: the caller holds a given design's unit points.
+            Structure::Given(_) => Vec::new(),
         }
     }
 
@@ -115,6 +132,7 @@ impl Structure {
             }
             Structure::Sobol(s) => (0..2 * s.n).collect(),
             Structure::LatinHypercube(p) => (0..p.len()).collect(),
+            Structure::Given(n) => (0..*n).collect(),
         }
     }
 }

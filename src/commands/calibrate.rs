@@ -1,0 +1,770 @@
+//! `placesim calibrate`: history matching of the place to published figures
+//! (`placesim-calibration`), in waves. Each wave is a design of points the
+//! previous waves have not ruled out, run as a sweep (so it resumes after a
+//! kill, and its runs are stored like any sweep's); an emulator per target
+//! is fitted to the wave's runs and checked by leave-one-out; the space not
+//! ruled out yet (NROY) is carried to the next wave as a cloud of points.
+
+use super::sweep::load;
+use crate::failure::Failure;
+use placesim_calibration::implausibility::{usual_rank, Target as Matched, CUT};
+use placesim_calibration::space::{maximin, not_ruled_out, refill, uniform};
+use placesim_calibration::wave::Wave;
+use placesim_results::runs::{self, ActivityRow};
+use placesim_results::table::csv_bytes_with_header;
+use placesim_results::{write_atomic, RunId};
+use placesim_scenario::uncertainty::Uncertain;
+use placesim_scenario::{Problem, Problems, Source};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The built-in sweep whose place is calibrated.
+const DEFAULT_SWEEP: &str = "calibration";
+
+/// The uncertain parameters calibrated when `--parameters` is not given:
+/// those that set how much each agency sees and how its beds fill — the
+/// need hazards of four domains, how spread risk is, how fast needs
+/// recover and how large shocks are, the acute beds (count, share of
+/// crises admitted, length of stay) and GP and social care capacity.
+/// Assumed: a judgement of which inputs move the targets' outputs; a
+/// Morris screening of silos' activity would be the test of it.
+pub const DEFAULT_PARAMETERS: [&str; 12] = [
+    "needs.domains.health.base_hazard",
+    "needs.domains.mental_health.base_hazard",
+    "needs.domains.housing.base_hazard",
+    "needs.domains.social_care.base_hazard",
+    "citizens.risk_sigma",
+    "needs.recovery_rate",
+    "needs.shock_max",
+    "agencies.acute.beds.beds",
+    "agencies.acute.beds.admitted_share",
+    "agencies.acute.beds.length_of_stay_days",
+    "agencies.gp.capacity_per_week",
+    "agencies.social_care.capacity_per_week",
+];
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A targets file, or the built-in `england-place` [default].
+    pub targets: Option<PathBuf>,
+    /// The file of uncertain parameters [default: the built-in uncertainty.toml].
+    #[arg(long, value_name = "FILE")]
+    pub uncertainty: Option<PathBuf>,
+    /// The parameters calibrated (comma-separated dotted keys) [default: twelve that set activity and beds; docs/CALIBRATION.md].
+    #[arg(long, value_name = "KEY,KEY", value_delimiter = ',')]
+    pub parameters: Vec<String>,
+    /// The sweep whose baseline place is calibrated [default: the built-in `calibration`: the default place, silos, at 2,000 citizens].
+    #[arg(long, value_name = "FILE")]
+    pub sweep: Option<PathBuf>,
+    /// The most waves to run (fewer if NROY stabilises or vanishes).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub waves: u32,
+    /// Design points per wave.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(5..=10_000))]
+    pub points: u32,
+    /// Replicates per point (at least 2: their spread is the stochastic variance).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub replicates: u32,
+    /// Candidate points of the prior, uniform on the unit cube, that NROY is estimated on.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(100..=1_000_000))]
+    pub candidates: u32,
+    /// Seed of the designs and candidates [default: the sweep's].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// A synthetic truth: the model run once at these values (KEY=VALUE,…; other calibrated parameters at the place's own values) gives the observed values, with the targets' observation sd and no discrepancy.
+    #[arg(long, value_name = "KEY=VALUE,…", value_delimiter = ',')]
+    pub truth: Vec<String>,
+    /// Results folder [default: out/calibration].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Continue an interrupted calibration in --out (same settings).
+    #[arg(long, conflicts_with = "force")]
+    pub resume: bool,
+    /// Replace what --out holds.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub threads: crate::args::Threads,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// A target as the command uses it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Goal {
+    pub name: String,
+    /// `AGENCY.MEASURE` (activity.csv) or a run outcome (outcomes.csv).
+    pub output: String,
+    pub value: f64,
+    pub observation_sd: f64,
+    pub discrepancy_sd: f64,
+}
+
+impl Goal {
+    fn matched(&self) -> Matched {
+        Matched {
+            observed: self.value,
+            observation_var: self.observation_sd * self.observation_sd,
+            discrepancy_var: self.discrepancy_sd * self.discrepancy_sd,
+        }
+    }
+}
+
+/// `calibration.json`: what was asked (compared on --resume) and what came of it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Settings {
+    pub targets_file: String,
+    pub goals: Vec<Goal>,
+    pub uncertainty_file: String,
+    pub parameters: Vec<String>,
+    pub sweep: String,
+    pub seed: u64,
+    pub points: u32,
+    pub replicates: u32,
+    pub candidates: u32,
+    pub truth: Vec<String>,
+}
+
+/// One row of `waves.csv`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct WaveRow {
+    pub wave: u32,
+    pub points: u64,
+    pub runs: u64,
+    /// Targets whose emulator passed leave-one-out and took part in the cut.
+    pub trusted: u32,
+    /// The implausibility rank the cut used (2: the second-largest).
+    pub rank: u32,
+    /// Share of the prior's candidates not ruled out after this wave.
+    pub nroy_fraction: f64,
+    /// Whether the truth (with --truth) is still not ruled out.
+    pub truth_in_nroy: String,
+}
+
+/// One row of `emulators.csv`: one target's emulator in one wave.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct EmulatorRow {
+    pub wave: u32,
+    pub target: String,
+    pub trusted: bool,
+    /// Share of leave-one-out standardised errors within ±2, and beyond ±3.
+    pub loo_within_2: f64,
+    pub loo_beyond_3: f64,
+    /// The sd of one run's output about its point's mean, pooled over the wave.
+    pub stochastic_sd: f64,
+    /// The wave's points' run means: their least and most.
+    pub model_min: f64,
+    pub model_max: f64,
+}
+
+/// One row of `parameters.csv`: each calibrated parameter's prior and NROY.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ParameterRow {
+    pub parameter: String,
+    pub prior_low: f64,
+    pub prior_high: f64,
+    /// The 5th and 95th percentiles of the parameter over the NROY points.
+    pub nroy_p5: f64,
+    pub nroy_p95: f64,
+    /// The same as a share of the prior's 5th-to-95th-percentile width.
+    pub width_share: f64,
+    /// The truth's value (with --truth), and whether the NROY range holds it.
+    pub truth: f64,
+    pub truth_covered: String,
+}
+
+/// One row of `targets.csv`: each target after the last wave.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct TargetRow {
+    pub target: String,
+    pub output: String,
+    pub observed: f64,
+    pub observation_sd: f64,
+    pub discrepancy_sd: f64,
+    /// Share of the prior's candidates where this target alone is met
+    /// (its implausibility under the last wave at most 3).
+    pub met_alone: f64,
+    /// The least implausibility of the target over the candidates.
+    pub least_implausibility: f64,
+    /// Whether it is met somewhere in the final NROY.
+    pub met_in_nroy: bool,
+}
+
+fn bad(m: String) -> Failure {
+    Failure::BadInput(m)
+}
+
+/// The built-in targets `placesim calibrate` uses without a file.
+const DEFAULT_TARGETS: &str = "england-place";
+
+/// The goals of a targets file (or a built-in one by name), and its name.
+fn goals(path: &Option<PathBuf>) -> Result<(String, Vec<Goal>), Failure> {
+    let (name, targets) = match path {
+        None => (
+            DEFAULT_TARGETS.to_string(),
+            placesim_scenario::targets_preset(DEFAULT_TARGETS)?,
+        ),
+        Some(p)
+            if !p.exists()
+                && placesim_scenario::presets::targets(&p.to_string_lossy()).is_some() =>
+        {
+            let name = p.to_string_lossy().to_string();
+            let t = placesim_scenario::targets_preset(&name)?;
+            (name, t)
+        }
+        Some(p) if !p.exists() => {
+            return Err(bad(format!(
+            "{}: no such file, and no built-in targets of that name (built-in: {DEFAULT_TARGETS})",
+            p.display()
+        )))
+        }
+        Some(p) => (p.display().to_string(), placesim_scenario::load_targets(p)?),
+    };
+    let goals = targets
+        .iter()
+        .map(|t| Goal {
+            name: t.name.clone(),
+            output: t.output.to_string(),
+            value: t.value,
+            observation_sd: t.observation_sd,
+            discrepancy_sd: t.discrepancy_sd,
+        })
+        .collect();
+    Ok((name, goals))
+}
+
+/// A target's value in one run.
+fn model_value(output: &str, outcomes: &[f64], activity: &[ActivityRow]) -> f64 {
+    match output.split_once('.') {
+        Some((agency, measure)) => activity
+            .iter()
+            .find(|a| a.agency == agency)
+            .map_or(f64::NAN, |a| a.measure(measure)),
+        None => runs::outcome_names()
+            .iter()
+            .position(|n| *n == output)
+            .and_then(|i| outcomes.get(i).copied())
+            .unwrap_or(f64::NAN),
+    }
+}
+
+/// The position in the unit cube of `value` under `u`'s distribution (bisection on its quantile).
+fn unit_of(u: &Uncertain, value: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if u.distribution.quantile(mid) < value {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// The uncertain parameters calibrated, in `keys`' order.
+fn calibrated(source: &Source, keys: &[String]) -> Result<Vec<Uncertain>, Failure> {
+    let all = placesim_scenario::uncertainty::load(source)?;
+    let known: Vec<&str> = all.iter().map(|u| u.key.as_str()).collect();
+    let unknown: Vec<Problem> = keys
+        .iter()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| {
+            Problem::in_file(
+                "--parameters",
+                format!(
+                    "`{k}` is not an uncertain parameter of {}{}",
+                    source.name(),
+                    placesim_scenario::problem::suggestion(k, known.iter().copied())
+                ),
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Problems(unknown).into());
+    }
+    let chosen: Vec<Uncertain> = keys
+        .iter()
+        .filter_map(|k| all.iter().find(|u| &u.key == k).cloned())
+        .collect();
+    if let Some(c) = chosen.iter().find(|u| !u.values.is_empty()) {
+        return Err(bad(format!(
+            "--parameters: `{}` is categorical; calibration emulates numeric parameters only",
+            c.key
+        )));
+    }
+    Ok(chosen)
+}
+
+/// Run `unit_points` of `sweep` over `uncertain` into `dir` (resuming what
+/// is there), `replicates` each from `seed`; each run's value of each goal.
+#[allow(clippy::too_many_arguments)]
+fn run_wave(
+    sweep: &placesim_scenario::Sweep,
+    uncertain: &[Uncertain],
+    file: &str,
+    unit_points: &[Vec<f64>],
+    replicates: u32,
+    seed: u64,
+    dir: &Path,
+    goals: &[Goal],
+    pool: &rayon::ThreadPool,
+    label: &str,
+    quiet: bool,
+) -> Result<Vec<Vec<Vec<f64>>>, Failure> {
+    let design = sweep
+        .clone()
+        .with_given_points(uncertain, file, unit_points)?;
+    let opts = placesim_batch::SweepOptions {
+        out: dir.to_path_buf(),
+        replicates: Some(replicates),
+        seed: Some(seed),
+        resume: dir.join(placesim_results::manifest::MANIFEST).exists(),
+        force: false,
+        every_weeks: None,
+        shard: None,
+    };
+    let plan = placesim_batch::plan_sweep(&design, &opts)?;
+    let total = plan.total();
+    let bar = (!quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| crate::print::progress_with_message(total, "runs"));
+    if !quiet && bar.is_none() {
+        eprintln!("{label}: {} of {total} runs to go", plan.to_run());
+    }
+    let report = pool.install(|| {
+        plan.run(&|p: placesim_batch::Progress| {
+            if let Some(b) = &bar {
+                b.set_position(p.done);
+                b.set_message(label.to_string());
+            }
+        })
+    })?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if let Some(f) = report.failed.first() {
+        return Err(Failure::Failed(format!(
+            "{label}: {} runs failed; the first ({} replicate {}): {}",
+            report.failed.len(),
+            f.variant,
+            f.replicate,
+            f.error
+        )));
+    }
+    let mut out = Vec::with_capacity(unit_points.len());
+    for p in 0..unit_points.len() {
+        let mut reps = Vec::with_capacity(replicates as usize);
+        for r in 0..replicates {
+            let folder = RunId {
+                design_point: p as u32,
+                variant: 0,
+                replicate: r,
+            }
+            .folder(dir);
+            let read = |e: String| Failure::Failed(format!("{}: {e}", folder.display()));
+            let outcomes = runs::read_outcomes(&folder).map_err(|e| read(e.to_string()))?;
+            let activity = runs::read_activity(&folder).map_err(|e| read(e.to_string()))?;
+            reps.push(
+                goals
+                    .iter()
+                    .map(|g| model_value(&g.output, &outcomes, &activity))
+                    .collect(),
+            );
+        }
+        out.push(reps);
+    }
+    Ok(out)
+}
+
+fn write(path: &Path, bytes: std::io::Result<Vec<u8>>) -> Result<(), Failure> {
+    bytes
+        .and_then(|b| write_atomic(path, &b))
+        .map_err(|e| Failure::Failed(format!("writing {}: {e}", path.display())))
+}
+
+pub fn calibrate(a: Args) -> Result<(), Failure> {
+    let (targets_file, mut goals) = goals(&a.targets)?;
+    let sweep = load(a.sweep.as_deref(), DEFAULT_SWEEP)?;
+    let source = match &a.uncertainty {
+        Some(f) if !f.exists() => {
+            return Err(bad(format!("--uncertainty {}: no such file", f.display())))
+        }
+        Some(f) => Source::File(f.clone()),
+        None => Source::Builtin(placesim_scenario::presets::UNCERTAINTY.file),
+    };
+    let keys: Vec<String> = if a.parameters.is_empty() {
+        DEFAULT_PARAMETERS.iter().map(|k| k.to_string()).collect()
+    } else {
+        a.parameters.clone()
+    };
+    let uncertain = calibrated(&source, &keys)?;
+    let file = source.name();
+    let seed = a.seed.unwrap_or(sweep.seed);
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out/calibration"));
+    // The truth, as values of the calibrated parameters.
+    let truth_values: Option<Vec<f64>> = if a.truth.is_empty() {
+        None
+    } else {
+        let base = sweep
+            .variants
+            .iter()
+            .find(|v| v.name == sweep.baseline)
+            .or(sweep.variants.first())
+            .ok_or_else(|| bad("the sweep has no variants".into()))?;
+        let mut values = Vec::new();
+        for u in &uncertain {
+            let given = a.truth.iter().find_map(|kv| {
+                let (k, v) = kv.split_once('=')?;
+                (k.trim() == u.key).then(|| v.trim().to_string())
+            });
+            let value = match given {
+                Some(v) => v
+                    .parse::<f64>()
+                    .map_err(|_| bad(format!("--truth {}={v}: `{v}` is not a number", u.key)))?,
+                None => u
+                    .key
+                    .split('.')
+                    .try_fold(&base.scenario.resolved, |v, part| v.get(part))
+                    .and_then(serde_json::Value::as_f64)
+                    .ok_or_else(|| bad(format!("--truth: no value of `{}` in the place", u.key)))?,
+            };
+            let (lo, hi) = u.distribution.bounds();
+            if !(lo..=hi).contains(&value) {
+                return Err(bad(format!(
+                    "--truth {}={value}: outside its range {lo} to {hi} in {file}",
+                    u.key
+                )));
+            }
+            values.push(value);
+        }
+        for kv in &a.truth {
+            let k = kv.split_once('=').map_or(kv.as_str(), |(k, _)| k.trim());
+            if !uncertain.iter().any(|u| u.key == k) {
+                return Err(bad(format!(
+                    "--truth {kv}: `{k}` is not a calibrated parameter ({})",
+                    keys.join(", ")
+                )));
+            }
+        }
+        Some(values)
+    };
+    let settings = Settings {
+        targets_file: targets_file.clone(),
+        goals: goals.clone(),
+        uncertainty_file: file.clone(),
+        parameters: keys.clone(),
+        sweep: sweep.name.clone(),
+        seed,
+        points: a.points,
+        replicates: a.replicates,
+        candidates: a.candidates,
+        truth: a.truth.clone(),
+    };
+    prepare(&out, &settings, a.resume, a.force)?;
+    let pool = a.threads.pool()?;
+    let d = uncertain.len();
+    let truth_unit: Option<Vec<f64>> = truth_values.as_ref().map(|v| {
+        uncertain
+            .iter()
+            .zip(v)
+            .map(|(u, &x)| unit_of(u, x))
+            .collect()
+    });
+    if let Some(t) = &truth_unit {
+        // The observed values: one run at the truth, on its own seed.
+        let observed = run_wave(
+            &sweep,
+            &uncertain,
+            &file,
+            std::slice::from_ref(t),
+            1,
+            seed ^ 0x7e57_7e57,
+            &out.join("truth"),
+            &goals,
+            &pool,
+            "the truth",
+            a.quiet,
+        )?;
+        for (g, &v) in goals.iter_mut().zip(&observed[0][0]) {
+            g.value = v;
+            g.discrepancy_sd = 0.0;
+        }
+    }
+    let matched: Vec<Matched> = goals.iter().map(Goal::matched).collect();
+    let candidates = uniform(a.candidates as usize, d, seed);
+    let mut waves: Vec<Wave> = Vec::new();
+    let mut rows: Vec<WaveRow> = Vec::new();
+    let mut emulator_rows: Vec<EmulatorRow> = Vec::new();
+    let mut status = String::from("ran every wave asked for");
+    let mut alive = vec![true; candidates.len()];
+    for k in 1..=a.waves {
+        let unit_points: Vec<Vec<f64>> = if k == 1 {
+            let pool_points = uniform(20 * a.points as usize, d, seed ^ 0x1);
+            maximin(&pool_points, a.points as usize)
+                .into_iter()
+                .map(|i| pool_points[i].clone())
+                .collect()
+        } else {
+            let kept: Vec<Vec<f64>> = candidates
+                .iter()
+                .zip(&alive)
+                .filter(|(_, a)| **a)
+                .map(|(p, _)| p.clone())
+                .collect();
+            let mut pool_points = kept.clone();
+            let want = 10 * a.points as usize;
+            if pool_points.len() < want {
+                pool_points.extend(refill(
+                    &kept,
+                    want - pool_points.len(),
+                    0.05,
+                    &waves,
+                    usual_rank,
+                    CUT,
+                    seed ^ k as u64,
+                ));
+            }
+            maximin(&pool_points, a.points as usize)
+                .into_iter()
+                .map(|i| pool_points[i].clone())
+                .collect()
+        };
+        if unit_points.len() < d + 2 {
+            status = format!(
+                "stopped before wave {k}: NROY too small to place a wave ({} points found)",
+                unit_points.len()
+            );
+            break;
+        }
+        let dir = out.join(format!("wave-{k}"));
+        let runs = run_wave(
+            &sweep,
+            &uncertain,
+            &file,
+            &unit_points,
+            a.replicates,
+            seed,
+            &dir,
+            &goals,
+            &pool,
+            &format!("wave {k}"),
+            a.quiet,
+        )?;
+        let wave = Wave::fit(&unit_points, &runs, &matched)
+            .map_err(|e| Failure::Failed(format!("wave {k}: {e}")))?;
+        for (i, (g, o)) in goals.iter().zip(&wave.outputs).enumerate() {
+            let means: Vec<f64> = runs
+                .iter()
+                .map(|reps| reps.iter().map(|r| r[i]).sum::<f64>() / reps.len() as f64)
+                .collect();
+            let n = o.loo.len().max(1) as f64;
+            emulator_rows.push(EmulatorRow {
+                wave: k,
+                target: g.name.clone(),
+                trusted: o.trusted,
+                loo_within_2: o.loo.iter().filter(|z| z.abs() <= 2.0).count() as f64 / n,
+                loo_beyond_3: o.loo.iter().filter(|z| z.is_nan() || z.abs() > 3.0).count() as f64
+                    / n,
+                stochastic_sd: o.stochastic_var.sqrt(),
+                model_min: means.iter().copied().fold(f64::INFINITY, f64::min),
+                model_max: means.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            });
+        }
+        let rank = usual_rank(wave.trusted());
+        waves.push(wave);
+        alive = not_ruled_out(&candidates, &waves, usual_rank, CUT);
+        let fraction = alive.iter().filter(|a| **a).count() as f64 / candidates.len() as f64;
+        let truth_in = truth_unit.as_ref().map_or(String::new(), |t| {
+            not_ruled_out(std::slice::from_ref(t), &waves, usual_rank, CUT)[0].to_string()
+        });
+        rows.push(WaveRow {
+            wave: k,
+            points: unit_points.len() as u64,
+            runs: (unit_points.len() * a.replicates as usize) as u64,
+            trusted: waves[k as usize - 1].trusted() as u32,
+            rank: rank as u32,
+            nroy_fraction: fraction,
+            truth_in_nroy: truth_in.clone(),
+        });
+        write(&out.join("waves.csv"), csv_bytes_with_header(&rows))?;
+        write(
+            &out.join("emulators.csv"),
+            csv_bytes_with_header(&emulator_rows),
+        )?;
+        if !a.quiet {
+            eprintln!(
+                "wave {k}: {} points x {} replicates; {} of {} targets' emulators trusted; NROY {:.2} % of the prior{}",
+                unit_points.len(),
+                a.replicates,
+                waves[k as usize - 1].trusted(),
+                goals.len(),
+                100.0 * fraction,
+                if truth_in.is_empty() { String::new() } else { format!("; truth in NROY: {truth_in}") }
+            );
+        }
+        if fraction == 0.0 {
+            status = format!("NROY vanished at wave {k}: no candidate meets the targets together");
+            break;
+        }
+        if k > 1 && fraction >= 0.9 * rows[k as usize - 2].nroy_fraction {
+            status = format!(
+                "NROY stabilised at wave {k} (within 10 % of wave {})",
+                k - 1
+            );
+            break;
+        }
+    }
+    // Each target after the last wave.
+    let last = waves.last();
+    let mut target_rows = Vec::new();
+    if let Some(w) = last {
+        let imp = w.implausibilities(&candidates);
+        for (o, g) in goals.iter().enumerate() {
+            let column: Vec<f64> = imp.iter().map(|row| row[o]).collect();
+            let trusted = !column.iter().all(|v| v.is_nan());
+            target_rows.push(TargetRow {
+                target: g.name.clone(),
+                output: g.output.clone(),
+                observed: g.value,
+                observation_sd: g.observation_sd,
+                discrepancy_sd: g.discrepancy_sd,
+                met_alone: if trusted {
+                    column.iter().filter(|v| **v <= CUT).count() as f64 / column.len() as f64
+                } else {
+                    f64::NAN
+                },
+                least_implausibility: column
+                    .iter()
+                    .copied()
+                    .filter(|v| !v.is_nan())
+                    .fold(f64::INFINITY, f64::min),
+                met_in_nroy: trusted && column.iter().zip(&alive).any(|(v, a)| *a && *v <= CUT),
+            });
+        }
+    }
+    write(
+        &out.join("targets.csv"),
+        csv_bytes_with_header(&target_rows),
+    )?;
+    // Each parameter's NROY range against its prior's (both in the unit
+    // cube, where the prior's 5th to 95th percentile is 0.9 wide).
+    let kept: Vec<&Vec<f64>> = candidates
+        .iter()
+        .zip(&alive)
+        .filter(|(_, a)| **a)
+        .map(|(p, _)| p)
+        .collect();
+    let parameter_rows: Vec<ParameterRow> = uncertain
+        .iter()
+        .enumerate()
+        .map(|(j, u)| {
+            let mut v: Vec<f64> = kept.iter().map(|p| p[j]).collect();
+            v.sort_by(f64::total_cmp);
+            let pick = |q: f64| {
+                if v.is_empty() {
+                    f64::NAN
+                } else {
+                    v[((v.len() - 1) as f64 * q).round() as usize]
+                }
+            };
+            let (lo, hi) = (pick(0.05), pick(0.95));
+            let (low, high) = u.distribution.bounds();
+            let truth = truth_values.as_ref().map_or(f64::NAN, |t| t[j]);
+            ParameterRow {
+                parameter: u.key.clone(),
+                prior_low: low,
+                prior_high: high,
+                nroy_p5: u.distribution.quantile(lo),
+                nroy_p95: u.distribution.quantile(hi),
+                width_share: (hi - lo) / 0.9,
+                truth,
+                truth_covered: truth_unit
+                    .as_ref()
+                    .map_or(String::new(), |t| (lo <= t[j] && t[j] <= hi).to_string()),
+            }
+        })
+        .collect();
+    write(
+        &out.join("parameters.csv"),
+        csv_bytes_with_header(&parameter_rows),
+    )?;
+    // NROY as parameter values, one row per candidate that survives.
+    let mut nroy = keys.join(",");
+    nroy.push('\n');
+    for (p, _) in candidates.iter().zip(&alive).filter(|(_, a)| **a) {
+        let values: Vec<String> = p
+            .iter()
+            .zip(&uncertain)
+            .map(|(&x, u)| u.distribution.quantile(x).to_string())
+            .collect();
+        nroy.push_str(&values.join(","));
+        nroy.push('\n');
+    }
+    write(&out.join("nroy.csv"), Ok(nroy.into_bytes()))?;
+    if !a.quiet {
+        println!("{status}");
+        for t in &target_rows {
+            println!(
+                "  {}: observed {:.4}; met alone at {:.1} % of the prior; least implausibility {:.2}; {}",
+                t.target,
+                t.observed,
+                100.0 * t.met_alone,
+                t.least_implausibility,
+                if t.met_in_nroy { "met in NROY" } else { "NOT met in NROY" }
+            );
+        }
+        let narrower = parameter_rows
+            .iter()
+            .filter(|p| p.width_share < 1.0)
+            .count();
+        println!(
+            "  NROY's 5th-95th percentile range is narrower than the prior's on {narrower} of {} parameters",
+            parameter_rows.len()
+        );
+        println!("results in {}", out.display());
+    }
+    Ok(())
+}
+
+/// Make `out` ready: new, or resumed with the same settings, or replaced.
+fn prepare(out: &Path, settings: &Settings, resume: bool, force: bool) -> Result<(), Failure> {
+    let file = out.join("calibration.json");
+    if out.exists() {
+        if force {
+            std::fs::remove_dir_all(out)
+                .map_err(|e| Failure::Failed(format!("cannot remove {}: {e}", out.display())))?;
+        } else if resume {
+            let bytes = std::fs::read(&file).map_err(|_| {
+                bad(format!(
+                    "{}: no calibration.json, so nothing to resume; run without --resume (or with --force)",
+                    out.display()
+                ))
+            })?;
+            let before: Settings = serde_json::from_slice(&bytes).map_err(|e| {
+                bad(format!(
+                    "{}: damaged ({e}); rerun with --force",
+                    file.display()
+                ))
+            })?;
+            if &before != settings {
+                return Err(bad(format!(
+                    "{}: made with other settings (targets, parameters, seed, points, replicates, candidates or truth); rerun with --force, or give the same ones",
+                    out.display()
+                )));
+            }
+            return Ok(());
+        } else if out.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+            return Err(bad(format!(
+                "{} is not empty: add --resume to continue it or --force to replace it",
+                out.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(out)
+        .map_err(|e| Failure::Failed(format!("cannot create {}: {e}", out.display())))?;
+    write(&file, placesim_results::manifest::pretty_json(settings))
+}
