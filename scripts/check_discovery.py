@@ -4,7 +4,8 @@ Usage: python check_discovery.py PLACESIM DIR OUTCOME CONDITION
 (DIR: a design's results folder; PLACESIM: the binary). placesim discover
 runs with its defaults, then EMA Workbench's prim.Prim (2.5.3: peel and
 paste alpha 0.05, mass_min 0.05, lenient1) on cases.csv's inputs and cases
-of interest; a categorical input goes to EMA as its categories' names. The peeling and pasting trajectories (coverage, density, mass,
+of interest; a categorical input goes to EMA as its categories' names.
+Also the quasi-p-values of that box's restricted limits, to 1e-9 relative. The peeling and pasting trajectories (coverage, density, mass,
 restricted inputs) must agree to 1e-12 step by step, and EMA's final box
 (the last on its trajectory) must have the limits placesim gives that box
 (`--box LAST`), to 1e-12. EMA's `threshold` (0.5) does two things in
@@ -76,6 +77,21 @@ for col in x.columns:
     print(f"box limits of {col}: EMA [{lo:.6g}, {hi:.6g}], placesim [{mlo:.6g}, {mhi:.6g}], difference {diff:.2e}")
     if not diff < 1e-12:
         bad.append(f"limits of {col}")
+# Quasi-p-values of the final box's restricted limits (EMA: -1 where a side is not restricted).
+qp = box.qp[-1]
+for col, (lo_p, hi_p) in qp.items():
+    if col not in limits.index:
+        bad.append(f"quasi-p of {col}: EMA restricts it, placesim does not")
+        continue
+    for side, theirs_p in (("p_lower", lo_p), ("p_upper", hi_p)):
+        mine_p = limits.loc[col, side]
+        if theirs_p == -1:
+            ok = np.isnan(mine_p)
+        else:
+            ok = abs(theirs_p - mine_p) <= 1e-9 * max(theirs_p, 1e-300) + 1e-15
+        print(f"quasi-p {side} of {col}: EMA {theirs_p:.6g}, placesim {mine_p:.6g}")
+        if not ok:
+            bad.append(f"quasi-p {side} of {col}")
 if bad:
     sys.exit("EMA Workbench and placesim disagree on: " + ", ".join(bad))
 print("EMA Workbench agrees with placesim's PRIM")

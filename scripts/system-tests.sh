@@ -132,12 +132,13 @@ if ema_ready; then
     target/release/placesim sensitivity --method latin-hypercube --samples 200 \
       --parameters citizens.risk_sigma,needs.recovery_rate,needs.shock_max,agencies.acute.efficacy \
       --replicates 1 --out "$dir" --quiet --threads 2 &&
-    MPLBACKEND=Agg "$ema_venv/bin/python" -W ignore scripts/check_discovery.py target/release/placesim "$dir" \
+    # A fixed hash seed: EMA tries a categorical input's categories in a Python set's order.
+    PYTHONHASHSEED=0 MPLBACKEND=Agg "$ema_venv/bin/python" -W ignore scripts/check_discovery.py target/release/placesim "$dir" \
       "effect(total-place, crisis_events)" "> q50" &&
     # A plain sweep (each variant a case) with a categorical input PRIM restricts.
     target/release/placesim sweep scripts/discovery-grid.sweep.toml --out "$dir-grid" --force \
       --quiet --threads 2 2>/dev/null &&
-    MPLBACKEND=Agg "$ema_venv/bin/python" -W ignore scripts/check_discovery.py target/release/placesim "$dir-grid" \
+    PYTHONHASHSEED=0 MPLBACKEND=Agg "$ema_venv/bin/python" -W ignore scripts/check_discovery.py target/release/placesim "$dir-grid" \
       "failure_demand_share" "< q25"; then
     passed=$((passed + 1))
   else

@@ -76,21 +76,27 @@ fn parse_expr(text: &str, m: &Manifest) -> Result<Expr, Failure> {
             Err(bad("--outcome", text, format!("`{o}` is not an outcome of runs.csv (e.g. crisis_events, total_spend, failure_demand_share, net_monetary_benefit)")))
         }
     };
-    for (f, effect) in [("effect", true), ("value", false)] {
-        if !t.starts_with(f) {
-            continue;
-        }
-        let inner = t[f.len()..]
-            .trim_start()
-            .strip_prefix('(')
-            .and_then(|r| r.strip_suffix(')'));
+    if let Some((name, rest)) = t.split_once('(') {
+        let name = name.trim();
+        let effect = match name {
+            "effect" => true,
+            "value" => false,
+            other => {
+                return Err(bad(
+                    "--outcome",
+                    text,
+                    format!("`{other}` is not a function: write effect(…), value(…) or an outcome"),
+                ))
+            }
+        };
+        let f = name;
         let form = if design {
             format!("write {f}(VARIANT, OUTCOME)")
         } else {
             format!("write {f}(OUTCOME): in a sweep every variant is a case")
         };
-        let Some(inner) = inner else {
-            return Err(bad("--outcome", text, form));
+        let Some(inner) = rest.trim_end().strip_suffix(')') else {
+            return Err(bad("--outcome", text, format!("missing `)`: {form}")));
         };
         let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
         let (variant, outcome) = match (design, &parts[..]) {
@@ -402,12 +408,36 @@ pub fn discover(a: Args) -> Result<(), Failure> {
             sweep_cases(&a.dir, &m, &expr)
         }
     };
+    let possible = match &m.design {
+        Some(d) => d.points.len(),
+        None => m.variants.len() - usize::from(expr.effect && m.baseline_index().is_some()),
+    };
+    if possible < 2 {
+        return Err(Failure::BadInput(format!(
+            "{}: {possible} {}{} to compare, and discovery needs at least 2{}",
+            a.dir.display(),
+            cases.kind,
+            if possible == 1 { "" } else { "s" },
+            if expr.effect && m.design.is_none() {
+                " (the baseline has no effect, so it is not a case)"
+            } else {
+                ""
+            }
+        )));
+    }
     if cases.values.len() < 2 {
         return Err(Failure::BadInput(format!(
             "{}: fewer than 2 {}s have every run stored; finish the runs with --resume",
             a.dir.display(),
             cases.kind
         )));
+    }
+    if cases.values.len() < possible && !a.quiet {
+        eprintln!(
+            "note: {} of {possible} {}s are left out: a run of theirs is missing or its outcome is not a number",
+            possible - cases.values.len(),
+            cases.kind
+        );
     }
     let known = &cases.values;
     let cut = match limit.strip_prefix('q') {
@@ -566,12 +596,15 @@ pub fn discover(a: Args) -> Result<(), Failure> {
         .enumerate()
         .map(|(i, r)| RuleRow {
             leaf: i as u32 + 1,
-            rule: r
-                .conditions
-                .iter()
-                .map(|&(j, test, passes)| condition_text(&cases, j, test, passes))
-                .collect::<Vec<_>>()
-                .join(" and "),
+            rule: if r.conditions.is_empty() {
+                format!("all {}s (the tree did not split)", cases.kind)
+            } else {
+                r.conditions
+                    .iter()
+                    .map(|&(j, test, passes)| condition_text(&cases, j, test, passes))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            },
             cases: r.cases as u64,
             of_interest: r.of_interest as u64,
             density: r.density(),
@@ -695,15 +728,22 @@ fn words(
         let kept: Vec<String> = stability
             .iter()
             .filter(|s| s.in_box)
-            .map(|s| format!("{} in {}", s.parameter, pct(s.near_coverage)))
+            .map(|s| {
+                format!(
+                    "{} in {} ({} nearest in density)",
+                    s.parameter,
+                    pct(s.near_coverage),
+                    pct(s.near_density)
+                )
+            })
             .collect();
         let others = stability
             .iter()
             .filter(|s| !s.in_box)
-            .map(|s| s.near_coverage)
+            .map(|s| s.near_coverage.max(s.near_density))
             .fold(0.0, f64::max);
         lines.push(format!(
-            "Run again on {} random halves of the {kind}s, PRIM's box nearest this one in coverage restricts {}; no other input in more than {} of them.",
+            "Run again on {} random halves of the {kind}s, PRIM's box nearest this one in coverage restricts {}; no other input in more than {} of them either way.",
             a.resample,
             kept.join(", "),
             pct(others)

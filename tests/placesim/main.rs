@@ -5,6 +5,7 @@
 
 mod accounts;
 mod batch;
+mod calibration;
 mod cli;
 mod cluster;
 mod corpus;

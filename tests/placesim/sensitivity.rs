@@ -286,6 +286,12 @@ fn discovery_on_a_latin_hypercube_is_repeatable_and_refuses_bad_expressions() {
             "> 0",
             "`silos` is the baseline",
         ),
+        (
+            "effects(total-place, crisis_events)",
+            "> 0",
+            "`effects` is not a function",
+        ),
+        ("effect(total-place, crisis_events", "> 0", "missing `)`"),
         ("crisis_events", "~ 3", "start with an operator"),
         (
             "crisis_events",

@@ -442,13 +442,18 @@ pub fn quasi_p(
         .collect()
 }
 
+/// The density a half-sample's final box must reach for its trajectory to
+/// count in [`resample`] (EMA Workbench's `threshold=0.1` there).
+pub const RESAMPLE_THRESHOLD: f64 = 0.1;
+
 /// How often each input is restricted when PRIM runs again on random
 /// subsamples (EMA Workbench's `PrimBox.resample`): on each of
 /// `iterations` subsamples of `share` of the cases (without replacement,
 /// from `seed`), find the first box's trajectory, take its step nearest
 /// `target` in coverage and its step nearest in density, and count the
-/// inputs each restricts. Per input: (share of subsamples restricting it
-/// near the coverage, near the density).
+/// inputs each restricts; a half whose final box has density below
+/// [`RESAMPLE_THRESHOLD`] counts as restricting nothing. Per input: (share
+/// of subsamples restricting it near the coverage, near the density).
 pub fn resample(
     data: &Data,
     target: &Step,
@@ -477,7 +482,16 @@ pub fn resample(
             categorical: data.categorical,
         };
         let all: Vec<usize> = (0..x.len()).collect();
-        let trajectory = find_box(&sub, &all, s);
+        let mut trajectory = find_box(&sub, &all, s);
+        // EMA Workbench reruns PRIM with a threshold of 0.1: a half whose
+        // final box is less dense than that keeps only the box of all its
+        // data, which restricts nothing.
+        if trajectory
+            .last()
+            .is_some_and(|t| t.density < RESAMPLE_THRESHOLD)
+        {
+            trajectory.truncate(1);
+        }
         let range = sub.range();
         let nearest = |of: fn(&Step) -> f64| -> usize {
             (0..trajectory.len())

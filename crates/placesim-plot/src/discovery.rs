@@ -321,7 +321,7 @@ pub fn section(d: &Discovery) -> String {
     for w in &d.summary.words {
         let _ = writeln!(h, "<p>{}</p>", esc(w));
     }
-    h.push_str("<h3>The shown box</h3>\n<table>\n<tr><th>input</th><th>lower</th><th>upper</th><th>range over the design</th><th>p (lower)</th><th>p (upper)</th></tr>\n");
+    h.push_str("<h3>The shown box</h3>\n<table>\n<tr><th>input</th><th>lower</th><th>upper</th><th>range (or categories) over the cases</th><th>p (lower)</th><th>p (upper)</th></tr>\n");
     for b in d.restricted() {
         if b.is_categorical() {
             let _ = writeln!(

@@ -47,13 +47,16 @@ pub struct Summary {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct CaseRow {
     /// The case: its design point in a design, its variant's position in a sweep.
+    #[serde(alias = "design_point")]
     pub case: u32,
     /// The case's variant in a sweep; empty in a design.
+    #[serde(default)]
     pub variant: String,
     pub parameter: String,
     /// The input's value; for a categorical input, its category's position in `categories`.
     pub input: f64,
     /// A categorical input's category; empty for a numeric one.
+    #[serde(default)]
     pub category: String,
     /// The expression's value for the case (mean over its replicates).
     pub value: f64,
@@ -95,8 +98,11 @@ pub struct BoxRow {
     pub p_lower: f64,
     pub p_upper: f64,
     /// A categorical input's categories the box keeps, and all of them
-    /// over the cases, joined by " | "; empty for a numeric input.
+    /// over the cases, joined by " | "; empty for a numeric input (and in
+    /// files written before categorical inputs).
+    #[serde(default)]
     pub categories: String,
+    #[serde(default)]
     pub all_categories: String,
 }
 
