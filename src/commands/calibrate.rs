@@ -14,7 +14,7 @@ use placesim_results::runs::{self, ActivityRow};
 use placesim_results::table::csv_bytes_with_header;
 use placesim_results::{write_atomic, RunId};
 use placesim_scenario::uncertainty::Uncertain;
-use placesim_scenario::{Problem, Problems, Source};
+use placesim_scenario::Source;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -263,31 +263,10 @@ fn unit_of(u: &Uncertain, value: f64) -> f64 {
     0.5 * (lo + hi)
 }
 
-/// The uncertain parameters calibrated, in `keys`' order.
+/// The uncertain parameters calibrated, in the file's order.
 fn calibrated(source: &Source, keys: &[String]) -> Result<Vec<Uncertain>, Failure> {
     let all = placesim_scenario::uncertainty::load(source)?;
-    let known: Vec<&str> = all.iter().map(|u| u.key.as_str()).collect();
-    let unknown: Vec<Problem> = keys
-        .iter()
-        .filter(|k| !known.contains(&k.as_str()))
-        .map(|k| {
-            Problem::in_file(
-                "--parameters",
-                format!(
-                    "`{k}` is not an uncertain parameter of {}{}",
-                    source.name(),
-                    placesim_scenario::problem::suggestion(k, known.iter().copied())
-                ),
-            )
-        })
-        .collect();
-    if !unknown.is_empty() {
-        return Err(Problems(unknown).into());
-    }
-    let chosen: Vec<Uncertain> = keys
-        .iter()
-        .filter_map(|k| all.iter().find(|u| &u.key == k).cloned())
-        .collect();
+    let chosen = placesim_scenario::uncertainty::only(all, keys, &source.name())?;
     if let Some(c) = chosen.iter().find(|u| !u.values.is_empty()) {
         return Err(bad(format!(
             "--parameters: `{}` is categorical; calibration emulates numeric parameters only",
@@ -399,6 +378,8 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         a.parameters.clone()
     };
     let uncertain = calibrated(&source, &keys)?;
+    // The file's order, which every output follows.
+    let keys: Vec<String> = uncertain.iter().map(|u| u.key.clone()).collect();
     let file = source.name();
     let seed = a.seed.unwrap_or(sweep.seed);
     let out = a

@@ -4,7 +4,7 @@
 
 use super::sweep::{execute, load, RunArgs};
 use crate::failure::Failure;
-use placesim_scenario::{Problem, Problems, Source};
+use placesim_scenario::Source;
 use placesim_sensitivity::design::Method;
 use std::path::PathBuf;
 
@@ -82,26 +82,7 @@ pub fn sensitivity(mut a: Args) -> Result<(), Failure> {
     };
     let mut uncertain = placesim_scenario::uncertainty::load(&source)?;
     if !a.parameters.is_empty() {
-        let known: Vec<&str> = uncertain.iter().map(|u| u.key.as_str()).collect();
-        let unknown: Vec<Problem> = a
-            .parameters
-            .iter()
-            .filter(|k| !known.contains(&k.as_str()))
-            .map(|k| {
-                Problem::in_file(
-                    "--parameters",
-                    format!(
-                        "`{k}` is not an uncertain parameter of {}{}",
-                        source.name(),
-                        placesim_scenario::problem::suggestion(k, known.iter().copied())
-                    ),
-                )
-            })
-            .collect();
-        if !unknown.is_empty() {
-            return Err(Problems(unknown).into());
-        }
-        uncertain.retain(|u| a.parameters.contains(&u.key));
+        uncertain = placesim_scenario::uncertainty::only(uncertain, &a.parameters, &source.name())?;
     }
     let out = a.run.out.clone().unwrap_or_else(|| {
         let sharded = a.run.shard.is_some() || a.run.shard_from_env;

@@ -194,6 +194,30 @@ fn categorical_values(
     (problems.len() == before).then(|| list.clone())
 }
 
+/// Only the parameters of `all` named in `keys` (the file's order kept);
+/// a key that is not one of them is a problem of `--parameters`, naming
+/// `file` and the nearest key.
+pub fn only(all: Vec<Uncertain>, keys: &[String], file: &str) -> Result<Vec<Uncertain>, Problems> {
+    let known: Vec<&str> = all.iter().map(|u| u.key.as_str()).collect();
+    let unknown: Vec<Problem> = keys
+        .iter()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| {
+            Problem::in_file(
+                "--parameters",
+                format!(
+                    "`{k}` is not an uncertain parameter of {file}{}",
+                    suggestion(k, known.iter().copied())
+                ),
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Problems(unknown));
+    }
+    Ok(all.into_iter().filter(|u| keys.contains(&u.key)).collect())
+}
+
 /// Load the uncertain parameters of a file, in the file's order, checking
 /// each against the default place.
 pub fn load(src: &Source) -> Result<Vec<Uncertain>, Problems> {
