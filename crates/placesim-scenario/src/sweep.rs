@@ -815,7 +815,7 @@ impl Sweep {
             })
             .collect();
         let method = placesim_sensitivity::design::Method::Given {
-            points: unit_points.len(),
+            count: unit_points.len(),
         };
         self.with_points(uncertain, file, method, points)
     }

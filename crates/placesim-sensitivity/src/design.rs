@@ -19,10 +19,10 @@ pub enum Method {
     /// A Latin hypercube of `samples` points: no indices, but every point
     /// an independent draw, for robustness and scenario discovery.
     LatinHypercube { samples: usize },
-    /// `points` points the caller chose (a calibration wave's pick from the
+    /// `count` points the caller chose (a calibration wave's pick from the
     /// space not ruled out yet): no indices; the points live in the
     /// manifest, not rebuilt from the seed.
-    Given { points: usize },
+    Given { count: usize },
 }
 
 impl Method {
@@ -42,7 +42,7 @@ impl Method {
             Method::Morris { trajectories, .. } => trajectories * (g + 1),
             Method::Sobol { samples } => samples * (g + 2),
             Method::LatinHypercube { samples } => samples,
-            Method::Given { points } => points,
+            Method::Given { count } => count,
         }
     }
 }
@@ -84,11 +84,11 @@ impl Structure {
                     seed,
                 )))
             }
-            Method::Given { points } => {
-                if !(1..=100_000).contains(&points) {
-                    return Err(format!("{points} points: allowed 1 to 100,000"));
+            Method::Given { count } => {
+                if !(1..=100_000).contains(&count) {
+                    return Err(format!("{count} points: allowed 1 to 100,000"));
                 }
-                Ok(Structure::Given(points))
+                Ok(Structure::Given(count))
             }
         }
     }
