@@ -124,6 +124,12 @@ pub struct Settings {
     pub replicates: u32,
     pub candidates: u32,
     pub truth: Vec<String>,
+    /// The share of one run's variance that the observed figure's own
+    /// chance variation is: 1 for a synthetic truth (itself one run); for
+    /// published figures, the simulated citizens over the residents they
+    /// stand for (a real place of those residents varies by chance that
+    /// much less than a run in which each citizen counts several times).
+    pub realisation_scale: f64,
 }
 
 /// One row of `waves.csv`.
@@ -174,6 +180,15 @@ pub struct ParameterRow {
     pub truth_covered: String,
 }
 
+/// One row of `pairs.csv`: two targets met together, under the last wave,
+/// in the NROY the last wave was fitted in (0: they conflict there).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct PairRow {
+    pub target_a: String,
+    pub target_b: String,
+    pub met_together: f64,
+}
+
 /// One row of `targets.csv`: each target after the last wave.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct TargetRow {
@@ -182,10 +197,11 @@ pub struct TargetRow {
     pub observed: f64,
     pub observation_sd: f64,
     pub discrepancy_sd: f64,
-    /// Share of the prior's candidates where this target alone is met
-    /// (its implausibility under the last wave at most 3).
+    /// Share of the candidates in the NROY the last wave was fitted in
+    /// (the waves before it) where this target alone is met (its
+    /// implausibility under the last wave at most 3).
     pub met_alone: f64,
-    /// The least implausibility of the target over the candidates.
+    /// The least implausibility of the target over those candidates.
     pub least_implausibility: f64,
     /// Whether it is met somewhere in the final NROY.
     pub met_in_nroy: bool,
@@ -232,6 +248,46 @@ fn goals(path: &Option<PathBuf>) -> Result<(String, Vec<Goal>), Failure> {
         })
         .collect();
     Ok((name, goals))
+}
+
+/// Every target's output must be one the sweep's baseline place measures:
+/// its agency exists, and has beds where the measure needs them.
+fn check_outputs(sweep: &placesim_scenario::Sweep, goals: &[Goal]) -> Result<(), Failure> {
+    let Some(base) = sweep
+        .variants
+        .iter()
+        .find(|v| v.name == sweep.baseline)
+        .or(sweep.variants.first())
+    else {
+        return Err(bad(format!("sweep `{}` has no variants", sweep.name)));
+    };
+    let agencies = &base.scenario.params.agencies;
+    for g in goals {
+        let Some((agency, measure)) = g.output.split_once('.') else {
+            continue;
+        };
+        match agencies.iter().find(|a| a.id == agency) {
+            None => {
+                let ids: Vec<&str> = agencies.iter().map(|a| a.id.as_str()).collect();
+                return Err(bad(format!(
+                    "target `{}`: the place of sweep `{}` has no agency `{agency}` (it has {})",
+                    g.name,
+                    sweep.name,
+                    ids.join(", ")
+                )));
+            }
+            Some(a)
+                if a.beds.is_none() && ["admissions", "delayed_bed_share"].contains(&measure) =>
+            {
+                return Err(bad(format!(
+                    "target `{}`: `{agency}` has no beds in the place of sweep `{}`, so it has no {measure}",
+                    g.name, sweep.name
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// A target's value in one run.
@@ -365,6 +421,7 @@ fn write(path: &Path, bytes: std::io::Result<Vec<u8>>) -> Result<(), Failure> {
 pub fn calibrate(a: Args) -> Result<(), Failure> {
     let (targets_file, mut goals) = goals(&a.targets)?;
     let sweep = load(a.sweep.as_deref(), DEFAULT_SWEEP)?;
+    check_outputs(&sweep, &goals)?;
     let source = match &a.uncertainty {
         Some(f) if !f.exists() => {
             return Err(bad(format!("--uncertainty {}: no such file", f.display())))
@@ -378,6 +435,14 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         a.parameters.clone()
     };
     let uncertain = calibrated(&source, &keys)?;
+    if (a.points as usize) < uncertain.len() + 2 {
+        return Err(bad(format!(
+            "--points {}: a wave needs at least the parameters plus 2 ({}) to fit its emulators; about 10 a parameter ({}) is the usual rule",
+            a.points,
+            uncertain.len() + 2,
+            10 * uncertain.len()
+        )));
+    }
     // The file's order, which every output follows.
     let keys: Vec<String> = uncertain.iter().map(|u| u.key.clone()).collect();
     let file = source.name();
@@ -387,6 +452,16 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("out/calibration"));
     // The truth, as values of the calibrated parameters.
+    let mut seen = Vec::new();
+    for kv in &a.truth {
+        let Some((k, _)) = kv.split_once('=') else {
+            return Err(bad(format!("--truth {kv}: write KEY=VALUE")));
+        };
+        if seen.contains(&k.trim()) {
+            return Err(bad(format!("--truth: `{}` is given twice", k.trim())));
+        }
+        seen.push(k.trim());
+    }
     let truth_values: Option<Vec<f64>> = if a.truth.is_empty() {
         None
     } else {
@@ -433,6 +508,16 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         }
         Some(values)
     };
+    let realisation_scale = if a.truth.is_empty() {
+        sweep
+            .variants
+            .iter()
+            .find(|v| v.name == sweep.baseline)
+            .or(sweep.variants.first())
+            .map_or(1.0, |v| v.scenario.params.place.scale())
+    } else {
+        1.0
+    };
     let settings = Settings {
         targets_file: targets_file.clone(),
         goals: goals.clone(),
@@ -444,6 +529,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         replicates: a.replicates,
         candidates: a.candidates,
         truth: a.truth.clone(),
+        realisation_scale,
     };
     prepare(&out, &settings, a.resume, a.force)?;
     let pool = a.threads.pool()?;
@@ -522,20 +608,23 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             break;
         }
         let dir = out.join(format!("wave-{k}"));
+        // Each wave's replicates on seeds of their own, so that no two
+        // waves share their runs' noise.
+        let wave_seed = seed ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let runs = run_wave(
             &sweep,
             &uncertain,
             &file,
             &unit_points,
             a.replicates,
-            seed,
+            wave_seed,
             &dir,
             &goals,
             &pool,
             &format!("wave {k}"),
             a.quiet,
         )?;
-        let wave = Wave::fit(&unit_points, &runs, &matched)
+        let wave = Wave::fit(&unit_points, &runs, &matched, realisation_scale)
             .map_err(|e| Failure::Failed(format!("wave {k}: {e}")))?;
         for (i, (g, o)) in goals.iter().zip(&wave.outputs).enumerate() {
             let means: Vec<f64> = runs
@@ -588,7 +677,15 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             );
         }
         if fraction == 0.0 {
-            status = format!("NROY vanished at wave {k}: no candidate meets the targets together");
+            status = format!(
+                "NROY vanished at wave {k}: none of the {} candidates meets the targets together (NROY is under 1/{} of the prior)",
+                candidates.len(),
+                candidates.len()
+            );
+            break;
+        }
+        if waves[k as usize - 1].trusted() == 0 {
+            status = format!("wave {k} trusted no emulator, so it ruled nothing out; stopping (more points a wave may help)");
             break;
         }
         if k > 1 && fraction >= 0.9 * rows[k as usize - 2].nroy_fraction {
@@ -599,11 +696,40 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             break;
         }
     }
-    // Each target after the last wave.
+    // Each target after the last wave, judged where the last wave's
+    // emulators were fitted: the NROY of the waves before it.
     let last = waves.last();
     let mut target_rows = Vec::new();
+    let mut pair_rows = Vec::new();
     if let Some(w) = last {
-        let imp = w.implausibilities(&candidates);
+        let before = not_ruled_out(&candidates, &waves[..waves.len() - 1], usual_rank, CUT);
+        let inside: Vec<Vec<f64>> = candidates
+            .iter()
+            .zip(&before)
+            .filter(|(_, b)| **b)
+            .map(|(p, _)| p.clone())
+            .collect();
+        let alive_inside: Vec<bool> = alive
+            .iter()
+            .zip(&before)
+            .filter(|(_, b)| **b)
+            .map(|(a, _)| *a)
+            .collect();
+        let imp = w.implausibilities(&inside);
+        for (x, ga) in goals.iter().enumerate() {
+            for (y, gb) in goals.iter().enumerate().skip(x + 1) {
+                let both = imp
+                    .iter()
+                    .filter(|row| row[x] <= CUT && row[y] <= CUT)
+                    .count();
+                pair_rows.push(PairRow {
+                    target_a: ga.name.clone(),
+                    target_b: gb.name.clone(),
+                    met_together: both as f64 / imp.len().max(1) as f64,
+                });
+            }
+        }
+        let alive = &alive_inside;
         for (o, g) in goals.iter().enumerate() {
             let column: Vec<f64> = imp.iter().map(|row| row[o]).collect();
             let trusted = !column.iter().all(|v| v.is_nan());
@@ -623,7 +749,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
                     .copied()
                     .filter(|v| !v.is_nan())
                     .fold(f64::INFINITY, f64::min),
-                met_in_nroy: trusted && column.iter().zip(&alive).any(|(v, a)| *a && *v <= CUT),
+                met_in_nroy: trusted && column.iter().zip(alive).any(|(v, a)| *a && *v <= CUT),
             });
         }
     }
@@ -631,6 +757,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         &out.join("targets.csv"),
         csv_bytes_with_header(&target_rows),
     )?;
+    write(&out.join("pairs.csv"), csv_bytes_with_header(&pair_rows))?;
     // Each parameter's NROY range against its prior's (both in the unit
     // cube, where the prior's 5th to 95th percentile is 0.9 wide).
     let kept: Vec<&Vec<f64>> = candidates
@@ -689,8 +816,15 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
     if !a.quiet {
         println!("{status}");
         for t in &target_rows {
+            if t.met_alone.is_nan() {
+                println!(
+                    "  {}: observed {:.4}; not tested (its emulator was not trusted in the last wave)",
+                    t.target, t.observed
+                );
+                continue;
+            }
             println!(
-                "  {}: observed {:.4}; met alone at {:.1} % of the prior; least implausibility {:.2}; {}",
+                "  {}: observed {:.4}; met alone at {:.1} % of the NROY the last wave was fitted in; least implausibility {:.2}; {}",
                 t.target,
                 t.observed,
                 100.0 * t.met_alone,
@@ -698,12 +832,13 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
                 if t.met_in_nroy { "met in NROY" } else { "NOT met in NROY" }
             );
         }
+        // Under 0.9 of the prior's width: sampling noise alone keeps it near 1.
         let narrower = parameter_rows
             .iter()
-            .filter(|p| p.width_share < 1.0)
+            .filter(|p| p.width_share < 0.9)
             .count();
         println!(
-            "  NROY's 5th-95th percentile range is narrower than the prior's on {narrower} of {} parameters",
+            "  NROY's 5th-95th percentile range is under 0.9 of the prior's on {narrower} of {} parameters",
             parameter_rows.len()
         );
         println!("results in {}", out.display());

@@ -40,12 +40,12 @@ pub struct Emulator {
 /// The relative nugget for outputs whose noise has variance `noise` (of
 /// the values fitted, e.g. the stochastic variance over the replicates
 /// averaged) and whose values spread with variance `spread`: their ratio,
-/// kept between 1e-8 (numerically safe) and 0.5 (mostly signal).
+/// kept between 1e-8 (numerically safe) and 0.9 (mostly noise).
 pub fn relative_nugget(noise: f64, spread: f64) -> f64 {
     if spread.is_nan() || spread <= 0.0 || !noise.is_finite() {
         return 1e-8;
     }
-    (noise / spread).clamp(1e-8, 0.5)
+    (noise / spread).clamp(1e-8, 0.9)
 }
 
 fn matrix(x: &[Vec<f64>]) -> Array2<f64> {

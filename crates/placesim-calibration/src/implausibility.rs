@@ -37,6 +37,10 @@ pub fn implausibility(t: &Target, mean: f64, emulator_var: f64, stochastic_var: 
 /// The implausibility a point is judged by: the `rank`-th largest of its
 /// outputs' (1: the largest), or the largest when there are fewer outputs.
 pub fn judged(values: &[f64], rank: usize) -> f64 {
+    if values.is_empty() {
+        // No output to judge by: nothing rules the point out.
+        return 0.0;
+    }
     let mut v: Vec<f64> = values.to_vec();
     v.sort_by(|a, b| b.total_cmp(a));
     let k = rank.max(1).min(v.len());
@@ -71,6 +75,7 @@ mod tests {
         assert_eq!(judged(&[1.0, 5.0, 2.0], 2), 2.0);
         assert_eq!(judged(&[1.0, 5.0, 2.0], 1), 5.0);
         assert_eq!(judged(&[4.0], 2), 4.0);
+        assert_eq!(judged(&[], 2), 0.0);
         assert_eq!(usual_rank(2), 1);
         assert_eq!(usual_rank(9), 2);
         let exact = Target {

@@ -80,7 +80,7 @@ mod synthetic {
                 .iter()
                 .map(|x| (0..3).map(|_| run(x, &mut rng)).collect())
                 .collect();
-            waves.push(Wave::fit(&design, &runs, &targets).unwrap());
+            waves.push(Wave::fit(&design, &runs, &targets, 1.0).unwrap());
             assert!(
                 waves[w].trusted() >= 3,
                 "wave {w}: too few emulators trusted"

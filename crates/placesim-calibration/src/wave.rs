@@ -7,8 +7,19 @@
 //! not), so each output's stochastic variance is emulated too: a second
 //! emulator of the logarithm of the replicates' sample variance at each
 //! point (Andrianakis et al. 2017 emulate the variance of a stochastic
-//! model the same way), whose noise is that of a log sample variance,
-//! about `2 / (r − 1)` for `r` replicates.
+//! model the same way). The log of a sample variance of `r` normal
+//! replicates is biased: its mean is `ln σ² + ψ(k) − ln k` and its variance
+//! `ψ′(k)`, `k = (r − 1) / 2`; the bias is taken off before fitting, the
+//! variance is the emulator's noise, and the prediction is the lognormal
+//! mean `exp(m + v / 2)`.
+//!
+//! One run's spread enters a point's implausibility twice: as the chance
+//! variation of the observed place, times `realisation_scale` (1 when the
+//! observation is itself one run of the model, as a synthetic truth is;
+//! less for a real place the model's run stands for at a coarser grain),
+//! and as the error of the emulated mean, `σ² / r`: a wave's replicates
+//! share their seeds across points (common random numbers), so that error
+//! is common to neighbouring points and the emulator cannot average it away.
 
 use crate::emulator::{variance, Emulator, EmulatorError};
 use crate::implausibility::{implausibility, judged, Target};
@@ -22,7 +33,7 @@ pub const LOO_BEYOND_3: f64 = 0.05;
 pub struct Output {
     pub emulator: Emulator,
     pub target: Target,
-    /// Variance of one run's output about its mean at a point: the median
+    /// Variance of one run's output about its mean at a point: the mean
     /// over the wave's points (what the mean emulator's nugget is set from).
     pub stochastic_var: f64,
     /// The emulator of the log of that variance, point by point (`None`
@@ -32,6 +43,10 @@ pub struct Output {
     pub loo: Vec<f64>,
     /// Whether the emulator passed its diagnostics and takes part in the cut.
     pub trusted: bool,
+    /// The share of one run's variance that the observed place's chance variation is.
+    pub realisation_scale: f64,
+    /// Replicates a point.
+    pub replicates: f64,
 }
 
 impl Output {
@@ -43,9 +58,10 @@ impl Output {
             Some(e) => e
                 .predict(x)
                 .into_iter()
-                .map(|(m, _)| {
-                    if m.is_finite() {
-                        m.exp()
+                .map(|(m, v)| {
+                    let var = (m + v / 2.0).exp();
+                    if var.is_finite() {
+                        var
                     } else {
                         self.stochastic_var
                     }
@@ -56,18 +72,34 @@ impl Output {
     }
 }
 
-fn median(v: &[f64]) -> f64 {
-    let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-    if s.is_empty() {
-        return 0.0;
+/// The digamma function ψ (recurrence up to 10, then its asymptotic series).
+pub fn digamma(mut x: f64) -> f64 {
+    let mut result = 0.0;
+    while x < 10.0 {
+        result -= 1.0 / x;
+        x += 1.0;
     }
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        0.5 * (s[n / 2 - 1] + s[n / 2])
+    let x2 = 1.0 / (x * x);
+    result + x.ln()
+        - 0.5 / x
+        - x2 * (1.0 / 12.0
+            - x2 * (1.0 / 120.0 - x2 * (1.0 / 252.0 - x2 * (1.0 / 240.0 - x2 / 132.0))))
+}
+
+/// The trigamma function ψ′ (recurrence up to 10, then its asymptotic series).
+pub fn trigamma(mut x: f64) -> f64 {
+    let mut result = 0.0;
+    while x < 10.0 {
+        result += 1.0 / (x * x);
+        x += 1.0;
     }
+    let x2 = 1.0 / (x * x);
+    result
+        + 1.0 / x
+        + x2 / 2.0
+        + x2 / x
+            * (1.0 / 6.0
+                - x2 * (1.0 / 30.0 - x2 * (1.0 / 42.0 - x2 * (1.0 / 30.0 - 5.0 * x2 / 66.0))))
 }
 
 /// A fitted wave.
@@ -83,6 +115,7 @@ impl Wave {
         x: &[Vec<f64>],
         runs: &[Vec<Vec<f64>>],
         targets: &[Target],
+        realisation_scale: f64,
     ) -> Result<Wave, EmulatorError> {
         let mut outputs = Vec::with_capacity(targets.len());
         for (o, target) in targets.iter().enumerate() {
@@ -95,14 +128,23 @@ impl Wave {
                 .map(|v| v.iter().sum::<f64>() / v.len().max(1) as f64)
                 .collect();
             let variances: Vec<f64> = per_point.iter().map(|v| variance(v)).collect();
-            let stochastic_var = median(&variances);
+            let stochastic_var = variances.iter().sum::<f64>() / variances.len().max(1) as f64;
             let replicates = per_point.first().map_or(1, Vec::len).max(1) as f64;
             let noise = stochastic_var / replicates;
             let log_variance = if variances.iter().any(|&v| v > 0.0) && replicates >= 2.0 {
-                // A floor a millionth of the largest keeps the log finite where replicates agree.
-                let floor = variances.iter().copied().fold(0.0, f64::max) * 1e-6;
-                let logs: Vec<f64> = variances.iter().map(|&v| v.max(floor).ln()).collect();
-                Emulator::fit(x, &logs, 2.0 / (replicates - 1.0)).ok()
+                // Where replicates agree exactly, the smallest variance seen stands in.
+                let floor = variances
+                    .iter()
+                    .copied()
+                    .filter(|&v| v > 0.0)
+                    .fold(f64::INFINITY, f64::min);
+                let k = (replicates - 1.0) / 2.0;
+                let bias = digamma(k) - k.ln();
+                let logs: Vec<f64> = variances
+                    .iter()
+                    .map(|&v| v.max(floor).ln() - bias)
+                    .collect();
+                Emulator::fit(x, &logs, trigamma(k)).ok()
             } else {
                 None
             };
@@ -117,6 +159,8 @@ impl Wave {
                 log_variance,
                 loo,
                 trusted,
+                realisation_scale,
+                replicates,
             });
         }
         Ok(Wave { outputs })
@@ -132,8 +176,9 @@ impl Wave {
             }
             let pred = o.emulator.predict(x);
             let spread = o.stochastic_vars(x);
+            let share = o.realisation_scale + 1.0 / o.replicates;
             for ((row, (m, v)), s) in out.iter_mut().zip(pred).zip(spread) {
-                row.push(implausibility(&o.target, m, v, s));
+                row.push(implausibility(&o.target, m, v, s * share));
             }
         }
         out
@@ -182,10 +227,24 @@ mod tests {
             observation_var: 0.01,
             discrepancy_var: 0.01,
         };
-        let wave = Wave::fit(&x, &runs, &[target]).unwrap();
+        let wave = Wave::fit(&x, &runs, &[target], 1.0).unwrap();
         let v = wave.outputs[0].stochastic_vars(&[vec![0.1, 0.5], vec![0.9, 0.5]]);
         assert!(v[1] > 10.0 * v[0], "{v:?}");
-        // The truth's variances are 0.0225 and 0.9025.
-        assert!(v[0] < 0.1 && v[1] > 0.3, "{v:?}");
+        // The truth's variances are 0.0225 and 0.9025: within a factor of 2
+        // once the log's bias is taken off (uncorrected, four replicates
+        // would understate them by about 0.69).
+        assert!((0.0225 / 2.0..0.0225 * 2.0).contains(&v[0]), "{v:?}");
+        assert!((0.9025 / 2.0..0.9025 * 2.0).contains(&v[1]), "{v:?}");
+    }
+
+    #[test]
+    fn digamma_and_trigamma_match_known_values() {
+        // ψ(1) = −γ, ψ(1/2) = −γ − 2 ln 2, ψ′(1) = π²/6, ψ′(1/2) = π²/2.
+        let gamma = 0.577_215_664_901_532_9;
+        assert!((digamma(1.0) + gamma).abs() < 1e-10);
+        assert!((digamma(0.5) + gamma + 2.0 * 2f64.ln()).abs() < 1e-10);
+        let pi2 = std::f64::consts::PI * std::f64::consts::PI;
+        assert!((trigamma(1.0) - pi2 / 6.0).abs() < 1e-10);
+        assert!((trigamma(0.5) - pi2 / 2.0).abs() < 1e-10);
     }
 }
