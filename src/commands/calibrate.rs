@@ -53,7 +53,7 @@ pub struct Args {
     /// The parameters calibrated (comma-separated dotted keys) [default: twelve that set activity and beds; docs/CALIBRATION.md].
     #[arg(long, value_name = "KEY,KEY", value_delimiter = ',')]
     pub parameters: Vec<String>,
-    /// The sweep whose baseline place is calibrated [default: the built-in `calibration`: the default place, silos, at 2,000 citizens].
+    /// The sweep whose baseline place is calibrated [default: the built-in `calibration`: the default place, silos, at 30,000 citizens].
     #[arg(long, value_name = "FILE")]
     pub sweep: Option<PathBuf>,
     /// The most waves to run (fewer if NROY stabilises or vanishes).
