@@ -71,7 +71,7 @@ pub struct Args {
     /// Seed of the designs and candidates [default: the sweep's].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// A synthetic truth: the model run once at these values (KEY=VALUE,…; other calibrated parameters at the place's own values) gives the observed values, with the targets' observation sd and no discrepancy.
+    /// A synthetic truth: the model run 10 times at these values (KEY=VALUE,…; other calibrated parameters at the place's own values) gives the observed values (their mean), with an observation sd of 5 % of each and no discrepancy.
     #[arg(long, value_name = "KEY=VALUE,…", value_delimiter = ',')]
     pub truth: Vec<String>,
     /// Results folder [default: out/calibration].
@@ -125,7 +125,7 @@ pub struct Settings {
     pub candidates: u32,
     pub truth: Vec<String>,
     /// The share of one run's variance that the observed figure's own
-    /// chance variation is: 1 for a synthetic truth (itself one run); for
+    /// chance variation is: 1/10 for a synthetic truth (a mean of 10 runs); for
     /// published figures, the simulated citizens over the residents they
     /// stand for (a real place of those residents varies by chance that
     /// much less than a run in which each citizen counts several times).
@@ -146,6 +146,9 @@ pub struct WaveRow {
     pub nroy_fraction: f64,
     /// Whether the truth (with --truth) is still not ruled out.
     pub truth_in_nroy: String,
+    /// With --truth: the truth's implausibility under this wave for each
+    /// target, `name=value` joined by spaces (NaN: not trusted).
+    pub truth_implausibility: String,
 }
 
 /// One row of `emulators.csv`: one target's emulator in one wave.
@@ -210,6 +213,11 @@ pub struct TargetRow {
 fn bad(m: String) -> Failure {
     Failure::BadInput(m)
 }
+
+/// Runs at a synthetic truth whose mean is taken as observed.
+const TRUTH_RUNS: u32 = 10;
+/// A synthetic truth's stated observation noise, a share of each value.
+const TRUTH_NOISE: f64 = 0.05;
 
 /// The built-in targets `placesim calibrate` uses without a file.
 const DEFAULT_TARGETS: &str = "england-place";
@@ -516,7 +524,8 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             .or(sweep.variants.first())
             .map_or(1.0, |v| v.scenario.params.place.scale())
     } else {
-        1.0
+        // The observed values are the mean of TRUTH_RUNS runs.
+        1.0 / TRUTH_RUNS as f64
     };
     let settings = Settings {
         targets_file: targets_file.clone(),
@@ -542,13 +551,15 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             .collect()
     });
     if let Some(t) = &truth_unit {
-        // The observed values: one run at the truth, on its own seed.
+        // The observed values: the mean of TRUTH_RUNS runs at the truth,
+        // on seeds of their own, with a stated observation noise of
+        // TRUTH_NOISE of each value and no discrepancy.
         let observed = run_wave(
             &sweep,
             &uncertain,
             &file,
             std::slice::from_ref(t),
-            1,
+            TRUTH_RUNS,
             seed ^ 0x7e57_7e57,
             &out.join("truth"),
             &goals,
@@ -556,8 +567,10 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             "the truth",
             a.quiet,
         )?;
-        for (g, &v) in goals.iter_mut().zip(&observed[0][0]) {
-            g.value = v;
+        for (o, g) in goals.iter_mut().enumerate() {
+            let runs = &observed[0];
+            g.value = runs.iter().map(|r| r[o]).sum::<f64>() / runs.len() as f64;
+            g.observation_sd = TRUTH_NOISE * g.value.abs();
             g.discrepancy_sd = 0.0;
         }
     }
@@ -651,6 +664,15 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         let truth_in = truth_unit.as_ref().map_or(String::new(), |t| {
             not_ruled_out(std::slice::from_ref(t), &waves, usual_rank, CUT)[0].to_string()
         });
+        let truth_implausibility = truth_unit.as_ref().map_or(String::new(), |t| {
+            let row = &waves[k as usize - 1].implausibilities(std::slice::from_ref(t))[0];
+            goals
+                .iter()
+                .zip(row)
+                .map(|(g, v)| format!("{}={v:.2}", g.name))
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
         rows.push(WaveRow {
             wave: k,
             points: unit_points.len() as u64,
@@ -659,6 +681,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             rank: rank as u32,
             nroy_fraction: fraction,
             truth_in_nroy: truth_in.clone(),
+            truth_implausibility,
         });
         write(&out.join("waves.csv"), csv_bytes_with_header(&rows))?;
         write(

@@ -14,9 +14,10 @@
 //! mean `exp(m + v / 2)`.
 //!
 //! One run's spread enters a point's implausibility twice: as the chance
-//! variation of the observed place, times `realisation_scale` (1 when the
-//! observation is itself one run of the model, as a synthetic truth is;
-//! less for a real place the model's run stands for at a coarser grain),
+//! variation of the observed place, times `realisation_scale` (1/n when the
+//! observation is the mean of n runs of the model, as a synthetic truth
+//! is; less than 1 for a real place the model's run stands for at a
+//! coarser grain),
 //! and as the error of the emulated mean, `σ² / r`: a wave's replicates
 //! share their seeds across points (common random numbers), so that error
 //! is common to neighbouring points and the emulator cannot average it away.
