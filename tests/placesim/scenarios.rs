@@ -145,10 +145,15 @@ fn every_variant_of_the_built_in_sweeps_loads_and_runs() {
                 .unwrap_or_else(|e| panic!("{e}"))
                 .variants,
         )
+        .chain(
+            sweep_preset("calibration")
+                .unwrap_or_else(|e| panic!("{e}"))
+                .variants,
+        )
     {
         run_a_few_weeks(v.scenario.params);
     }
-    assert_eq!(SWEEPS.len(), 10);
+    assert_eq!(SWEEPS.len(), 11);
 }
 
 /// Lifting professional boundaries by schedule at week 50 of the counted
