@@ -8,7 +8,7 @@
 use super::sweep::load;
 use crate::failure::Failure;
 use placesim_calibration::implausibility::{usual_rank, Target as Matched, CUT};
-use placesim_calibration::space::{maximin, not_ruled_out, refill, uniform};
+use placesim_calibration::space::{maximin, next_design, not_ruled_out, uniform};
 use placesim_calibration::wave::Wave;
 use placesim_results::runs::{self, ActivityRow};
 use placesim_results::table::csv_bytes_with_header;
@@ -595,23 +595,14 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
                 .filter(|(_, a)| **a)
                 .map(|(p, _)| p.clone())
                 .collect();
-            let mut pool_points = kept.clone();
-            let want = 10 * a.points as usize;
-            if pool_points.len() < want {
-                pool_points.extend(refill(
-                    &kept,
-                    want - pool_points.len(),
-                    0.05,
-                    &waves,
-                    usual_rank,
-                    CUT,
-                    seed ^ k as u64,
-                ));
-            }
-            maximin(&pool_points, a.points as usize)
-                .into_iter()
-                .map(|i| pool_points[i].clone())
-                .collect()
+            next_design(
+                &kept,
+                a.points as usize,
+                &waves,
+                usual_rank,
+                CUT,
+                seed ^ k as u64,
+            )
         };
         if unit_points.len() < d + 2 {
             status = format!(

@@ -24,7 +24,7 @@ pub mod wave;
 #[cfg(test)]
 mod synthetic {
     use crate::implausibility::{usual_rank, Target, CUT};
-    use crate::space::{maximin, not_ruled_out, refill, uniform};
+    use crate::space::{maximin, next_design, not_ruled_out, uniform};
     use crate::wave::Wave;
     use placesim_core::rng::{Purpose, Stream};
 
@@ -97,22 +97,7 @@ mod synthetic {
                 not_ruled_out(&[truth.to_vec()], &waves, usual_rank, CUT)[0],
                 "wave {w} ruled out the truth"
             );
-            let mut pool = kept.clone();
-            if pool.len() < 400 {
-                pool.extend(refill(
-                    &kept,
-                    400 - pool.len(),
-                    0.05,
-                    &waves,
-                    usual_rank,
-                    CUT,
-                    14 + w as u64,
-                ));
-            }
-            design = maximin(&pool, 40)
-                .into_iter()
-                .map(|i| pool[i].clone())
-                .collect();
+            design = next_design(&kept, 40, &waves, usual_rank, CUT, 14 + w as u64);
         }
         let last = *fractions.last().unwrap();
         assert!(last < 0.2, "NROY fractions {fractions:?}");

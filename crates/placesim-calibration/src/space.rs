@@ -75,6 +75,36 @@ pub fn refill(
     found
 }
 
+/// The next wave's design: `n` points picked by [`maximin`] from the
+/// survivors `kept`, topped up by [`refill`] (sd 0.05, from `seed`) to ten
+/// times `n` when fewer survive.
+pub fn next_design(
+    kept: &[Vec<f64>],
+    n: usize,
+    waves: &[Wave],
+    rank: impl Fn(usize) -> usize + Copy,
+    cut: f64,
+    seed: u64,
+) -> Vec<Vec<f64>> {
+    let mut pool = kept.to_vec();
+    let want = 10 * n;
+    if pool.len() < want {
+        pool.extend(refill(
+            kept,
+            want - pool.len(),
+            0.05,
+            waves,
+            rank,
+            cut,
+            seed,
+        ));
+    }
+    maximin(&pool, n)
+        .into_iter()
+        .map(|i| pool[i].clone())
+        .collect()
+}
+
 fn distance2(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
