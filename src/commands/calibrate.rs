@@ -138,6 +138,9 @@ pub struct WaveRow {
     pub wave: u32,
     pub points: u64,
     pub runs: u64,
+    /// Points the wave's emulators were fitted to: its own and the earlier
+    /// waves' still inside the NROY it was drawn from.
+    pub training_points: u64,
     /// Targets whose emulator passed leave-one-out and took part in the cut.
     pub trusted: u32,
     /// The implausibility rank the cut used (2: the second-largest).
@@ -157,6 +160,9 @@ pub struct EmulatorRow {
     pub wave: u32,
     pub target: String,
     pub trusted: bool,
+    /// The factor the emulator's variance was widened by (the mean square of
+    /// its leave-one-out standardised errors, at least 1).
+    pub inflation: f64,
     /// Share of leave-one-out standardised errors within ±2, and beyond ±3.
     pub loo_within_2: f64,
     pub loo_beyond_3: f64,
@@ -581,6 +587,8 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
     let mut emulator_rows: Vec<EmulatorRow> = Vec::new();
     let mut status = String::from("ran every wave asked for");
     let mut alive = vec![true; candidates.len()];
+    let mut seen_points: Vec<Vec<f64>> = Vec::new();
+    let mut seen_runs: Vec<Vec<Vec<f64>>> = Vec::new();
     for k in 1..=a.waves {
         let unit_points: Vec<Vec<f64>> = if k == 1 {
             let pool_points = uniform(20 * a.points as usize, d, seed ^ 0x1);
@@ -628,7 +636,20 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             &format!("wave {k}"),
             a.quiet,
         )?;
-        let wave = Wave::fit(&unit_points, &runs, &matched, realisation_scale)
+        // The wave's emulators learn from every run so far whose point the
+        // waves before have not ruled out (Andrianakis et al. 2015): this
+        // wave's, and the earlier waves' inside the NROY it was drawn from.
+        seen_points.extend(unit_points.iter().cloned());
+        seen_runs.extend(runs.iter().cloned());
+        let inside = not_ruled_out(&seen_points, &waves, usual_rank, CUT);
+        let (train_x, train_runs): (Vec<Vec<f64>>, Vec<Vec<Vec<f64>>>) = seen_points
+            .iter()
+            .zip(&seen_runs)
+            .zip(&inside)
+            .filter(|(_, i)| **i)
+            .map(|((p, r), _)| (p.clone(), r.clone()))
+            .unzip();
+        let wave = Wave::fit(&train_x, &train_runs, &matched, realisation_scale)
             .map_err(|e| Failure::Failed(format!("wave {k}: {e}")))?;
         for (i, (g, o)) in goals.iter().zip(&wave.outputs).enumerate() {
             let means: Vec<f64> = runs
@@ -640,6 +661,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
                 wave: k,
                 target: g.name.clone(),
                 trusted: o.trusted,
+                inflation: o.inflation,
                 loo_within_2: o.loo.iter().filter(|z| z.abs() <= 2.0).count() as f64 / n,
                 loo_beyond_3: o.loo.iter().filter(|z| z.is_nan() || z.abs() > 3.0).count() as f64
                     / n,
@@ -668,6 +690,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             wave: k,
             points: unit_points.len() as u64,
             runs: (unit_points.len() * a.replicates as usize) as u64,
+            training_points: train_x.len() as u64,
             trusted: waves[k as usize - 1].trusted() as u32,
             rank: rank as u32,
             nroy_fraction: fraction,

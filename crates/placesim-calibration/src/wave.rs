@@ -21,6 +21,11 @@
 //! and as the error of the emulated mean, `σ² / r`: a wave's replicates
 //! share their seeds across points (common random numbers), so that error
 //! is common to neighbouring points and the emulator cannot average it away.
+//!
+//! An emulator is only as good as its leave-one-out errors say: where they
+//! spread wider than its own variance (a mean square above 1), its variance
+//! and the emulated mean's error are widened by that mean square before the
+//! cut, so one overconfident wave does not rule out the truth for good.
 
 use crate::emulator::{variance, Emulator, EmulatorError};
 use crate::implausibility::{implausibility, judged, Target};
@@ -29,6 +34,19 @@ use crate::implausibility::{implausibility, judged, Target};
 /// magnitude for an emulator still to be trusted with the cut (a normal
 /// puts 0.3 % beyond 3; 5 % allows for a small wave and heavy tails).
 pub const LOO_BEYOND_3: f64 = 0.05;
+
+/// The factor by which an emulator's variance is widened so that its
+/// leave-one-out standardised errors have a mean square of 1 (never
+/// narrowed): an emulator whose errors spread wider than it says is trusted
+/// only as far as they do. NaN errors (a refit that failed) are left out.
+pub fn inflation(loo: &[f64]) -> f64 {
+    let finite: Vec<f64> = loo.iter().copied().filter(|z| z.is_finite()).collect();
+    if finite.is_empty() {
+        return 1.0;
+    }
+    let mean_square = finite.iter().map(|z| z * z).sum::<f64>() / finite.len() as f64;
+    mean_square.max(1.0)
+}
 
 /// One output's part of a wave.
 pub struct Output {
@@ -44,6 +62,9 @@ pub struct Output {
     pub loo: Vec<f64>,
     /// Whether the emulator passed its diagnostics and takes part in the cut.
     pub trusted: bool,
+    /// The factor its predicted variance (and the shared error of the
+    /// emulated mean) is widened by: [`inflation`] of its leave-one-out errors.
+    pub inflation: f64,
     /// The share of one run's variance that the observed place's chance variation is.
     pub realisation_scale: f64,
     /// Replicates a point.
@@ -153,6 +174,7 @@ impl Wave {
             let loo = emulator.leave_one_out(x, &means, noise);
             let beyond = loo.iter().filter(|z| z.is_nan() || z.abs() > 3.0).count() as f64;
             let trusted = beyond <= LOO_BEYOND_3 * loo.len() as f64;
+            let inflation = inflation(&loo);
             outputs.push(Output {
                 emulator,
                 target: *target,
@@ -160,6 +182,7 @@ impl Wave {
                 log_variance,
                 loo,
                 trusted,
+                inflation,
                 realisation_scale,
                 replicates,
             });
@@ -177,9 +200,12 @@ impl Wave {
             }
             let pred = o.emulator.predict(x);
             let spread = o.stochastic_vars(x);
-            let share = o.realisation_scale + 1.0 / o.replicates;
+            // What the leave-one-out check measured (the emulator's variance
+            // and the emulated mean's shared error) is widened together.
+            let c = o.inflation;
+            let share = o.realisation_scale + c / o.replicates;
             for ((row, (m, v)), s) in out.iter_mut().zip(pred).zip(spread) {
-                row.push(implausibility(&o.target, m, v, s * share));
+                row.push(implausibility(&o.target, m, c * v, s * share));
             }
         }
         out
@@ -236,6 +262,20 @@ mod tests {
         // would understate them by about 0.69).
         assert!((0.0225 / 2.0..0.0225 * 2.0).contains(&v[0]), "{v:?}");
         assert!((0.9025 / 2.0..0.9025 * 2.0).contains(&v[1]), "{v:?}");
+    }
+
+    /// Errors twice as wide as the emulator says widen its variance about
+    /// fourfold; errors narrower than it says leave it as it is.
+    #[test]
+    fn the_variance_is_widened_by_the_errors_mean_square() {
+        let mut rng = Stream::new(5, Purpose::Design, 0, 2);
+        let wide: Vec<f64> = (0..2_000).map(|_| 2.0 * rng.normal()).collect();
+        let c = inflation(&wide);
+        assert!((3.6..4.4).contains(&c), "{c}");
+        let narrow: Vec<f64> = (0..2_000).map(|_| 0.5 * rng.normal()).collect();
+        assert_eq!(inflation(&narrow), 1.0);
+        assert_eq!(inflation(&[f64::NAN, 3.0, f64::NAN]), 9.0);
+        assert_eq!(inflation(&[]), 1.0);
     }
 
     #[test]
