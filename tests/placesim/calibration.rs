@@ -87,6 +87,10 @@ fn calibrate(sweep: &Path, targets: &Path, out: &Path, extra: &[&str]) -> std::p
             "2",
             "--candidates",
             "3000",
+            "--particles",
+            "20",
+            "--generations",
+            "2",
             "--truth",
             "needs.recovery_rate=0.02,citizens.risk_sigma=0.9,needs.domains.health.base_hazard=0.0045",
             "--quiet",
@@ -132,9 +136,48 @@ fn a_synthetic_truth_stays_in_nroy_and_the_files_repeat() {
     assert!(last > 0.0 && last < 0.8, "{waves}");
     let parameters = read(&out, "parameters.csv");
     assert_eq!(parameters.lines().count(), 1 + 3, "{parameters}");
+    let p_header: Vec<&str> = parameters.lines().next().unwrap().split(',').collect();
+    let covered = p_header.iter().position(|h| *h == "truth_covered").unwrap();
     assert!(
-        parameters.lines().skip(1).all(|l| l.ends_with(",true")),
+        parameters
+            .lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(covered) == Some("true")),
         "{parameters}"
+    );
+    // The posterior: two generations of 20 particles, weights summing to 1,
+    // one column per calibrated parameter, every value inside its prior.
+    let generations = read(&out, "generations.csv");
+    assert_eq!(generations.lines().count(), 1 + 2, "{generations}");
+    let posterior = read(&out, "posterior.csv");
+    assert_eq!(
+        posterior.lines().next().unwrap(),
+        "member,weight,citizens.risk_sigma,needs.recovery_rate,needs.domains.health.base_hazard",
+        "{posterior}"
+    );
+    assert_eq!(posterior.lines().count(), 1 + 20, "{posterior}");
+    let total: f64 = posterior
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!((total - 1.0).abs() < 1e-9, "{posterior}");
+    // Its charts and report: NROY by wave, targets, parameters, pairs.
+    for chart in [
+        "calibration-waves",
+        "calibration-targets",
+        "calibration-parameters",
+        "calibration-pairs",
+    ] {
+        assert!(
+            out.join("plots").join(format!("{chart}.png")).exists(),
+            "{chart}.png missing"
+        );
+    }
+    let report = read(&out, "report.html");
+    assert!(
+        report.contains("<h2>Waves</h2>") && report.contains("id=\"calibration-pairs\""),
+        "report.html lacks its sections"
     );
     let first: Vec<String> = [
         "waves.csv",
@@ -142,6 +185,7 @@ fn a_synthetic_truth_stays_in_nroy_and_the_files_repeat() {
         "targets.csv",
         "parameters.csv",
         "nroy.csv",
+        "posterior.csv",
     ]
     .iter()
     .map(|f| read(&out, f))
@@ -154,6 +198,7 @@ fn a_synthetic_truth_stays_in_nroy_and_the_files_repeat() {
         "targets.csv",
         "parameters.csv",
         "nroy.csv",
+        "posterior.csv",
     ]
     .iter()
     .zip(&first)

@@ -13,9 +13,12 @@
 //!   points, and a space-filling pick of the next wave's design from it.
 //! - [`wave`]: one wave: its emulators, their diagnostics, and the
 //!   implausibility of any point under it.
+//! - [`posterior`]: a weighted posterior inside NROY by ABC in generations
+//!   (a fixed Gaussian kernel; each generation proposed from the last).
 
 pub mod emulator;
 pub mod implausibility;
+pub mod posterior;
 pub mod space;
 pub mod wave;
 

@@ -6,6 +6,7 @@
 //! variant, and no timestamps, so identical data gives identical bytes; and
 //! writes a self-contained `report.html`. It does not run simulations.
 
+mod calibration;
 mod charts;
 mod data;
 mod discovery;
@@ -16,9 +17,14 @@ pub use data::{PlotError, Results};
 
 use std::path::{Path, PathBuf};
 
-/// Draw every chart into `DIR/plots/` and write `DIR/report.html`; returns the files written.
+/// Draw every chart into `DIR/plots/` and write `DIR/report.html`; returns
+/// the files written. A calibration's folder (`placesim calibrate`) gets its
+/// own charts and report.
 pub fn plot(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     charts::register_font()?;
+    if calibration::is_calibration(dir) {
+        return calibration::plot(dir);
+    }
     let results = Results::load(dir)?;
     let plots = dir.join("plots");
     std::fs::create_dir_all(&plots)

@@ -100,6 +100,17 @@ pub fn write(
         h.push_str(&crate::discovery::section(d));
     }
     h.push_str("<h2>Charts</h2>\n");
+    h.push_str(&figures(charts)?);
+    h.push_str("</body>\n</html>\n");
+    let path = dir.join("report.html");
+    placesim_results::write_atomic(&path, h.as_bytes())
+        .map_err(|e| PlotError::Io(format!("writing {}: {e}", path.display())))?;
+    Ok(path)
+}
+
+/// Each chart as an inline SVG figure with its title and caption.
+pub(crate) fn figures(charts: &[Chart]) -> Result<String, PlotError> {
+    let mut h = String::new();
     for c in charts {
         let svg = std::fs::read_to_string(&c.svg)
             .map_err(|e| PlotError::Io(format!("reading {}: {e}", c.svg.display())))?;
@@ -117,9 +128,5 @@ pub fn write(
             esc(&c.caption)
         );
     }
-    h.push_str("</body>\n</html>\n");
-    let path = dir.join("report.html");
-    placesim_results::write_atomic(&path, h.as_bytes())
-        .map_err(|e| PlotError::Io(format!("writing {}: {e}", path.display())))?;
-    Ok(path)
+    Ok(h)
 }

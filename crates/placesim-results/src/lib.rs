@@ -13,6 +13,7 @@
 //! untyped JSON: they read them through here.
 
 pub mod atomic;
+pub mod calibration;
 pub mod comparison;
 pub mod discovery;
 pub mod lock;

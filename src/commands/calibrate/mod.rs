@@ -5,11 +5,18 @@
 //! is fitted to the wave's runs and checked by leave-one-out; the space not
 //! ruled out yet (NROY) is carried to the next wave as a cloud of points.
 
+mod posterior;
+
 use super::sweep::load;
 use crate::failure::Failure;
 use placesim_calibration::implausibility::{usual_rank, Target as Matched, CUT};
+use placesim_calibration::posterior::{weighted_mean_sd, weighted_quantile};
 use placesim_calibration::space::{maximin, next_design, not_ruled_out, uniform};
 use placesim_calibration::wave::Wave;
+use placesim_results::calibration::{
+    EmulatorRow, PairRow, ParameterRow, TargetRow, WaveRow, EMULATORS, GENERATIONS, NROY, PAIRS,
+    PARAMETERS, POSTERIOR, SETTINGS, TARGETS, WAVES,
+};
 use placesim_results::runs::{self, ActivityRow};
 use placesim_results::table::csv_bytes_with_header;
 use placesim_results::{write_atomic, RunId};
@@ -71,6 +78,12 @@ pub struct Args {
     /// Seed of the designs and candidates [default: the sweep's].
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Particles per generation of the posterior: ABC inside the final NROY, each particle run --replicates times (0: no posterior).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub particles: u32,
+    /// Generations of the posterior: the first drawn uniformly from NROY, each later one from the last's weighted particles.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub generations: u32,
     /// A synthetic truth: the model run 10 times at these values (KEY=VALUE,…; other calibrated parameters at the place's own values) gives the observed values (their mean), with an observation sd of 5 % of each and no discrepancy.
     #[arg(long, value_name = "KEY=VALUE,…", value_delimiter = ',')]
     pub truth: Vec<String>,
@@ -123,6 +136,8 @@ pub struct Settings {
     pub points: u32,
     pub replicates: u32,
     pub candidates: u32,
+    pub particles: u32,
+    pub generations: u32,
     pub truth: Vec<String>,
     /// The share of one run's variance that the observed figure's own
     /// chance variation is: 1/10 for a synthetic truth (a mean of 10 runs); for
@@ -130,90 +145,6 @@ pub struct Settings {
     /// stand for (a real place of those residents varies by chance that
     /// much less than a run in which each citizen counts several times).
     pub realisation_scale: f64,
-}
-
-/// One row of `waves.csv`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct WaveRow {
-    pub wave: u32,
-    pub points: u64,
-    pub runs: u64,
-    /// Points the wave's emulators were fitted to: its own and the earlier
-    /// waves' still inside the NROY it was drawn from.
-    pub training_points: u64,
-    /// Targets whose emulator passed leave-one-out and took part in the cut.
-    pub trusted: u32,
-    /// The implausibility rank the cut used (2: the second-largest).
-    pub rank: u32,
-    /// Share of the prior's candidates not ruled out after this wave.
-    pub nroy_fraction: f64,
-    /// Whether the truth (with --truth) is still not ruled out.
-    pub truth_in_nroy: String,
-    /// With --truth: the truth's implausibility under this wave for each
-    /// target, `name=value` joined by spaces (NaN: not trusted).
-    pub truth_implausibility: String,
-}
-
-/// One row of `emulators.csv`: one target's emulator in one wave.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct EmulatorRow {
-    pub wave: u32,
-    pub target: String,
-    pub trusted: bool,
-    /// The factor the emulator's variance was widened by (the mean square of
-    /// its leave-one-out standardised errors, at least 1).
-    pub inflation: f64,
-    /// Share of leave-one-out standardised errors within ±2, and beyond ±3.
-    pub loo_within_2: f64,
-    pub loo_beyond_3: f64,
-    /// The sd of one run's output about its point's mean, pooled over the wave.
-    pub stochastic_sd: f64,
-    /// The wave's points' run means: their least and most.
-    pub model_min: f64,
-    pub model_max: f64,
-}
-
-/// One row of `parameters.csv`: each calibrated parameter's prior and NROY.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct ParameterRow {
-    pub parameter: String,
-    pub prior_low: f64,
-    pub prior_high: f64,
-    /// The 5th and 95th percentiles of the parameter over the NROY points.
-    pub nroy_p5: f64,
-    pub nroy_p95: f64,
-    /// The same as a share of the prior's 5th-to-95th-percentile width.
-    pub width_share: f64,
-    /// The truth's value (with --truth), and whether the NROY range holds it.
-    pub truth: f64,
-    pub truth_covered: String,
-}
-
-/// One row of `pairs.csv`: two targets met together, under the last wave,
-/// in the NROY the last wave was fitted in (0: they conflict there).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct PairRow {
-    pub target_a: String,
-    pub target_b: String,
-    pub met_together: f64,
-}
-
-/// One row of `targets.csv`: each target after the last wave.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct TargetRow {
-    pub target: String,
-    pub output: String,
-    pub observed: f64,
-    pub observation_sd: f64,
-    pub discrepancy_sd: f64,
-    /// Share of the candidates in the NROY the last wave was fitted in
-    /// (the waves before it) where this target alone is met (its
-    /// implausibility under the last wave at most 3).
-    pub met_alone: f64,
-    /// The least implausibility of the target over those candidates.
-    pub least_implausibility: f64,
-    /// Whether it is met somewhere in the final NROY.
-    pub met_in_nroy: bool,
 }
 
 fn bad(m: String) -> Failure {
@@ -543,6 +474,8 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         points: a.points,
         replicates: a.replicates,
         candidates: a.candidates,
+        particles: a.particles,
+        generations: a.generations,
         truth: a.truth.clone(),
         realisation_scale,
     };
@@ -697,11 +630,8 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             truth_in_nroy: truth_in.clone(),
             truth_implausibility,
         });
-        write(&out.join("waves.csv"), csv_bytes_with_header(&rows))?;
-        write(
-            &out.join("emulators.csv"),
-            csv_bytes_with_header(&emulator_rows),
-        )?;
+        write(&out.join(WAVES), csv_bytes_with_header(&rows))?;
+        write(&out.join(EMULATORS), csv_bytes_with_header(&emulator_rows))?;
         if !a.quiet {
             eprintln!(
                 "wave {k}: {} points x {} replicates; {} of {} targets' emulators trusted; NROY {:.2} % of the prior{}",
@@ -733,6 +663,51 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             break;
         }
     }
+    // The posterior: ABC in generations inside the final NROY.
+    let kept_points: Vec<Vec<f64>> = candidates
+        .iter()
+        .zip(&alive)
+        .filter(|(_, a)| **a)
+        .map(|(p, _)| p.clone())
+        .collect();
+    let mut abc: Option<posterior::Posterior> = None;
+    if a.particles > 0 && !waves.is_empty() {
+        let first = posterior::uniform_in_nroy(
+            &kept_points,
+            a.particles as usize,
+            candidates.len(),
+            &waves,
+            seed ^ 0xab0,
+        );
+        if first.len() < d + 2 {
+            status.push_str(&format!(
+                "; no posterior: only {} points of NROY found for its first generation",
+                first.len()
+            ));
+        } else {
+            let setup = posterior::Setup {
+                sweep: &sweep,
+                uncertain: &uncertain,
+                file: &file,
+                goals: &goals,
+                matched: &matched,
+                waves: &waves,
+                pool: &pool,
+                out: &out,
+                seed,
+                replicates: a.replicates,
+                quiet: a.quiet,
+            };
+            let p = posterior::run(&setup, first, a.particles as usize, a.generations)?;
+            write(&out.join(GENERATIONS), csv_bytes_with_header(&p.rows))?;
+            write(
+                &out.join(POSTERIOR),
+                Ok(posterior::csv(&p.last, &uncertain)),
+            )?;
+            abc = Some(p);
+        }
+    }
+    let weights: &[f64] = abc.as_ref().map_or(&[], |p| &p.last.weights);
     // Each target after the last wave, judged where the last wave's
     // emulators were fitted: the NROY of the waves before it.
     let last = waves.last();
@@ -769,6 +744,10 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         let alive = &alive_inside;
         for (o, g) in goals.iter().enumerate() {
             let column: Vec<f64> = imp.iter().map(|row| row[o]).collect();
+            let posterior_column: Option<Vec<f64>> = abc
+                .as_ref()
+                .map(|p| p.outputs.iter().map(|m| m[o]).collect());
+            let posterior_column = posterior_column.as_deref();
             let trusted = !column.iter().all(|v| v.is_nan());
             target_rows.push(TargetRow {
                 target: g.name.clone(),
@@ -787,14 +766,17 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
                     .filter(|v| !v.is_nan())
                     .fold(f64::INFINITY, f64::min),
                 met_in_nroy: trusted && column.iter().zip(alive).any(|(v, a)| *a && *v <= CUT),
+                posterior_mean: posterior_column
+                    .map_or(f64::NAN, |c| weighted_mean_sd(&c, weights).0),
+                posterior_p5: posterior_column
+                    .map_or(f64::NAN, |c| weighted_quantile(&c, weights, 0.05)),
+                posterior_p95: posterior_column
+                    .map_or(f64::NAN, |c| weighted_quantile(&c, weights, 0.95)),
             });
         }
     }
-    write(
-        &out.join("targets.csv"),
-        csv_bytes_with_header(&target_rows),
-    )?;
-    write(&out.join("pairs.csv"), csv_bytes_with_header(&pair_rows))?;
+    write(&out.join(TARGETS), csv_bytes_with_header(&target_rows))?;
+    write(&out.join(PAIRS), csv_bytes_with_header(&pair_rows))?;
     // Each parameter's NROY range against its prior's (both in the unit
     // cube, where the prior's 5th to 95th percentile is 0.9 wide).
     let kept: Vec<&Vec<f64>> = candidates
@@ -819,6 +801,22 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             let (lo, hi) = (pick(0.05), pick(0.95));
             let (low, high) = u.distribution.bounds();
             let truth = truth_values.as_ref().map_or(f64::NAN, |t| t[j]);
+            let particle: Vec<f64> = abc
+                .as_ref()
+                .map_or(Vec::new(), |p| p.last.points.iter().map(|x| x[j]).collect());
+            let (post_lo, post_hi) = if particle.is_empty() {
+                (f64::NAN, f64::NAN)
+            } else {
+                (
+                    weighted_quantile(&particle, weights, 0.05),
+                    weighted_quantile(&particle, weights, 0.95),
+                )
+            };
+            let post_sd = if particle.is_empty() {
+                f64::NAN
+            } else {
+                weighted_mean_sd(&particle, weights).1
+            };
             ParameterRow {
                 parameter: u.key.clone(),
                 prior_low: low,
@@ -830,11 +828,27 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
                 truth_covered: truth_unit
                     .as_ref()
                     .map_or(String::new(), |t| (lo <= t[j] && t[j] <= hi).to_string()),
+                posterior_mean: if particle.is_empty() {
+                    f64::NAN
+                } else {
+                    let values: Vec<f64> = particle
+                        .iter()
+                        .map(|&x| u.distribution.quantile(x))
+                        .collect();
+                    weighted_mean_sd(&values, weights).0
+                },
+                posterior_p5: u.distribution.quantile(post_lo),
+                posterior_p95: u.distribution.quantile(post_hi),
+                posterior_sd_share: post_sd * 12f64.sqrt(),
+                truth_in_posterior: match (&truth_unit, particle.is_empty()) {
+                    (Some(t), false) => (post_lo <= t[j] && t[j] <= post_hi).to_string(),
+                    _ => String::new(),
+                },
             }
         })
         .collect();
     write(
-        &out.join("parameters.csv"),
+        &out.join(PARAMETERS),
         csv_bytes_with_header(&parameter_rows),
     )?;
     // NROY as parameter values, one row per candidate that survives.
@@ -849,7 +863,8 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         nroy.push_str(&values.join(","));
         nroy.push('\n');
     }
-    write(&out.join("nroy.csv"), Ok(nroy.into_bytes()))?;
+    write(&out.join(NROY), Ok(nroy.into_bytes()))?;
+    super::plot::plot(&out, true)?;
     if !a.quiet {
         println!("{status}");
         for t in &target_rows {
@@ -878,14 +893,39 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             "  NROY's 5th-95th percentile range is under 0.9 of the prior's on {narrower} of {} parameters",
             parameter_rows.len()
         );
-        println!("results in {}", out.display());
+        if let Some(p) = &abc {
+            let narrower = parameter_rows
+                .iter()
+                .filter(|p| p.posterior_sd_share < 1.0)
+                .count();
+            let ess = p.rows.last().map_or(0.0, |r| r.effective_size);
+            println!(
+                "  posterior ({} particles, effective size {ess:.1}): sd under the prior's on {narrower} of {} parameters{}",
+                p.last.points.len(),
+                parameter_rows.len(),
+                if truth_unit.is_some() {
+                    format!(
+                        "; its 5th-95th percentile range holds the truth on {} of them",
+                        parameter_rows.iter().filter(|p| p.truth_in_posterior == "true").count()
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
+        println!(
+            "results in {}; charts in {}/plots/, report {}/report.html",
+            out.display(),
+            out.display(),
+            out.display()
+        );
     }
     Ok(())
 }
 
 /// Make `out` ready: new, or resumed with the same settings, or replaced.
 fn prepare(out: &Path, settings: &Settings, resume: bool, force: bool) -> Result<(), Failure> {
-    let file = out.join("calibration.json");
+    let file = out.join(SETTINGS);
     if out.exists() {
         if force {
             std::fs::remove_dir_all(out)
