@@ -72,7 +72,7 @@ fn a_built_in_sweep_runs_by_name() {
     fails_cleanly(
         &["sweep", "coupling-controls"],
         &out,
-        "no built-in sweep of that name (built-in: total-place, barrier-factorial, pooling-and-targets, coupling-control, pooling-rules, leadership-and-targets, risk-concentration, lead-professional-price, learning, sensitivity, calibration)",
+        "no built-in sweep of that name (built-in: total-place, barrier-factorial, pooling-and-targets, coupling-control, pooling-rules, leadership-and-targets, risk-concentration, lead-professional-price, learning, sensitivity, calibration, better-care-fund)",
     );
     assert!(!out.exists());
 }

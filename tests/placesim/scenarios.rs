@@ -150,10 +150,15 @@ fn every_variant_of_the_built_in_sweeps_loads_and_runs() {
                 .unwrap_or_else(|e| panic!("{e}"))
                 .variants,
         )
+        .chain(
+            sweep_preset("better-care-fund")
+                .unwrap_or_else(|e| panic!("{e}"))
+                .variants,
+        )
     {
         run_a_few_weeks(v.scenario.params);
     }
-    assert_eq!(SWEEPS.len(), 11);
+    assert_eq!(SWEEPS.len(), 12);
 }
 
 /// Lifting professional boundaries by schedule at week 50 of the counted

@@ -1,36 +1,48 @@
-//! A weighted posterior inside NROY by approximate Bayesian computation
-//! with a fixed Gaussian kernel (Wilkinson 2013: ABC is exact when its
-//! kernel is the distribution of the error between model and observation),
-//! in generations as ABC-SMC does it (Toni et al. 2009; Beaumont et al.
-//! 2009): the first generation is drawn uniformly from NROY (the prior
-//! restricted to it), each later one from the last's weighted particles
-//! moved by a normal step, and each particle's weight is its kernel value
-//! times the prior over the density it was proposed from.
+//! A weighted posterior inside NROY by approximate Bayesian computation in
+//! generations, as ABC-SMC does it (Toni et al. 2009; Beaumont et al.
+//! 2009; adaptive tempering as Del Moral, Doucet and Jasra 2012): the first
+//! generation is drawn uniformly from NROY (the prior restricted to it),
+//! each later one from the last's weighted particles moved by a normal
+//! step, and each particle's weight is its likelihood, tempered, times the
+//! prior over the density it was proposed from.
 //!
-//! The kernel of a particle whose runs' mean for target `t` is `y_t` is
-//! `exp(−½ Σ_t (y_t − z_t)² / (observation var + discrepancy var))`: the
-//! model's own stochastic spread is in `y_t`, as it is in the observation.
+//! The likelihood is Gaussian (a synthetic likelihood, Wood 2010): the
+//! observation `z_t` is taken to be normal about the particle's runs' mean
+//! `y_t` with every variance the implausibility counts but the emulator's —
+//! the observation's, the discrepancy's, the observed place's own chance
+//! variation and the error of a mean of `r` runs (one run's stochastic
+//! variance times `realisation_scale + 1/r`; with the emulators instead of
+//! runs, the emulated mean and the implausibility's variances, so that `D`
+//! is the sum of the squared implausibilities). Its log is `−½ D`, where
+//! `D = Σ_t (y_t − z_t)² / v_t`. A generation weighs particles by
+//! `−D / (2 τ)`, its temperature `τ ≥ 1` the least that keeps the
+//! effective sample size at half the particles or more: τ = 1 is the
+//! posterior itself, a larger τ a wider one on the way to it.
 
 use crate::implausibility::Target;
 use placesim_core::rng::{Purpose, Stream};
 
-/// Each particle's unnormalised log kernel: `−½ Σ_t (y_t − z_t)² / v_t`
-/// (−∞ where an output is not a number or a variance is 0 and missed).
-pub fn log_kernel(outputs: &[f64], targets: &[Target]) -> f64 {
+/// A particle's `D = Σ_t (y_t − z_t)² / v_t`: its runs' mean `y_t` against
+/// each target, over the target's observation and discrepancy variances
+/// plus `extra_var[t]` (the stochastic variance the particle's mean and the
+/// observed place carry); +∞ where an output is not a number, or a variance
+/// is 0 and the target is missed.
+pub fn distance(outputs: &[f64], targets: &[Target], extra_var: &[f64]) -> f64 {
     outputs
         .iter()
         .zip(targets)
-        .map(|(&y, t)| {
-            let v = t.observation_var + t.discrepancy_var;
+        .zip(extra_var)
+        .map(|((&y, t), &extra)| {
+            let v = t.observation_var + t.discrepancy_var + extra;
             let miss = y - t.observed;
             if !y.is_finite() {
-                f64::NEG_INFINITY
+                f64::INFINITY
             } else if v > 0.0 {
-                -0.5 * miss * miss / v
+                miss * miss / v
             } else if miss == 0.0 {
                 0.0
             } else {
-                f64::NEG_INFINITY
+                f64::INFINITY
             }
         })
         .sum()
@@ -92,51 +104,83 @@ pub fn weighted_mean_sd(values: &[f64], w: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
+/// A proposal's step in each coordinate, as a share of the particles' weighted sd there.
+pub const STEP_SHARE: f64 = 0.5;
+
 /// A generation's particles (points of the unit cube) and their normalised weights.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Generation {
     pub points: Vec<Vec<f64>>,
     pub weights: Vec<f64>,
+    /// The temperature its likelihood was tempered by (1: untempered).
+    pub temperature: f64,
+}
+
+/// The standard normal's cumulative distribution.
+fn phi(z: f64) -> f64 {
+    0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)
+}
+
+/// The log density (less ln √(2π)) at `x` of a normal of `mean` and `sd`
+/// truncated to [0, 1].
+fn log_truncated(x: f64, mean: f64, sd: f64) -> f64 {
+    let z = (x - mean) / sd;
+    let mass = (phi((1.0 - mean) / sd) - phi(-mean / sd)).max(1e-300);
+    -0.5 * z * z - sd.ln() - mass.ln()
+}
+
+/// `ln Σ exp(v)`, −∞ for none.
+fn log_sum_exp(v: impl Iterator<Item = f64> + Clone) -> f64 {
+    let top = v.clone().fold(f64::NEG_INFINITY, f64::max);
+    if !top.is_finite() {
+        return top;
+    }
+    top + v.map(|x| (x - top).exp()).sum::<f64>().ln()
 }
 
 impl Generation {
     /// The step each coordinate is moved by when the next generation is
-    /// proposed from this one: twice its weighted variance (Beaumont et al.
-    /// 2009), as a standard deviation, at least 0.01 of the cube.
+    /// proposed from this one: half its weighted sd, at least 0.01 of the
+    /// cube. Beaumont et al. (2009) step by twice the variance, which in one
+    /// dimension costs a generation little; over a dozen it makes the
+    /// proposal three times as wide as the particles in each, and leaves
+    /// its importance weights an effective size of a few per cent, so that
+    /// tempering never comes down to 1. Half the sd costs about 2 % of the
+    /// effective size a dimension.
     pub fn step(&self) -> Vec<f64> {
         let dims = self.points.first().map_or(0, Vec::len);
         (0..dims)
             .map(|j| {
                 let v: Vec<f64> = self.points.iter().map(|p| p[j]).collect();
                 let (_, sd) = weighted_mean_sd(&v, &self.weights);
-                (2.0f64.sqrt() * sd).max(0.01)
+                (STEP_SHARE * sd).max(0.01)
             })
             .collect()
     }
 
-    /// The density (up to a constant shared by every point) of proposing
-    /// `x` from this generation: the weighted mixture of its particles'
-    /// normal steps.
-    pub fn proposal_density(&self, x: &[f64], step: &[f64]) -> f64 {
-        self.points
-            .iter()
-            .zip(&self.weights)
-            .filter(|(_, &w)| w > 0.0)
-            .map(|(p, &w)| {
-                let d2: f64 = p
-                    .iter()
-                    .zip(x)
-                    .zip(step)
-                    .map(|((a, b), s)| ((a - b) / s) * ((a - b) / s))
-                    .sum();
-                w * (-0.5 * d2).exp()
-            })
-            .sum()
+    /// The log density (up to a constant shared by every point) of
+    /// proposing `x` from this generation: the weighted mixture of its
+    /// particles' steps, each coordinate a normal truncated to [0, 1].
+    pub fn log_proposal_density(&self, x: &[f64], step: &[f64]) -> f64 {
+        log_sum_exp(
+            self.points
+                .iter()
+                .zip(&self.weights)
+                .filter(|(_, &w)| w > 0.0)
+                .map(|(p, &w)| {
+                    w.ln()
+                        + p.iter()
+                            .zip(x)
+                            .zip(step)
+                            .map(|((&m, &v), &s)| log_truncated(v, m, s))
+                            .sum::<f64>()
+                }),
+        )
     }
 
     /// `n` proposals for the next generation: a particle drawn by weight,
-    /// moved by a normal step of `step` in each coordinate, kept when it
-    /// stays in the cube and `inside` accepts it; at most `50 × n` tries.
+    /// each coordinate moved by a normal step of `step` truncated to
+    /// [0, 1], kept when `inside` accepts it; at most `50 × n` tries.
     pub fn propose(
         &self,
         n: usize,
@@ -161,20 +205,26 @@ impl Generation {
         let mut tries = 0;
         while found.len() < n && tries < 50 * n {
             let batch: Vec<Vec<f64>> = (0..n)
-                .filter_map(|_| {
+                .map(|_| {
                     let u = rng.unit_f64() * total;
                     let i = cumulative
                         .partition_point(|&c| c <= u)
                         .min(self.points.len() - 1);
-                    let moved: Vec<f64> = self.points[i]
+                    self.points[i]
                         .iter()
                         .zip(step)
-                        .map(|(&v, s)| v + s * rng.normal())
-                        .collect();
-                    moved
-                        .iter()
-                        .all(|v| (0.0..=1.0).contains(v))
-                        .then_some(moved)
+                        .map(|(&m, &s)| {
+                            // Rejection within [0, 1]: at least a third of
+                            // draws land there for any step up to the cube.
+                            for _ in 0..1_000 {
+                                let v = m + s * rng.normal();
+                                if (0.0..=1.0).contains(&v) {
+                                    return v;
+                                }
+                            }
+                            m
+                        })
+                        .collect()
                 })
                 .collect();
             tries += n;
@@ -191,30 +241,248 @@ impl Generation {
         found
     }
 
-    /// The weights of `points` proposed from `previous` (or uniformly from
-    /// NROY when there is none) whose runs have log kernels `log_kernel`:
-    /// kernel × prior / proposal density, normalised. The prior is uniform
-    /// on NROY, which every proposal is in.
+    /// The generation of `points` proposed from `previous` (or uniformly
+    /// from NROY when there is none) whose runs are at distances
+    /// `distances`: see [`Generation::weigh_from`], with the log proposal
+    /// densities those of `previous`.
     pub fn weigh(
         points: Vec<Vec<f64>>,
-        log_kernel: &[f64],
+        distances: &[f64],
         previous: Option<&Generation>,
+        min_ess_share: f64,
     ) -> Generation {
-        let log_w: Vec<f64> = match previous {
-            None => log_kernel.to_vec(),
+        let log_q: Vec<f64> = match previous {
+            None => vec![0.0; points.len()],
             Some(prev) => {
                 let step = prev.step();
                 points
                     .iter()
-                    .zip(log_kernel)
-                    .map(|(p, &k)| k - prev.proposal_density(p, &step).ln())
+                    .map(|p| prev.log_proposal_density(p, &step))
                     .collect()
             }
         };
+        let ceiling = previous.map_or(f64::INFINITY, |p| p.temperature);
+        Generation::weigh_from(points, distances, &log_q, min_ess_share, ceiling)
+    }
+
+    /// Weigh `points` at distances `distances`, proposed with log densities
+    /// `log_q`, by `exp(−D / 2τ)` × prior / proposal density (the prior is
+    /// uniform on NROY, which every proposal is in), τ the least
+    /// temperature, at least 1 and at most `ceiling` (the generation
+    /// before's: tempering only comes down), that keeps the effective
+    /// sample size at `min_ess_share` of the particles or more — or
+    /// `ceiling` when none does. (Above the temperature the particles were
+    /// drawn at, the weights tend to 1 / proposal density, and the effective
+    /// size falls again: it is not monotone there.)
+    pub fn weigh_from(
+        points: Vec<Vec<f64>>,
+        distances: &[f64],
+        log_q: &[f64],
+        min_ess_share: f64,
+        ceiling: f64,
+    ) -> Generation {
+        let weights_at = |tau: f64| -> Vec<f64> {
+            let log_w: Vec<f64> = distances
+                .iter()
+                .zip(log_q)
+                .map(|(&d, &q)| -d / (2.0 * tau) - q)
+                .collect();
+            normalise(&log_w)
+        };
+        let want = min_ess_share * points.len() as f64;
+        let enough = |tau: f64| effective_size(&weights_at(tau)) >= want;
+        let temperature = if enough(1.0) {
+            1.0
+        } else {
+            // Bisection on ln τ between 1 and a temperature that flattens
+            // every finite distance.
+            let top = distances
+                .iter()
+                .copied()
+                .filter(|d| d.is_finite())
+                .fold(1.0, f64::max);
+            let (mut lo, mut hi) = (0.0f64, (1e3 * top).min(ceiling).max(1.0).ln());
+            if !enough(hi.exp()) {
+                lo = hi;
+            }
+            for _ in 0..60 {
+                let mid = 0.5 * (lo + hi);
+                if enough(mid.exp()) {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            hi.exp()
+        };
         Generation {
-            weights: normalise(&log_w),
+            weights: weights_at(temperature),
             points,
+            temperature,
         }
+    }
+
+    /// `n` of the particles drawn by weight (systematic resampling from
+    /// `seed`), as indices: heavier particles may be drawn more than once.
+    pub fn resample(&self, n: usize, seed: u64) -> Vec<usize> {
+        let mut rng = Stream::new(seed, Purpose::Design, 3, 0xabc);
+        let total: f64 = self.weights.iter().sum();
+        if total <= 0.0 || n == 0 {
+            return Vec::new();
+        }
+        let start = rng.unit_f64() / n as f64;
+        let mut out = Vec::with_capacity(n);
+        let (mut i, mut acc) = (0usize, self.weights[0] / total);
+        for k in 0..n {
+            let u = start + k as f64 / n as f64;
+            while acc < u && i + 1 < self.weights.len() {
+                i += 1;
+                acc += self.weights[i] / total;
+            }
+            out.push(i);
+        }
+        out
+    }
+}
+
+/// One round of [`temper`]: the temperature it came down to and the share
+/// of its moves accepted.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Round {
+    pub temperature: f64,
+    /// The effective sample size of its incremental weights, before resampling.
+    pub effective_size: f64,
+    pub accepted: f64,
+}
+
+/// What [`temper`] ends with: equally weighted particles of
+/// `exp(−D / 2τ)` on NROY, their distances, and each round.
+pub struct Tempered {
+    pub points: Vec<Vec<f64>>,
+    pub distances: Vec<f64>,
+    pub temperature: f64,
+    pub rounds: Vec<Round>,
+}
+
+/// A sequential Monte Carlo sampler with adaptive tempering (Del Moral,
+/// Doucet and Jasra 2006, 2012) from `points`, drawn uniformly on the
+/// space `inside` accepts, towards `exp(−D / 2)` on it, `distance` giving
+/// each point's `D`. Each round lowers the temperature as far as keeps the
+/// effective sample size of the incremental weights
+/// `exp(−D (1/τ′ − 1/τ) / 2)` at `min_ess_share` of the particles (to 1 if
+/// it can), resamples them (systematic), and moves each by `moves`
+/// Metropolis steps on `exp(−D / 2τ′)`: a normal step in each coordinate
+/// (sd `2.38/√d` times the particles' sd there, Roberts, Gelman and Gilks
+/// 1997), refused outside the cube or outside the space. It stops at τ = 1
+/// (after that round's moves) or after `max_rounds` rounds.
+pub fn temper(
+    points: Vec<Vec<f64>>,
+    distance: impl Fn(&[Vec<f64>]) -> Vec<f64>,
+    inside: impl Fn(&[Vec<f64>]) -> Vec<bool>,
+    min_ess_share: f64,
+    moves: usize,
+    max_rounds: usize,
+    seed: u64,
+) -> Tempered {
+    let mut rng = Stream::new(seed, Purpose::Design, 4, 0xabc);
+    let mut points = points;
+    let mut d = distance(&points);
+    let mut tau = f64::INFINITY;
+    let mut rounds = Vec::new();
+    let n = points.len();
+    let dims = points.first().map_or(0, Vec::len);
+    while tau > 1.0 && rounds.len() < max_rounds && n > 0 {
+        let weights_at = |t: f64| -> Vec<f64> {
+            let inv = 1.0 / t - if tau.is_finite() { 1.0 / tau } else { 0.0 };
+            normalise(&d.iter().map(|&x| -x * inv / 2.0).collect::<Vec<_>>())
+        };
+        let want = min_ess_share * n as f64;
+        let next = if effective_size(&weights_at(1.0)) >= want {
+            1.0
+        } else {
+            // The effective size grows with τ′ up to τ: bisection on ln τ′.
+            let top = d
+                .iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .fold(1.0, f64::max);
+            let (mut lo, mut hi) = (0.0f64, (1e3 * top).min(tau).ln());
+            for _ in 0..60 {
+                let mid = 0.5 * (lo + hi);
+                if effective_size(&weights_at(mid.exp())) >= want {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            hi.exp()
+        };
+        let g = Generation {
+            weights: weights_at(next),
+            points: points.clone(),
+            temperature: next,
+        };
+        let ess = effective_size(&g.weights);
+        let picks = g.resample(n, seed ^ (0x100 + rounds.len() as u64));
+        points = picks.iter().map(|&i| g.points[i].clone()).collect();
+        d = picks.iter().map(|&i| d[i]).collect();
+        tau = next;
+        let step: Vec<f64> = (0..dims)
+            .map(|j| {
+                let v: Vec<f64> = points.iter().map(|p| p[j]).collect();
+                let (_, sd) = weighted_mean_sd(&v, &vec![1.0; n]);
+                (2.38 / (dims as f64).sqrt() * sd).max(0.002)
+            })
+            .collect();
+        let mut accepted = 0usize;
+        for _ in 0..moves {
+            let proposed: Vec<Vec<f64>> = points
+                .iter()
+                .map(|p| {
+                    p.iter()
+                        .zip(&step)
+                        .map(|(&x, &s)| x + s * rng.normal())
+                        .collect()
+                })
+                .collect();
+            let in_cube: Vec<bool> = proposed
+                .iter()
+                .map(|p| p.iter().all(|v| (0.0..=1.0).contains(v)))
+                .collect();
+            let candidates: Vec<Vec<f64>> = proposed
+                .iter()
+                .zip(&in_cube)
+                .filter(|(_, c)| **c)
+                .map(|(p, _)| p.clone())
+                .collect();
+            let ok = inside(&candidates);
+            let dist = distance(&candidates);
+            let mut k = 0;
+            for i in 0..n {
+                let u = rng.unit_f64();
+                if !in_cube[i] {
+                    continue;
+                }
+                let (keep, new_d) = (ok[k], dist[k]);
+                k += 1;
+                if keep && new_d.is_finite() && u.ln() < -(new_d - d[i]) / (2.0 * tau) {
+                    points[i] = proposed[i].clone();
+                    d[i] = new_d;
+                    accepted += 1;
+                }
+            }
+        }
+        rounds.push(Round {
+            temperature: tau,
+            effective_size: ess,
+            accepted: accepted as f64 / (n * moves.max(1)) as f64,
+        });
+    }
+    Tempered {
+        points,
+        distances: d,
+        temperature: tau,
+        rounds,
     }
 }
 
@@ -236,17 +504,16 @@ mod tests {
         let t = Target {
             observed: 1.0,
             observation_var: 0.5,
-            discrepancy_var: 0.5,
+            discrepancy_var: 0.25,
         };
-        assert_eq!(log_kernel(&[3.0, 1.0], &[t, t]), -2.0);
-        assert_eq!(log_kernel(&[f64::NAN], &[t]), f64::NEG_INFINITY);
+        assert_eq!(distance(&[3.0, 1.0], &[t, t], &[0.25, 0.0]), 4.0);
+        assert_eq!(distance(&[f64::NAN], &[t], &[0.0]), f64::INFINITY);
     }
 
-    /// One output `y = x0 + noise` observed at 0.3 with variance 0.01, a
-    /// flat prior on [0, 1]: the posterior of x0 is about N(0.3, 0.1²)
-    /// (its mean within 0.02, its sd within 0.02 of 0.1) after two
-    /// generations of 2,000 particles, and the second generation's
-    /// effective size exceeds the first's.
+    /// One output `y = x0` observed at 0.3 with variance 0.01, a flat
+    /// prior on [0, 1]: the posterior of x0 is about N(0.3, 0.1²) (its mean
+    /// within 0.02, its sd within 0.02 of 0.1) after two generations of
+    /// 2,000 particles, untempered at the end.
     #[test]
     fn two_generations_recover_a_known_posterior() {
         let t = Target {
@@ -256,17 +523,72 @@ mod tests {
         };
         let mut rng = Stream::new(3, Purpose::Design, 0, 1);
         let first: Vec<Vec<f64>> = (0..2_000).map(|_| vec![rng.unit_f64()]).collect();
-        let k1: Vec<f64> = first.iter().map(|p| log_kernel(&[p[0]], &[t])).collect();
-        let g1 = Generation::weigh(first, &k1, None);
+        let d1: Vec<f64> = first
+            .iter()
+            .map(|p| distance(&[p[0]], &[t], &[0.0]))
+            .collect();
+        let g1 = Generation::weigh(first, &d1, None, 0.5);
         let step = g1.step();
         let second = g1.propose(2_000, &step, |b| vec![true; b.len()], 4);
         assert_eq!(second.len(), 2_000);
-        let k2: Vec<f64> = second.iter().map(|p| log_kernel(&[p[0]], &[t])).collect();
-        let g2 = Generation::weigh(second, &k2, Some(&g1));
+        let d2: Vec<f64> = second
+            .iter()
+            .map(|p| distance(&[p[0]], &[t], &[0.0]))
+            .collect();
+        let g2 = Generation::weigh(second, &d2, Some(&g1), 0.5);
+        assert_eq!(g2.temperature, 1.0);
         let x: Vec<f64> = g2.points.iter().map(|p| p[0]).collect();
         let (mean, sd) = weighted_mean_sd(&x, &g2.weights);
         assert!((mean - 0.3).abs() < 0.02, "{mean}");
         assert!((sd - 0.1).abs() < 0.02, "{sd}");
-        assert!(effective_size(&g2.weights) > effective_size(&g1.weights));
+    }
+
+    /// Distances so spread that one particle would take every weight are
+    /// tempered until half the particles count; the temperature falls as
+    /// the particles crowd near the target.
+    #[test]
+    fn a_degenerate_generation_is_tempered_to_half_its_particles() {
+        let points: Vec<Vec<f64>> = (0..200).map(|i| vec![i as f64 / 200.0]).collect();
+        let far: Vec<f64> = (0..200).map(|i| (i as f64 * 0.5).powi(2)).collect();
+        let g = Generation::weigh(points.clone(), &far, None, 0.5);
+        assert!(g.temperature > 1.0, "{}", g.temperature);
+        let ess = effective_size(&g.weights);
+        assert!((99.0..=101.0).contains(&ess), "{ess}");
+        let near: Vec<f64> = far.iter().map(|d| d / 100.0).collect();
+        let h = Generation::weigh(points, &near, None, 0.5);
+        assert!(h.temperature < g.temperature);
+    }
+
+    /// Tempering from 4,000 uniform points of [0, 1]² towards `y = x0 + x1`
+    /// observed at 0.6 with variance 0.01 (so `x0 + x1` is about N(0.6,
+    /// 0.1²) and `x0 − x1` flat within the square): τ comes down to 1 and
+    /// the particles' `x0 + x1` has mean 0.6 and sd 0.1, each within 0.02.
+    #[test]
+    fn tempering_reaches_a_known_posterior() {
+        let mut rng = Stream::new(8, Purpose::Design, 0, 1);
+        let first: Vec<Vec<f64>> = (0..4_000)
+            .map(|_| vec![rng.unit_f64(), rng.unit_f64()])
+            .collect();
+        let t = Target {
+            observed: 0.6,
+            observation_var: 0.01,
+            discrepancy_var: 0.0,
+        };
+        let d = |b: &[Vec<f64>]| -> Vec<f64> {
+            b.iter()
+                .map(|p| distance(&[p[0] + p[1]], &[t], &[0.0]))
+                .collect()
+        };
+        let out = temper(first, d, |b| vec![true; b.len()], 0.5, 5, 30, 9);
+        assert_eq!(out.temperature, 1.0);
+        let sums: Vec<f64> = out.points.iter().map(|p| p[0] + p[1]).collect();
+        let (mean, sd) = weighted_mean_sd(&sums, &vec![1.0; sums.len()]);
+        assert!((mean - 0.6).abs() < 0.02, "{mean}");
+        assert!((sd - 0.1).abs() < 0.02, "{sd}");
+        assert!(
+            out.rounds.iter().all(|r| r.accepted > 0.05),
+            "{:?}",
+            out.rounds
+        );
     }
 }

@@ -72,6 +72,20 @@ pub struct Output {
 }
 
 impl Output {
+    /// Each point's implausibility for this output: the emulated mean
+    /// against the target over every variance, the emulator's and the
+    /// emulated mean's shared error widened by the inflation together.
+    pub fn implausibility(&self, x: &[Vec<f64>]) -> Vec<f64> {
+        let pred = self.emulator.predict(x);
+        let spread = self.stochastic_vars(x);
+        let c = self.inflation;
+        let share = self.realisation_scale + c / self.replicates;
+        pred.into_iter()
+            .zip(spread)
+            .map(|((m, v), s)| implausibility(&self.target, m, c * v, s * share))
+            .collect()
+    }
+
     /// The variance of one run's output about its mean at each point: the
     /// log-variance emulator's prediction, or the median over the wave's
     /// points where there is none.
@@ -198,17 +212,25 @@ impl Wave {
                 out.iter_mut().for_each(|row| row.push(f64::NAN));
                 continue;
             }
-            let pred = o.emulator.predict(x);
-            let spread = o.stochastic_vars(x);
-            // What the leave-one-out check measured (the emulator's variance
-            // and the emulated mean's shared error) is widened together.
-            let c = o.inflation;
-            let share = o.realisation_scale + c / o.replicates;
-            for ((row, (m, v)), s) in out.iter_mut().zip(pred).zip(spread) {
-                row.push(implausibility(&o.target, m, c * v, s * share));
+            for (row, v) in out.iter_mut().zip(o.implausibility(x)) {
+                row.push(v);
             }
         }
         out
+    }
+
+    /// Each point's sum over every output, trusted or not, of its squared
+    /// implausibility: the emulators' `D` of a Gaussian likelihood of the
+    /// targets (an output not trusted still says where its target lies,
+    /// with the variance its leave-one-out errors widened).
+    pub fn squared_distances(&self, x: &[Vec<f64>]) -> Vec<f64> {
+        let mut d = vec![0.0; x.len()];
+        for o in &self.outputs {
+            for (total, v) in d.iter_mut().zip(o.implausibility(x)) {
+                *total += v * v;
+            }
+        }
+        d
     }
 
     /// Each point's judged implausibility: the `rank`-th largest over the trusted outputs.

@@ -580,10 +580,16 @@ pub fn write_report(c: &Calibration, charts: &[Chart], dir: &Path) -> Result<Pat
     if let Some(g) = c.generations.last() {
         let _ = writeln!(
             h,
-            "<p>The posterior: {} generations of ABC inside NROY; the last has {} particles with an effective sample size of {:.1}.</p>",
+            "<p>The posterior: {} generations of ABC inside NROY; the last has {} particles with an effective sample size of {:.1}, at temperature {:.2} ({}).</p>",
             c.generations.len(),
             g.particles,
-            g.effective_size
+            g.effective_size,
+            g.temperature,
+            if g.temperature <= 1.0 {
+                "untempered: the posterior itself"
+            } else {
+                "tempered: wider than the posterior, which more generations would approach"
+            }
         );
     }
     h.push_str("<h2>Targets</h2>\n<table>\n<tr><th>target</th><th>observed</th><th>observation sd</th><th>discrepancy sd</th><th>met alone</th><th>least implausibility</th><th>met in NROY</th><th>posterior runs (5th–95th)</th></tr>\n");

@@ -123,8 +123,17 @@ pub struct TargetRow {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct GenerationRow {
     pub generation: u32,
+    /// `emulators` (weighed by the last wave's emulators, no runs) or
+    /// `runs` (the model run at draws of the emulators' posterior).
+    pub stage: String,
     pub particles: u64,
     pub runs: u64,
     /// Kish's effective sample size of the generation's weights.
     pub effective_size: f64,
+    /// The temperature its likelihood was tempered by to keep that size at
+    /// half its particles or more (1: the posterior itself).
+    pub temperature: f64,
+    /// The emulators' stage: the share of the round's Metropolis moves
+    /// accepted (NaN for the runs).
+    pub accepted: f64,
 }

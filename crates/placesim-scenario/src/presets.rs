@@ -44,6 +44,7 @@ pub const SWEEPS: &[Preset] = &[
     preset!("learning.sweep.toml"),
     preset!("sensitivity.sweep.toml"),
     preset!("calibration.sweep.toml"),
+    preset!("better-care-fund.sweep.toml"),
 ];
 
 /// The uncertain parameters of the default place (`scenarios/uncertainty.toml`).

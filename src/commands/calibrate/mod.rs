@@ -78,12 +78,9 @@ pub struct Args {
     /// Seed of the designs and candidates [default: the sweep's].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Particles per generation of the posterior: ABC inside the final NROY, each particle run --replicates times (0: no posterior).
+    /// Particles of the posterior the model is run at (--replicates each), drawn from an ABC posterior of the last wave's emulators inside the final NROY (0: no posterior).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub particles: u32,
-    /// Generations of the posterior: the first drawn uniformly from NROY, each later one from the last's weighted particles.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=20))]
-    pub generations: u32,
     /// A synthetic truth: the model run 10 times at these values (KEY=VALUE,…; other calibrated parameters at the place's own values) gives the observed values (their mean), with an observation sd of 5 % of each and no discrepancy.
     #[arg(long, value_name = "KEY=VALUE,…", value_delimiter = ',')]
     pub truth: Vec<String>,
@@ -137,7 +134,6 @@ pub struct Settings {
     pub replicates: u32,
     pub candidates: u32,
     pub particles: u32,
-    pub generations: u32,
     pub truth: Vec<String>,
     /// The share of one run's variance that the observed figure's own
     /// chance variation is: 1/10 for a synthetic truth (a mean of 10 runs); for
@@ -475,7 +471,6 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         replicates: a.replicates,
         candidates: a.candidates,
         particles: a.particles,
-        generations: a.generations,
         truth: a.truth.clone(),
         realisation_scale,
     };
@@ -674,7 +669,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
     if a.particles > 0 && !waves.is_empty() {
         let first = posterior::uniform_in_nroy(
             &kept_points,
-            a.particles as usize,
+            posterior::EMULATOR_PARTICLES_PER_RUN * a.particles as usize,
             candidates.len(),
             &waves,
             seed ^ 0xab0,
@@ -696,9 +691,10 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
                 out: &out,
                 seed,
                 replicates: a.replicates,
+                realisation_scale,
                 quiet: a.quiet,
             };
-            let p = posterior::run(&setup, first, a.particles as usize, a.generations)?;
+            let p = posterior::run(&setup, first, a.particles as usize)?;
             write(&out.join(GENERATIONS), csv_bytes_with_header(&p.rows))?;
             write(
                 &out.join(POSTERIOR),
