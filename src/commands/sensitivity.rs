@@ -46,6 +46,9 @@ pub struct Args {
 }
 
 pub fn sensitivity(mut a: Args) -> Result<(), Failure> {
+    if let Some(file) = &a.run.ensemble {
+        return Err(super::sweep::not_with_a_design(file));
+    }
     let method = match a.method {
         MethodName::Morris => {
             if a.levels % 2 == 1 {

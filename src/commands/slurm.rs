@@ -38,6 +38,9 @@ pub struct Job {
     /// Slurm partition [default: the cluster's default].
     #[arg(long)]
     pub partition: Option<String>,
+    /// Run every shard on this posterior ensemble (as `placesim sweep --ensemble`); checked now, before anything is submitted.
+    #[arg(long, value_name = "POSTERIOR.csv")]
+    pub ensemble: Option<PathBuf>,
 }
 
 /// A path the scripts can quote safely, made absolute so jobs find it from any node's working folder.
@@ -81,6 +84,18 @@ fn render(template: &str, values: &[(&str, String)]) -> String {
 
 pub fn write_scripts(job: &Job) -> Result<(), Failure> {
     let sweep = placesim_scenario::load_sweep(&job.sweep_file)?;
+    // A posterior the shards would refuse is refused here, before any job is queued.
+    let ensemble = match &job.ensemble {
+        None => String::new(),
+        Some(f) => {
+            sweep
+                .clone()
+                .with_ensemble(placesim_scenario::ensemble::load(f)?)?;
+            let path = fs::canonicalize(f)
+                .map_err(|e| Failure::BadInput(format!("{}: {e}", f.display())))?;
+            format!(" --ensemble \"{}\"", absolute(&path, "posterior file")?)
+        }
+    };
     plain(&job.time, "time", |c| {
         c.is_ascii_digit() || c == ':' || c == '-'
     })?;
@@ -114,6 +129,7 @@ pub fn write_scripts(job: &Job) -> Result<(), Failure> {
         ),
         ("OUT", out_text.clone()),
         ("SWEEP", absolute(&sweep_path, "sweep file")?),
+        ("ENSEMBLE", ensemble),
         ("PLACESIM", absolute(&exe, "placesim binary")?),
     ];
     let dir = out.join("slurm");
@@ -157,6 +173,7 @@ mod tests {
             "PARTITION",
             "OUT",
             "SWEEP",
+            "ENSEMBLE",
             "PLACESIM",
         ]
         .iter()

@@ -63,6 +63,9 @@ pub struct RunArgs {
     /// Number of shards, for --shard-from-env on Kubernetes (JOB_COMPLETION_INDEX).
     #[arg(long, value_name = "N", requires = "shard_from_env")]
     pub shards: Option<u32>,
+    /// Run on a posterior ensemble (a calibration's posterior.csv: member,weight,KEY,...): each replicate draws one member by weight, from the seed, and every variant of it runs with that member's values. Give it again to --resume. Not with a sensitivity design.
+    #[arg(long, value_name = "POSTERIOR.csv")]
+    pub ensemble: Option<PathBuf>,
 }
 
 fn parse_shard(text: &str) -> Result<placesim_batch::Shard, String> {
@@ -104,6 +107,14 @@ pub fn load(file: Option<&Path>, default: &str) -> Result<placesim_scenario::Swe
 /// then its charts and report, the comparison, and any failures.
 pub fn execute(sweep: &placesim_scenario::Sweep, a: &RunArgs, suffix: &str) -> Result<(), Failure> {
     use std::io::IsTerminal;
+    let on_ensemble;
+    let sweep = match &a.ensemble {
+        None => sweep,
+        Some(file) => {
+            on_ensemble = with_ensemble(sweep, file)?;
+            &on_ensemble
+        }
+    };
     let opts = placesim_batch::SweepOptions {
         out: a.out.clone().unwrap_or_else(|| {
             let sharded = a.shard.is_some() || a.shard_from_env;
@@ -151,8 +162,15 @@ pub fn execute(sweep: &placesim_scenario::Sweep, a: &RunArgs, suffix: &str) -> R
                 .design
                 .as_ref()
                 .map_or(String::new(), |d| format!("{} points x ", d.points.len()));
+            let ensemble = sweep.ensemble.as_ref().map_or(String::new(), |e| {
+                format!(
+                    " on the ensemble {} ({} members; each replicate draws one)",
+                    e.file,
+                    e.weights.len()
+                )
+            });
             eprintln!(
-                "sweep `{}`: {points}{} variants x {} replicates = {} runs, {} threads, into {}",
+                "sweep `{}`{ensemble}: {points}{} variants x {} replicates = {} runs, {} threads, into {}",
                 plan.sweep(),
                 sweep.variants.len(),
                 plan.replicates(),
@@ -220,6 +238,29 @@ pub fn execute(sweep: &placesim_scenario::Sweep, a: &RunArgs, suffix: &str) -> R
         );
     }
     failures(&report, &opts.out)
+}
+
+/// `sweep` on the posterior ensemble in `file`, every member checked to
+/// build for every variant; refused for a sensitivity design, which sets
+/// the parameters itself.
+fn with_ensemble(
+    sweep: &placesim_scenario::Sweep,
+    file: &Path,
+) -> Result<placesim_scenario::Sweep, Failure> {
+    if sweep.design.is_some() {
+        return Err(not_with_a_design(file));
+    }
+    let ensemble = placesim_scenario::ensemble::load(file)?;
+    Ok(sweep.clone().with_ensemble(ensemble)?)
+}
+
+/// Why `--ensemble` is refused for a sensitivity design.
+pub fn not_with_a_design(file: &Path) -> Failure {
+    Failure::BadInput(format!(
+        "--ensemble {}: a sensitivity design sets the uncertain parameters itself, at each of its points, so it cannot also draw them from an ensemble; run the ensemble with `placesim sweep FILE --ensemble {}`",
+        file.display(),
+        file.display()
+    ))
 }
 
 /// Failed runs, one line each, and exit 1 if there were any.

@@ -270,6 +270,54 @@ fn slurm_scripts_have_the_array_size_and_absolute_paths() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
+    assert!(!array.contains("--ensemble"), "{array}");
+    // On a posterior ensemble, every shard is given it; a bad one is refused first.
+    let posterior = fixture("posterior.csv");
+    let o = bin()
+        .arg("slurm")
+        .arg(fixture("small.sweep.toml"))
+        .args([
+            "--shards",
+            "5",
+            "--out",
+            root.to_str().unwrap(),
+            "--ensemble",
+        ])
+        .arg(&posterior)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let array = std::fs::read_to_string(root.join("slurm/array.sbatch")).unwrap();
+    let canonical = posterior.canonicalize().unwrap();
+    assert!(
+        array.contains(&format!(
+            "sweep \"{}\" --ensemble \"{}\" --shard",
+            fixture("small.sweep.toml")
+                .canonicalize()
+                .unwrap()
+                .display(),
+            canonical.display()
+        )),
+        "{array}"
+    );
+    let bad = root.join("bad.csv");
+    std::fs::write(&bad, "member,weight,citizens.risk_sigma\n0,0.5,0.9\n").unwrap();
+    let o = bin()
+        .arg("slurm")
+        .arg(fixture("small.sweep.toml"))
+        .args([
+            "--shards",
+            "2",
+            "--out",
+            root.join("other").to_str().unwrap(),
+            "--ensemble",
+        ])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("weights sum to 0.5"), "{}", stderr(&o));
+    assert!(!root.join("other").exists());
     let _ = std::fs::remove_dir_all(root);
 }
 

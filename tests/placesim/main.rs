@@ -1,7 +1,8 @@
 //! The integration tests of placesim, by concern: the behaviours the model
 //! brief asks for (`model`), money and queue accounting (`accounts`), sweeps (`batch`), charts (`plots`),
 //! determinism and the golden run (`determinism`), scenario and sweep files
-//! (`scenarios`), and the command line (`cli`).
+//! (`scenarios`), sweeps on a posterior ensemble (`ensemble`), and the
+//! command line (`cli`).
 
 mod accounts;
 mod batch;
@@ -11,6 +12,7 @@ mod cluster;
 mod corpus;
 mod determinism;
 mod docs;
+mod ensemble;
 mod hardening;
 mod model;
 mod plots;

@@ -50,7 +50,11 @@ pub(crate) fn assemble(out: &Path, m: &Manifest) -> Result<f64, BatchError> {
     let grid = m.grid();
     // A design's runs also say which point they ran at, and its values.
     let design_keys = m.design.as_ref().map(|d| d.keys.as_slice());
-    let mut runs_csv = Assembled::create(out, runs::RUNS, &runs::header(&m.swept, design_keys))?;
+    let mut runs_csv = Assembled::create(
+        out,
+        runs::RUNS,
+        &runs::header(&m.swept, design_keys, m.ensemble.is_some()),
+    )?;
     let mut ts = Assembled::create(out, series::TIMESERIES, &series::timeseries_header())?;
     let mut ag = Assembled::create(out, series::AGENCIES, &series::agencies_header())?;
     let mut cs = Assembled::create(out, series::COST_SHIFTING, &series::cost_shifting_header())?;
@@ -72,9 +76,30 @@ pub(crate) fn assemble(out: &Path, m: &Manifest) -> Result<f64, BatchError> {
             let values = d.points.get(id.design_point as usize);
             (id.design_point, values.map_or(&[][..], Vec::as_slice))
         });
+        // An ensemble's replicate runs every variant with the member it drew.
+        let member = match &m.ensemble {
+            None => None,
+            Some(e) => Some(*e.replicate_members.get(r as usize).ok_or_else(|| {
+                BatchError::BadInput(format!(
+                    "{}/manifest.json has no ensemble member for replicate {r}",
+                    out.display()
+                ))
+            })?),
+        };
+        let extras = runs::RowExtras {
+            design_point: point,
+            ensemble_member: member,
+        };
         runs_csv.append(
             &dir.join(runs::OUTCOMES),
-            &runs::row_start(run_id, &variant.name, r, seed, &variant.swept_values, point),
+            &runs::row_start(
+                run_id,
+                &variant.name,
+                r,
+                seed,
+                &variant.swept_values,
+                extras,
+            ),
         )?;
         let start = series::row_start(run_id);
         ts.append(&dir.join(series::TIMESERIES), &start)?;

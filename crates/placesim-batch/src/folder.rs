@@ -129,6 +129,13 @@ pub(crate) fn prepare_folder(
             )))
         }
     };
+    if let Some(why) =
+        crate::manifest::ensemble_mismatch(old.ensemble.as_ref(), m.ensemble.as_ref())
+    {
+        return Err(BatchError::BadInput(format!(
+            "cannot resume: {name} {why}; or use --force or another --out"
+        )));
+    }
     if old.sweep_hash != m.sweep_hash {
         return Err(BatchError::BadInput(format!(
             "cannot resume: {name} holds a different sweep (`{}`, hash {}; this one is `{}`, hash {}); use --force or another --out",

@@ -9,14 +9,18 @@
 //! domains or agencies) cannot continue it, and burns in under itself.
 
 use placesim_core::{BurnedIn, KeptWeek, Params, Run};
-use placesim_results::{Manifest, RunId};
+use placesim_results::{Manifest, ManifestEnsemble, RunId};
 use std::borrow::Cow;
 
 /// The parameters of run `id`: its variant's with its replicate's seed;
 /// at a point of a sensitivity design, the point's values set over the
 /// variant's resolved scenario (a categorical key's value looked up by its
-/// position in the design's `categories`).
+/// position in the design's `categories`); in a sweep on an ensemble, the
+/// values of the member its replicate drew, set the same way.
 pub fn run_params(m: &Manifest, id: RunId) -> Result<Params, String> {
+    if let Some(ensemble) = &m.ensemble {
+        return member_params(m, ensemble, id);
+    }
     let Some(design) = &m.design else {
         return m.run_params(id).ok_or_else(|| {
             format!(
@@ -51,9 +55,46 @@ pub fn run_params(m: &Manifest, id: RunId) -> Result<Params, String> {
     Ok(params)
 }
 
+/// The parameters of run `id` of a sweep on an ensemble: the values of the
+/// member its replicate drew set over its variant's resolved scenario, with
+/// the replicate's seed.
+fn member_params(m: &Manifest, e: &ManifestEnsemble, id: RunId) -> Result<Params, String> {
+    if m.design.is_some() {
+        return Err(
+            "the manifest has both a design and an ensemble; a sweep has one or neither".into(),
+        );
+    }
+    let r = id.replicate as usize;
+    let (Some(seed), Some(&member)) = (m.replicate_seeds.get(r), e.replicate_members.get(r)) else {
+        return Err(format!(
+            "the manifest has no seed or ensemble member for replicate {r}"
+        ));
+    };
+    let (Some(resolved), Some(drawn)) = (
+        e.resolved.get(id.variant as usize),
+        e.members.get(member as usize),
+    ) else {
+        return Err(format!(
+            "the manifest has no variant {} or ensemble member {member}",
+            id.variant
+        ));
+    };
+    let scenario = placesim_scenario::sweep::at_point(
+        resolved,
+        &e.keys,
+        &drawn.values,
+        &Default::default(),
+        &e.file,
+    )
+    .map_err(|why| format!("member {member} of {}: {why}", e.file))?;
+    let mut params = scenario.params;
+    params.place.seed = *seed;
+    Ok(params)
+}
+
 /// The burn-in every variant of `replicate` at `design_point` continues:
-/// the baseline's parameters there with the replicate's seed (`None` if the
-/// manifest has neither).
+/// the baseline's parameters there (with the replicate's ensemble member,
+/// if any) and the replicate's seed (`None` if the manifest has neither).
 pub fn burn_in(
     m: &Manifest,
     design_point: u32,

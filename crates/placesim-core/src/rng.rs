@@ -30,6 +30,10 @@ pub enum Purpose {
     /// Adaptation: the sampling and reporting noise in the KPIs agencies read
     /// and each lever's trial (serial, one stream a quarter's end).
     Adapt = 7,
+    /// Drawing the member of a posterior ensemble each replicate of a sweep
+    /// runs with, keyed by the sweep seed (one stream a replicate); the
+    /// edge crates that run sweeps on an ensemble use it.
+    Ensemble = 8,
 }
 
 /// A random stream for one purpose, tick and unit of work.

@@ -49,7 +49,7 @@ pub fn write(
         esc(&m.description)
     );
     let _ = write!(h, "<h2>Key facts</h2>\n<dl>\n");
-    let facts = [
+    let mut facts = vec![
         ("placesim version", m.placesim_version.clone()),
         ("sweep hash", m.sweep_hash.clone()),
         ("sweep seed", m.sweep_seed.to_string()),
@@ -61,6 +61,30 @@ pub fn write(
         ("runs", r.runs.len().to_string()),
         ("failed runs", m.failed_runs.len().to_string()),
     ];
+    if let Some(e) = &m.ensemble {
+        let mut drawn = vec![0usize; e.members.len()];
+        for &member in &e.replicate_members {
+            if let Some(n) = drawn.get_mut(member as usize) {
+                *n += 1;
+            }
+        }
+        let times: Vec<String> = drawn
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(member, n)| format!("{member} ×{n}"))
+            .collect();
+        facts.push((
+            "ensemble",
+            format!(
+                "{}: {} members over {}; each replicate's variants run with the member it drew (members drawn: {})",
+                e.file,
+                e.members.len(),
+                e.keys.join(", "),
+                times.join(", ")
+            ),
+        ));
+    }
     for (k, v) in facts {
         let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
     }

@@ -29,8 +29,8 @@ pub use atomic::{write_atomic, AtomicDir, AtomicFile, AtomicPath};
 pub use comparison::ComparisonRow;
 pub use lock::{FolderLock, LockError, LOCK};
 pub use manifest::{
-    defaults_hash, FailedRun, Manifest, ManifestDesign, ManifestError, ManifestShard,
-    ManifestVariant, MODEL_VERSION,
+    defaults_hash, EnsembleMember, FailedRun, Manifest, ManifestDesign, ManifestEnsemble,
+    ManifestError, ManifestShard, ManifestVariant, MODEL_VERSION,
 };
 pub use run_id::{RunGrid, RunId, RUNS_DIR};
 pub use runs::{RunsRow, RunsTable};

@@ -99,6 +99,32 @@ pub struct ManifestDesign {
     pub categories: std::collections::BTreeMap<String, Vec<Value>>,
 }
 
+/// One member of a posterior ensemble.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct EnsembleMember {
+    /// Its weight: the chance a replicate draws it.
+    pub weight: f64,
+    /// Its value of each key, in the order of [`ManifestEnsemble::keys`].
+    pub values: Vec<f64>,
+}
+
+/// The posterior ensemble a sweep ran on: each replicate drew one member,
+/// whose values are set over every variant's resolved scenario, so the
+/// replicate's variants share parameters as well as random numbers.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ManifestEnsemble {
+    /// The posterior file, as it was given.
+    pub file: String,
+    /// The dotted keys the members set, in the file's order.
+    pub keys: Vec<String>,
+    /// The members, in the file's order (member m is `members[m]`).
+    pub members: Vec<EnsembleMember>,
+    /// The member each replicate drew, in replicate order.
+    pub replicate_members: Vec<u32>,
+    /// Each variant's resolved scenario (in the variants' order), over which a member's values are set.
+    pub resolved: Vec<Value>,
+}
+
 /// `manifest.json`. Fields are written in this order; fields added later
 /// come last and read as empty from older manifests.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -130,6 +156,9 @@ pub struct Manifest {
     /// Set for a sensitivity design only: its points, at each of which every variant runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub design: Option<ManifestDesign>,
+    /// Set for a sweep run on a posterior ensemble only (`--ensemble`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<ManifestEnsemble>,
 }
 
 /// Why a manifest could not be read.
@@ -170,9 +199,10 @@ impl Manifest {
     }
 
     /// The parameters of a run of a plain sweep: its variant's, with its
-    /// replicate's seed (a design's runs are built by `placesim-batch`).
+    /// replicate's seed (a design's runs, and an ensemble's, are built by
+    /// `placesim-batch`).
     pub fn run_params(&self, id: RunId) -> Option<Params> {
-        if self.design.is_some() {
+        if self.design.is_some() || self.ensemble.is_some() {
             return None;
         }
         let mut params = self.variants.get(id.variant as usize)?.params.clone();
@@ -218,12 +248,27 @@ mod tests {
         assert_eq!(params.place.seed, m.replicate_seeds[99]);
         assert_eq!(defaults_hash(&params).len(), 16);
         let mut older = serde_json::to_value(&m).unwrap();
-        for newer in ["model_version", "defaults_hash", "shard", "design"] {
+        for newer in [
+            "model_version",
+            "defaults_hash",
+            "shard",
+            "design",
+            "ensemble",
+        ] {
             older.as_object_mut().unwrap().remove(newer);
         }
         let older: Manifest = serde_json::from_value(older).unwrap();
         assert!(older.model_version.is_empty() && older.defaults_hash.is_empty());
         assert!(older.shard.is_none());
+        // A plain sweep writes no ensemble: its manifest is the bytes it was
+        // before ensembles existed.
+        assert!(m.ensemble.is_none());
+        let text = String::from_utf8(pretty_json(&m).unwrap()).unwrap();
+        assert!(!text.contains("ensemble"));
+        assert_eq!(
+            text.as_bytes(),
+            std::fs::read(dir.join(MANIFEST)).unwrap().as_slice()
+        );
     }
 
     fn design(categories: std::collections::BTreeMap<String, Vec<Value>>) -> ManifestDesign {

@@ -31,14 +31,20 @@ pub fn outcome_names() -> Vec<&'static str> {
 /// The column of a design's `runs.csv` (after [`KEY`]) that says which point a run ran at.
 pub const DESIGN_POINT: &str = "design_point";
 
+/// The column of `runs.csv` (after [`KEY`]) of a sweep run on a posterior
+/// ensemble that says which member the run's replicate drew.
+pub const ENSEMBLE_MEMBER: &str = "ensemble_member";
+
 /// The header line of `runs.csv` for a sweep with these swept parameters;
 /// a sensitivity design's adds `design_point` after the key and its
-/// uncertain parameters after the swept ones.
-pub fn header(swept: &[String], design_keys: Option<&[String]>) -> String {
+/// uncertain parameters after the swept ones; a sweep run on an `ensemble`
+/// adds `ensemble_member` after the key.
+pub fn header(swept: &[String], design_keys: Option<&[String]>, ensemble: bool) -> String {
     let design = design_keys.map(|keys| (DESIGN_POINT, keys));
     KEY.iter()
         .map(|k| csv_field(k))
         .chain(design.map(|(d, _)| csv_field(d)))
+        .chain(ensemble.then(|| csv_field(ENSEMBLE_MEMBER)))
         .chain(swept.iter().map(|k| csv_field(k)))
         .chain(
             design
@@ -50,6 +56,14 @@ pub fn header(swept: &[String], design_keys: Option<&[String]>) -> String {
         .join(",")
 }
 
+/// What a run's row says besides its key and swept values: the design
+/// point it ran at (and its values), the ensemble member its replicate drew.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RowExtras<'a> {
+    pub design_point: Option<(u32, &'a [f64])>,
+    pub ensemble_member: Option<u32>,
+}
+
 /// The cells of a run's row before its outcomes, each followed by a comma.
 pub fn row_start(
     run_id: u64,
@@ -57,8 +71,12 @@ pub fn row_start(
     replicate: u32,
     seed: u64,
     swept_values: &[Value],
-    design_point: Option<(u32, &[f64])>,
+    extras: RowExtras,
 ) -> String {
+    let RowExtras {
+        design_point,
+        ensemble_member,
+    } = extras;
     let mut cells = vec![
         run_id.to_string(),
         csv_field(variant),
@@ -67,6 +85,9 @@ pub fn row_start(
     ];
     if let Some((d, _)) = design_point {
         cells.push(d.to_string());
+    }
+    if let Some(m) = ensemble_member {
+        cells.push(m.to_string());
     }
     cells.extend(swept_values.iter().map(swept_cell));
     if let Some((_, values)) = design_point {
@@ -114,6 +135,8 @@ pub struct RunsRow {
     pub seed: u64,
     /// The swept parameters' values, in the manifest's order (NaN when not a number).
     pub swept: Vec<f64>,
+    /// The ensemble member the run's replicate drew (a sweep run on an ensemble only).
+    pub ensemble_member: Option<u32>,
     /// Every outcome column by name.
     pub outcomes: BTreeMap<String, f64>,
 }
@@ -134,8 +157,9 @@ pub struct RunsTable {
 
 impl RunsTable {
     /// Read `runs.csv` of a sweep that swept `swept` (the manifest's list):
-    /// the key columns and those are found by name, and every other column
-    /// is an outcome.
+    /// the key columns and those are found by name, as are a design's
+    /// `design_point` and an ensemble's `ensemble_member` where present,
+    /// and every other column is an outcome.
     pub fn read(path: &Path, swept: &[String]) -> Result<RunsTable, ReadError> {
         let mut table = Table::open(path)?;
         let key = KEY.map(|k| table.column(k));
@@ -145,11 +169,18 @@ impl RunsTable {
             .iter()
             .map(|k| table.column(k))
             .collect::<Result<_, _>>()?;
+        let member = table.column(ENSEMBLE_MEMBER).ok();
+        let not_outcomes: Vec<usize> = [run_id, variant, replicate, seed]
+            .into_iter()
+            .chain(member)
+            .chain(table.column(DESIGN_POINT).ok())
+            .chain(swept.iter().copied())
+            .collect();
         let outcomes: Vec<(usize, String)> = table
             .header()
             .iter()
             .enumerate()
-            .filter(|(i, _)| ![run_id, variant, replicate, seed].contains(i) && !swept.contains(i))
+            .filter(|(i, _)| !not_outcomes.contains(i))
             .map(|(i, name)| (i, name.clone()))
             .collect();
         let mut rows = Vec::new();
@@ -164,6 +195,7 @@ impl RunsTable {
                     .iter()
                     .map(|&i| rec.text(i).parse().unwrap_or(f64::NAN))
                     .collect(),
+                ensemble_member: member.map(|i| rec.parse(i)).transpose()?,
                 outcomes: outcomes
                     .iter()
                     .map(|(i, name)| Ok((name.clone(), rec.number(*i)?)))
@@ -315,6 +347,7 @@ mod tests {
         );
         assert_eq!(first.swept, [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]);
         assert_eq!(first.outcome("board_spend"), Some(0.0));
+        assert_eq!(first.ensemble_member, None);
         let last = &t.rows[799];
         assert_eq!((last.run_id, last.replicate), (799, 99));
         assert!(
@@ -325,11 +358,63 @@ mod tests {
         );
     }
 
+    /// An ensemble sweep's `ensemble_member` (and a design's
+    /// `design_point`) is read as what it is, never as an outcome.
+    #[test]
+    fn the_ensemble_member_is_not_an_outcome() {
+        let swept = vec!["a.b".to_string()];
+        let dir = std::env::temp_dir().join(format!("placesim-runs-member-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(RUNS);
+        let outcomes = outcomes_line(&Summary::default());
+        let extras = |m| RowExtras {
+            ensemble_member: Some(m),
+            ..Default::default()
+        };
+        let text = format!(
+            "{}\n{}{outcomes}{}{outcomes}",
+            header(&swept, None, true),
+            row_start(0, "silos", 0, 11, &[Value::from(1)], extras(2)),
+            row_start(1, "silos", 1, 12, &[Value::from(1)], extras(0)),
+        );
+        std::fs::write(&path, text).unwrap();
+        let t = RunsTable::read(&path, &swept).unwrap();
+        assert_eq!(t.outcomes, outcome_names());
+        let members: Vec<Option<u32>> = t.rows.iter().map(|r| r.ensemble_member).collect();
+        assert_eq!(members, [Some(2), Some(0)]);
+        assert_eq!(t.rows[0].swept, [1.0]);
+        assert_eq!(t.rows[1].outcome(ENSEMBLE_MEMBER), None);
+        let design = format!(
+            "{}\n{}{outcomes}",
+            header(&swept, Some(&[]), false),
+            row_start(
+                0,
+                "silos",
+                0,
+                11,
+                &[Value::from(1)],
+                RowExtras {
+                    design_point: Some((3, &[])),
+                    ..Default::default()
+                }
+            ),
+        );
+        std::fs::write(&path, design).unwrap();
+        let t = RunsTable::read(&path, &swept).unwrap();
+        assert_eq!(t.outcomes, outcome_names());
+        assert_eq!(t.rows[0].ensemble_member, None);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[test]
     fn a_header_and_row_start_quote_what_they_must() {
         let swept = ["a.b".to_string(), "c,d".to_string()];
-        let h = header(&swept, None);
-        let d = header(&swept, Some(&["x.y".to_string()]));
+        let h = header(&swept, None, false);
+        let d = header(&swept, Some(&["x.y".to_string()]), false);
+        let e = header(&swept, None, true);
+        assert!(
+            e.starts_with("run_id,variant,replicate,seed,ensemble_member,a.b,\"c,d\",total_spend,")
+        );
         assert!(d.starts_with(
             "run_id,variant,replicate,seed,design_point,a.b,\"c,d\",x.y,total_spend,"
         ));
@@ -338,8 +423,17 @@ mod tests {
             ",referrals_lost,misrouted_referrals,misrouted_caught,crisis_events_risk_q1"
         ));
         assert!(h.ends_with(",failure_demand_share_risk_q5"));
-        let row = row_start(5, "x\"y", 1, 9, &[Value::from(1.0), Value::Null], None);
+        let swept_values = [Value::from(1.0), Value::Null];
+        let row = row_start(5, "x\"y", 1, 9, &swept_values, RowExtras::default());
         assert_eq!(row, "5,\"x\"\"y\",1,9,1.0,,");
+        let member = RowExtras {
+            ensemble_member: Some(2),
+            ..Default::default()
+        };
+        assert_eq!(
+            row_start(5, "v", 1, 9, &swept_values, member),
+            "5,v,1,9,2,1.0,,"
+        );
         let line = outcomes_line(&Summary::default());
         assert!(line.starts_with("0,0,") && line.ends_with("0\n"));
     }

@@ -7,12 +7,15 @@
 //! file; presets are embedded. A sweep names a base scenario and its
 //! variants (named, factorial grid, zipped, Latin hypercube). A targets file
 //! lists calibration targets: published figures, each with the model output
-//! it is compared on, its uncertainties and its source. Every problem
+//! it is compared on, its uncertainties and its source. A posterior
+//! ensemble (CSV) lists weighted parameter sets a sweep draws from, one per
+//! replicate. Every problem
 //! is reported with file, line, column, field and what is allowed. This crate
 //! does not run simulations.
 
 pub mod build;
 pub mod check;
+pub mod ensemble;
 pub mod merge;
 pub mod overrides;
 pub mod presets;

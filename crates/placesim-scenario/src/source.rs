@@ -51,6 +51,12 @@ pub fn locate(spans: &BTreeMap<String, Location>, file: &str, path: &str) -> Loc
 /// never start), huge and binary files. Reads at most [`MAX_FILE_BYTES`] + 1
 /// bytes whatever the file claims, so a file that grows while read is caught.
 pub fn read_text(path: &Path) -> Result<String, Problem> {
+    read_text_of(path, "a scenario file", "(.toml or .json)")
+}
+
+/// [`read_text`] for a file of another kind: `noun` ("a scenario file")
+/// and the `extensions` it takes name what to give instead.
+pub fn read_text_of(path: &Path, noun: &str, extensions: &str) -> Result<String, Problem> {
     use std::io::Read;
     let name = path.display().to_string();
     let link = std::fs::symlink_metadata(path);
@@ -71,18 +77,16 @@ pub fn read_text(path: &Path) -> Result<String, Problem> {
     if meta.is_dir() {
         return Err(Problem::in_file(
             &name,
-            "is a directory; give a scenario file (.toml or .json)",
+            format!("is a directory; give {noun} {extensions}"),
         ));
     }
     if !meta.is_file() {
-        return Err(not_regular(&name));
+        return Err(not_regular(&name, noun, extensions));
     }
     let too_big = |len: u64| {
         Problem::in_file(
             &name,
-            format!(
-                "is {len} bytes or more; a scenario file may be at most {MAX_FILE_BYTES} bytes"
-            ),
+            format!("is {len} bytes or more; {noun} may be at most {MAX_FILE_BYTES} bytes"),
         )
     };
     if meta.len() > MAX_FILE_BYTES {
@@ -92,7 +96,7 @@ pub fn read_text(path: &Path) -> Result<String, Problem> {
     let file = std::fs::File::open(path).map_err(unreadable)?;
     // The path may have been swapped for something else since it was checked.
     if !file.metadata().map_err(unreadable)?.is_file() {
-        return Err(not_regular(&name));
+        return Err(not_regular(&name, noun, extensions));
     }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
@@ -112,10 +116,10 @@ pub fn read_text(path: &Path) -> Result<String, Problem> {
     })
 }
 
-fn not_regular(name: &str) -> Problem {
+fn not_regular(name: &str, noun: &str, extensions: &str) -> Problem {
     Problem::in_file(
         name,
-        "is not a regular file (a device, pipe or socket); give a scenario file (.toml or .json)",
+        format!("is not a regular file (a device, pipe or socket); give {noun} {extensions}"),
     )
 }
 

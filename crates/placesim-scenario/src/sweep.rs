@@ -40,6 +40,9 @@ pub struct Sweep {
     pub uncertainty: Option<Source>,
     /// A sensitivity design: every variant runs at each of its points.
     pub design: Option<DesignPoints>,
+    /// A posterior ensemble: each replicate runs every variant with one
+    /// member's values, drawn by [`Sweep::replicate_member`].
+    pub ensemble: Option<crate::ensemble::Ensemble>,
 }
 
 /// The points of a sensitivity design, as parameter values.
@@ -72,6 +75,13 @@ impl Sweep {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         (z ^ (z >> 31)) % SHOWN_SEED_LIMIT
+    }
+
+    /// The member of the ensemble replicate `r` runs with (every variant
+    /// the same: common parameters as well as common random numbers),
+    /// drawn from the sweep seed and `r` alone; `None` without an ensemble.
+    pub fn replicate_member(&self, r: u32) -> Option<u32> {
+        self.ensemble.as_ref().map(|e| e.draw(self.seed, r))
     }
 }
 
@@ -142,6 +152,7 @@ pub fn load(src: &Source) -> Result<Sweep, Problems> {
         variants,
         uncertainty,
         design: None,
+        ensemble: None,
     })
 }
 
@@ -749,18 +760,20 @@ pub fn point_value(
         };
         return values[position].clone();
     }
-    let whole = key
-        .split('.')
-        .try_fold(resolved, |v, part| match v {
-            Value::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
-            _ => v.get(part),
-        })
-        .is_some_and(|v| v.is_u64() || v.is_i64());
+    let whole = lookup(resolved, key).is_some_and(|v| v.is_u64() || v.is_i64());
     if whole {
         Value::from(x.round() as i64)
     } else {
         serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
     }
+}
+
+/// The value at a dotted key of a resolved document (a number indexes a list).
+fn lookup<'a>(resolved: &'a Value, key: &str) -> Option<&'a Value> {
+    key.split('.').try_fold(resolved, |v, part| match v {
+        Value::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => v.get(part),
+    })
 }
 
 impl Sweep {
@@ -877,6 +890,142 @@ impl Sweep {
             points,
             categories,
         });
+        Ok(self)
+    }
+}
+
+impl Sweep {
+    /// This sweep on a posterior ensemble: replicate r runs every variant
+    /// with the values of the member it draws ([`Sweep::replicate_member`])
+    /// set over the variant's resolved scenario, as [`at_point`] sets a
+    /// design's. Checked before anything runs, every problem at once, each
+    /// naming the file, line, column and key: every key is a key of every
+    /// variant's scenario, other than the seed a sweep gives each replicate,
+    /// and not one the variants differ by (a member's value would replace
+    /// each variant's own); every member builds for every variant.
+    pub fn with_ensemble(mut self, ensemble: crate::ensemble::Ensemble) -> Result<Sweep, Problems> {
+        let file = ensemble.file.clone();
+        if self.design.is_some() {
+            return Err(Problem::in_file(
+                &file,
+                "a sensitivity design sets the parameters itself, at each of its points; an ensemble cannot be combined with one",
+            )
+            .into());
+        }
+        let mut problems = Vec::new();
+        for (key, &column) in ensemble.keys.iter().zip(&ensemble.columns) {
+            let header = |message: String| Problem {
+                file: file.clone(),
+                at: Some((1, column)),
+                field: key.clone(),
+                message,
+            };
+            if key == "place.seed" {
+                problems.push(header(
+                    "is the seed the sweep gives each replicate; allowed: any other scenario key"
+                        .into(),
+                ));
+                continue;
+            }
+            let unknown = self.variants.iter().enumerate().find_map(|(i, v)| {
+                let mut doc = v.scenario.resolved.clone();
+                crate::merge::set_dotted(&mut doc, key, Value::from(0.0))
+                    .err()
+                    .map(|why| (i, v, why))
+            });
+            if let Some((i, v, why)) = unknown {
+                problems.push(header(if i == 0 {
+                    format!("is not a scenario key: {why}")
+                } else {
+                    format!("is not a key of variant `{}`'s scenario: {why}", v.name)
+                }));
+                continue;
+            }
+            let first = self
+                .variants
+                .first()
+                .and_then(|v| lookup(&v.scenario.resolved, key));
+            if self
+                .variants
+                .iter()
+                .any(|v| lookup(&v.scenario.resolved, key) != first)
+            {
+                let each: Vec<String> = self
+                    .variants
+                    .iter()
+                    .map(|v| {
+                        let x = lookup(&v.scenario.resolved, key);
+                        format!("`{}` {}", v.name, x.map_or("none".into(), label))
+                    })
+                    .collect();
+                problems.push(header(format!(
+                    "the sweep's variants differ by this key ({}), and a member's value would replace each one's own; allowed: a key the variants share",
+                    each.join(", ")
+                )));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Problems(problems));
+        }
+        // Each member against each variant; a problem shared by variants is said once.
+        let none = BTreeMap::new();
+        let mut refused: Vec<(usize, Problem, Vec<&str>)> = Vec::new();
+        for (m, values) in ensemble.values.iter().enumerate() {
+            for v in &self.variants {
+                let Err(e) = at_point(&v.scenario.resolved, &ensemble.keys, values, &none, &file)
+                else {
+                    continue;
+                };
+                for p in e.0 {
+                    match refused
+                        .iter_mut()
+                        .find(|(n, q, _)| *n == m && q.field == p.field && q.message == p.message)
+                    {
+                        Some((_, _, names)) => names.push(&v.name),
+                        None => refused.push((m, p, vec![&v.name])),
+                    }
+                }
+            }
+        }
+        // In the file's order: by member, then by column.
+        refused.sort_by_key(|(m, p, _)| ensemble.locate(*m, &p.field));
+        let members = refused
+            .iter()
+            .map(|(m, _, _)| m)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        for (m, p, names) in refused.iter().take(10) {
+            let variants = if names.len() == self.variants.len() && names.len() > 1 {
+                "in every variant".to_string()
+            } else {
+                let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                format!(
+                    "in variant{} {}",
+                    if names.len() > 1 { "s" } else { "" },
+                    quoted.join(", ")
+                )
+            };
+            problems.push(Problem {
+                file: file.clone(),
+                at: Some(ensemble.locate(*m, &p.field)),
+                field: p.field.clone(),
+                message: format!("{} (member {m}, {variants})", p.message),
+            });
+        }
+        if refused.len() > 10 {
+            problems.push(Problem::in_file(
+                &file,
+                format!(
+                    "{} more problems; {members} of the {} members cannot be built for some variant, the first 10 problems are listed",
+                    refused.len() - 10,
+                    ensemble.values.len()
+                ),
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(Problems(problems));
+        }
+        self.ensemble = Some(ensemble);
         Ok(self)
     }
 }
