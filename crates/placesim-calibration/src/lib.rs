@@ -45,6 +45,16 @@ mod synthetic {
 
     const NOISE_SD: f64 = 0.3;
 
+    /// The items whose flag is set.
+    fn keep<T: Clone>(items: &[T], flags: &[bool]) -> Vec<T> {
+        items
+            .iter()
+            .zip(flags)
+            .filter(|(_, f)| **f)
+            .map(|(x, _)| x.clone())
+            .collect()
+    }
+
     fn run(x: &[f64], rng: &mut Stream) -> Vec<f64> {
         model(x)
             .into_iter()
@@ -91,15 +101,8 @@ mod synthetic {
             seen_x.extend(design.iter().cloned());
             seen_runs.extend(runs);
             let inside = not_ruled_out(&seen_x, &waves, usual_rank, CUT);
-            let pick = |v: &Vec<_>| -> Vec<_> {
-                v.iter()
-                    .zip(&inside)
-                    .filter(|(_, i)| **i)
-                    .map(|(x, _)| Clone::clone(x))
-                    .collect()
-            };
-            let (train_x, train_runs): (Vec<Vec<f64>>, Vec<Vec<Vec<f64>>>) =
-                (pick(&seen_x), pick(&seen_runs));
+            let train_x: Vec<Vec<f64>> = keep(&seen_x, &inside);
+            let train_runs: Vec<Vec<Vec<f64>>> = keep(&seen_runs, &inside);
             waves.push(Wave::fit(&train_x, &train_runs, &targets, 1.0).unwrap());
             assert!(
                 waves[w].trusted() >= 3,

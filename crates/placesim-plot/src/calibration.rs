@@ -26,7 +26,7 @@ pub struct Calibration {
     pub generations: Vec<GenerationRow>,
     /// The posterior's parameter names, and each member's weight and values.
     pub posterior_keys: Vec<String>,
-    pub posterior: Vec<(f64, Vec<f64>)>,
+    pub posterior: Members,
 }
 
 /// Whether `dir` holds a calibration.
@@ -78,8 +78,11 @@ impl Calibration {
     }
 }
 
+/// Each posterior member's weight and parameter values.
+type Members = Vec<(f64, Vec<f64>)>;
+
 /// `posterior.csv`: the parameter columns after `member` and `weight`.
-fn read_posterior(path: &Path) -> Result<(Vec<String>, Vec<(f64, Vec<f64>)>), PlotError> {
+fn read_posterior(path: &Path) -> Result<(Vec<String>, Members), PlotError> {
     let bad = |m: String| PlotError::BadInput(format!("{}: {m}", path.display()));
     let mut table = Table::open(path).map_err(|e| bad(e.to_string()))?;
     let keys: Vec<String> = table.header().iter().skip(2).cloned().collect();

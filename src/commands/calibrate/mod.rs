@@ -763,11 +763,11 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
                     .fold(f64::INFINITY, f64::min),
                 met_in_nroy: trusted && column.iter().zip(alive).any(|(v, a)| *a && *v <= CUT),
                 posterior_mean: posterior_column
-                    .map_or(f64::NAN, |c| weighted_mean_sd(&c, weights).0),
+                    .map_or(f64::NAN, |c| weighted_mean_sd(c, weights).0),
                 posterior_p5: posterior_column
-                    .map_or(f64::NAN, |c| weighted_quantile(&c, weights, 0.05)),
+                    .map_or(f64::NAN, |c| weighted_quantile(c, weights, 0.05)),
                 posterior_p95: posterior_column
-                    .map_or(f64::NAN, |c| weighted_quantile(&c, weights, 0.95)),
+                    .map_or(f64::NAN, |c| weighted_quantile(c, weights, 0.95)),
             });
         }
     }

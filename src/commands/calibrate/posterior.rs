@@ -88,7 +88,7 @@ pub fn uniform_in_nroy(
 /// The most rounds of the emulators' stage.
 const EMULATOR_ROUNDS: usize = 30;
 /// Metropolis moves a particle makes each round.
-const MOVES: usize = 5;
+const MOVES: usize = 20;
 /// Particles of the emulator stage per particle run.
 pub const EMULATOR_PARTICLES_PER_RUN: usize = 20;
 
@@ -206,7 +206,18 @@ pub fn run(s: &Setup, first: Vec<Vec<f64>>, particles: usize) -> Result<Posterio
         .map(|(&d_run, &(i, _))| d_run - distances[i] / generation.temperature)
         .collect();
     let log_q: Vec<f64> = distinct.iter().map(|&(_, m)| -(m as f64).ln()).collect();
-    let last = Generation::weigh_from(points, &corrections, &log_q, MIN_ESS_SHARE, f64::INFINITY);
+    // Half of what the multiplicities alone allow (the effective size when
+    // the runs are not counted at all).
+    let total: f64 = distinct.iter().map(|&(_, m)| m as f64).sum();
+    let shares: Vec<f64> = distinct.iter().map(|&(_, m)| m as f64 / total).collect();
+    let allowed = effective_size(&shares) / distinct.len().max(1) as f64;
+    let last = Generation::weigh_from(
+        points,
+        &corrections,
+        &log_q,
+        MIN_ESS_SHARE * allowed,
+        f64::INFINITY,
+    );
     let row = GenerationRow {
         generation: rows.len() as u32 + 1,
         stage: "runs".to_string(),
