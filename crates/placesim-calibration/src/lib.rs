@@ -27,7 +27,7 @@ pub mod wave;
 #[cfg(test)]
 mod synthetic {
     use crate::implausibility::{usual_rank, Target, CUT};
-    use crate::posterior::{distance, weighted_mean_sd, weighted_quantile, Generation};
+    use crate::posterior::{two_stage, weighted_mean_sd, weighted_quantile};
     use crate::space::{maximin, next_design, not_ruled_out, uniform};
     use crate::wave::Wave;
     use placesim_core::rng::{Purpose, Stream};
@@ -153,36 +153,22 @@ mod synthetic {
             narrower >= 2,
             "only {narrower} inputs narrower; fractions {fractions:?}"
         );
-        // The posterior inside NROY: two generations of 300 particles, each
-        // the mean of 3 runs. Its sd is under the prior's on at least half
-        // the inputs, and its 5th-to-95th percentile range holds the truth
-        // on every input.
-        let first: Vec<Vec<f64>> = kept.iter().take(300).map(|p| p.to_vec()).collect();
-        // Each particle's mean of 3 runs carries a third of one run's
-        // variance, and the observation one run's.
-        let extra = vec![NOISE_SD * NOISE_SD * (1.0 + 1.0 / 3.0); 5];
-        let weigh = |points: &[Vec<f64>], rng: &mut Stream| -> Vec<f64> {
-            points
-                .iter()
-                .map(|p| {
-                    let runs: Vec<Vec<f64>> = (0..3).map(|_| run(p, rng)).collect();
-                    let mean: Vec<f64> = (0..5)
-                        .map(|o| runs.iter().map(|r| r[o]).sum::<f64>() / 3.0)
-                        .collect();
-                    distance(&mean, &targets, &extra)
-                })
-                .collect()
-        };
-        let d1 = weigh(&first, &mut rng);
-        let g1 = Generation::weigh(first, &d1, None, 0.5);
-        let second = g1.propose(
-            300,
-            &g1.step(),
-            |b| not_ruled_out(b, &waves, usual_rank, CUT),
-            15,
-        );
-        let d2 = weigh(&second, &mut rng);
-        let g2 = Generation::weigh(second, &d2, Some(&g1), 0.5);
+        // The posterior inside NROY, as `placesim calibrate` makes it: the
+        // emulators' sampler on 2,000 particles, then 100 of them each run 3 times. Its sd is
+        // under the prior's on at least half the inputs, and its 5th-to-95th
+        // percentile range holds the truth on every input.
+        let first: Vec<Vec<f64>> = kept.iter().take(2_000).map(|p| p.to_vec()).collect();
+        let posterior = two_stage(first, &waves, &targets, 100, 3, 1.0, 15, |points| {
+            Ok::<_, ()>(
+                points
+                    .iter()
+                    .map(|p| (0..3).map(|_| run(p, &mut rng)).collect())
+                    .collect(),
+            )
+        })
+        .unwrap();
+        assert_eq!(posterior.rounds.last().unwrap().temperature, 1.0);
+        let g2 = posterior.last;
         let mut tighter = 0;
         for j in 0..4 {
             let v: Vec<f64> = g2.points.iter().map(|p| p[j]).collect();

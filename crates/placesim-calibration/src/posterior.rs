@@ -19,7 +19,9 @@
 //! effective sample size at half the particles or more: τ = 1 is the
 //! posterior itself, a larger τ a wider one on the way to it.
 
-use crate::implausibility::Target;
+use crate::implausibility::{usual_rank, Target, CUT};
+use crate::space::not_ruled_out;
+use crate::wave::Wave;
 use placesim_core::rng::{Purpose, Stream};
 
 /// A particle's `D = Σ_t (y_t − z_t)² / v_t`: its runs' mean `y_t` against
@@ -104,9 +106,6 @@ pub fn weighted_mean_sd(values: &[f64], w: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// A proposal's step in each coordinate, as a share of the particles' weighted sd there.
-pub const STEP_SHARE: f64 = 0.5;
-
 /// A generation's particles (points of the unit cube) and their normalised weights.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Generation {
@@ -116,155 +115,7 @@ pub struct Generation {
     pub temperature: f64,
 }
 
-/// The standard normal's cumulative distribution.
-fn phi(z: f64) -> f64 {
-    0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)
-}
-
-/// The log density (less ln √(2π)) at `x` of a normal of `mean` and `sd`
-/// truncated to [0, 1].
-fn log_truncated(x: f64, mean: f64, sd: f64) -> f64 {
-    let z = (x - mean) / sd;
-    let mass = (phi((1.0 - mean) / sd) - phi(-mean / sd)).max(1e-300);
-    -0.5 * z * z - sd.ln() - mass.ln()
-}
-
-/// `ln Σ exp(v)`, −∞ for none.
-fn log_sum_exp(v: impl Iterator<Item = f64> + Clone) -> f64 {
-    let top = v.clone().fold(f64::NEG_INFINITY, f64::max);
-    if !top.is_finite() {
-        return top;
-    }
-    top + v.map(|x| (x - top).exp()).sum::<f64>().ln()
-}
-
 impl Generation {
-    /// The step each coordinate is moved by when the next generation is
-    /// proposed from this one: half its weighted sd, at least 0.01 of the
-    /// cube. Beaumont et al. (2009) step by twice the variance, which in one
-    /// dimension costs a generation little; over a dozen it makes the
-    /// proposal three times as wide as the particles in each, and leaves
-    /// its importance weights an effective size of a few per cent, so that
-    /// tempering never comes down to 1. Half the sd costs about 2 % of the
-    /// effective size a dimension.
-    pub fn step(&self) -> Vec<f64> {
-        let dims = self.points.first().map_or(0, Vec::len);
-        (0..dims)
-            .map(|j| {
-                let v: Vec<f64> = self.points.iter().map(|p| p[j]).collect();
-                let (_, sd) = weighted_mean_sd(&v, &self.weights);
-                (STEP_SHARE * sd).max(0.01)
-            })
-            .collect()
-    }
-
-    /// The log density (up to a constant shared by every point) of
-    /// proposing `x` from this generation: the weighted mixture of its
-    /// particles' steps, each coordinate a normal truncated to [0, 1].
-    pub fn log_proposal_density(&self, x: &[f64], step: &[f64]) -> f64 {
-        log_sum_exp(
-            self.points
-                .iter()
-                .zip(&self.weights)
-                .filter(|(_, &w)| w > 0.0)
-                .map(|(p, &w)| {
-                    w.ln()
-                        + p.iter()
-                            .zip(x)
-                            .zip(step)
-                            .map(|((&m, &v), &s)| log_truncated(v, m, s))
-                            .sum::<f64>()
-                }),
-        )
-    }
-
-    /// `n` proposals for the next generation: a particle drawn by weight,
-    /// each coordinate moved by a normal step of `step` truncated to
-    /// [0, 1], kept when `inside` accepts it; at most `50 × n` tries.
-    pub fn propose(
-        &self,
-        n: usize,
-        step: &[f64],
-        inside: impl Fn(&[Vec<f64>]) -> Vec<bool>,
-        seed: u64,
-    ) -> Vec<Vec<f64>> {
-        let mut rng = Stream::new(seed, Purpose::Design, 2, 0xabc);
-        let cumulative: Vec<f64> = self
-            .weights
-            .iter()
-            .scan(0.0, |acc, w| {
-                *acc += w;
-                Some(*acc)
-            })
-            .collect();
-        let total = cumulative.last().copied().unwrap_or(0.0);
-        let mut found = Vec::new();
-        if total <= 0.0 {
-            return found;
-        }
-        let mut tries = 0;
-        while found.len() < n && tries < 50 * n {
-            let batch: Vec<Vec<f64>> = (0..n)
-                .map(|_| {
-                    let u = rng.unit_f64() * total;
-                    let i = cumulative
-                        .partition_point(|&c| c <= u)
-                        .min(self.points.len() - 1);
-                    self.points[i]
-                        .iter()
-                        .zip(step)
-                        .map(|(&m, &s)| {
-                            // Rejection within [0, 1]: at least a third of
-                            // draws land there for any step up to the cube.
-                            for _ in 0..1_000 {
-                                let v = m + s * rng.normal();
-                                if (0.0..=1.0).contains(&v) {
-                                    return v;
-                                }
-                            }
-                            m
-                        })
-                        .collect()
-                })
-                .collect();
-            tries += n;
-            let keep = inside(&batch);
-            found.extend(
-                batch
-                    .into_iter()
-                    .zip(keep)
-                    .filter(|(_, k)| *k)
-                    .map(|(p, _)| p),
-            );
-        }
-        found.truncate(n);
-        found
-    }
-
-    /// The generation of `points` proposed from `previous` (or uniformly
-    /// from NROY when there is none) whose runs are at distances
-    /// `distances`: see [`Generation::weigh_from`], with the log proposal
-    /// densities those of `previous`.
-    pub fn weigh(
-        points: Vec<Vec<f64>>,
-        distances: &[f64],
-        previous: Option<&Generation>,
-        min_ess_share: f64,
-    ) -> Generation {
-        let log_q: Vec<f64> = match previous {
-            None => vec![0.0; points.len()],
-            Some(prev) => {
-                let step = prev.step();
-                points
-                    .iter()
-                    .map(|p| prev.log_proposal_density(p, &step))
-                    .collect()
-            }
-        };
-        let ceiling = previous.map_or(f64::INFINITY, |p| p.temperature);
-        Generation::weigh_from(points, distances, &log_q, min_ess_share, ceiling)
-    }
-
     /// Weigh `points` at distances `distances`, proposed with log densities
     /// `log_q`, by `exp(−D / 2τ)` × prior / proposal density (the prior is
     /// uniform on NROY, which every proposal is in), τ the least
@@ -498,6 +349,122 @@ pub fn temper(
     }
 }
 
+/// The most rounds of the emulators' stage.
+pub const EMULATOR_ROUNDS: usize = 30;
+/// Metropolis moves a particle makes each round.
+pub const MOVES: usize = 20;
+/// Particles of the emulators' stage for each particle the model is run at.
+pub const EMULATOR_PARTICLES_PER_RUN: usize = 20;
+/// The least effective sample size a generation keeps, as a share of its
+/// particles: its likelihood is tempered until it does.
+pub const MIN_ESS_SHARE: f64 = 0.5;
+
+/// What [`two_stage`] ends with.
+pub struct TwoStage {
+    /// The emulators' stage, round by round, and the temperature it reached.
+    pub rounds: Vec<Round>,
+    pub emulator_particles: usize,
+    /// The particles the model was run at, weighed: the posterior.
+    pub last: Generation,
+    /// Each of those particles' runs' mean of each target.
+    pub means: Vec<Vec<f64>>,
+}
+
+/// The posterior inside NROY in two stages. First the emulators: [`temper`]
+/// from `first` (uniform draws of NROY, the space `waves` leave in) towards
+/// the last wave's Gaussian likelihood, `D` its squared implausibilities
+/// ([`Wave::squared_distances`]). Then the model: the first `particles` of
+/// those equally weighted particles, each distinct one given to `run` once
+/// (which returns its `replicates` runs' outputs, run × target), weighed
+/// by its runs' likelihood over the emulators' tempered likelihood and by
+/// its multiplicity: the density it was drawn from. The runs' `D` counts
+/// one run's stochastic variance (the last wave's emulator of it) times
+/// `realisation_scale + 1/replicates`. Where that leaves under half the
+/// effective size the multiplicities allow, the weights are tempered too.
+#[allow(clippy::too_many_arguments)]
+pub fn two_stage<E>(
+    first: Vec<Vec<f64>>,
+    waves: &[Wave],
+    targets: &[Target],
+    particles: usize,
+    replicates: usize,
+    realisation_scale: f64,
+    seed: u64,
+    run: impl FnOnce(&[Vec<f64>]) -> Result<Vec<Vec<Vec<f64>>>, E>,
+) -> Result<TwoStage, E> {
+    let last_wave = waves.last();
+    let tempered = temper(
+        first,
+        |batch| last_wave.map_or(vec![0.0; batch.len()], |w| w.squared_distances(batch)),
+        |batch| not_ruled_out(batch, waves, usual_rank, CUT),
+        MIN_ESS_SHARE,
+        MOVES,
+        EMULATOR_ROUNDS,
+        seed,
+    );
+    let emulator_particles = tempered.points.len();
+    // Each distinct point among the first `particles`, with its multiplicity.
+    let mut distinct: Vec<(usize, u32)> = Vec::new();
+    for i in 0..particles.min(emulator_particles) {
+        match distinct
+            .iter_mut()
+            .find(|(j, _)| tempered.points[*j] == tempered.points[i])
+        {
+            Some((_, m)) => *m += 1,
+            None => distinct.push((i, 1)),
+        }
+    }
+    let points: Vec<Vec<f64>> = distinct
+        .iter()
+        .map(|&(i, _)| tempered.points[i].clone())
+        .collect();
+    let runs = run(&points)?;
+    let means: Vec<Vec<f64>> = runs
+        .iter()
+        .map(|reps| {
+            (0..targets.len())
+                .map(|t| reps.iter().map(|r| r[t]).sum::<f64>() / reps.len().max(1) as f64)
+                .collect()
+        })
+        .collect();
+    let share = realisation_scale + 1.0 / replicates.max(1) as f64;
+    let spreads: Vec<Vec<f64>> = last_wave.map_or(Vec::new(), |w| {
+        w.outputs
+            .iter()
+            .map(|o| o.stochastic_vars(&points))
+            .collect()
+    });
+    // The runs' D less the emulators' (at the temperature they reached).
+    let corrections: Vec<f64> = means
+        .iter()
+        .zip(&distinct)
+        .enumerate()
+        .map(|(k, (m, &(i, _)))| {
+            let extra: Vec<f64> = (0..m.len())
+                .map(|t| spreads.get(t).map_or(0.0, |v| v[k] * share))
+                .collect();
+            distance(m, targets, &extra) - tempered.distances[i] / tempered.temperature
+        })
+        .collect();
+    let log_q: Vec<f64> = distinct.iter().map(|&(_, m)| -(m as f64).ln()).collect();
+    let total: f64 = distinct.iter().map(|&(_, m)| m as f64).sum();
+    let shares: Vec<f64> = distinct.iter().map(|&(_, m)| m as f64 / total).collect();
+    let allowed = effective_size(&shares) / distinct.len().max(1) as f64;
+    let last = Generation::weigh_from(
+        points,
+        &corrections,
+        &log_q,
+        MIN_ESS_SHARE * allowed,
+        f64::INFINITY,
+    );
+    Ok(TwoStage {
+        rounds: tempered.rounds,
+        emulator_particles,
+        last,
+        means,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,39 +489,6 @@ mod tests {
         assert_eq!(distance(&[f64::NAN], &[t], &[0.0]), f64::INFINITY);
     }
 
-    /// One output `y = x0` observed at 0.3 with variance 0.01, a flat
-    /// prior on [0, 1]: the posterior of x0 is about N(0.3, 0.1²) (its mean
-    /// within 0.02, its sd within 0.02 of 0.1) after two generations of
-    /// 2,000 particles, untempered at the end.
-    #[test]
-    fn two_generations_recover_a_known_posterior() {
-        let t = Target {
-            observed: 0.3,
-            observation_var: 0.01,
-            discrepancy_var: 0.0,
-        };
-        let mut rng = Stream::new(3, Purpose::Design, 0, 1);
-        let first: Vec<Vec<f64>> = (0..2_000).map(|_| vec![rng.unit_f64()]).collect();
-        let d1: Vec<f64> = first
-            .iter()
-            .map(|p| distance(&[p[0]], &[t], &[0.0]))
-            .collect();
-        let g1 = Generation::weigh(first, &d1, None, 0.5);
-        let step = g1.step();
-        let second = g1.propose(2_000, &step, |b| vec![true; b.len()], 4);
-        assert_eq!(second.len(), 2_000);
-        let d2: Vec<f64> = second
-            .iter()
-            .map(|p| distance(&[p[0]], &[t], &[0.0]))
-            .collect();
-        let g2 = Generation::weigh(second, &d2, Some(&g1), 0.5);
-        assert_eq!(g2.temperature, 1.0);
-        let x: Vec<f64> = g2.points.iter().map(|p| p[0]).collect();
-        let (mean, sd) = weighted_mean_sd(&x, &g2.weights);
-        assert!((mean - 0.3).abs() < 0.02, "{mean}");
-        assert!((sd - 0.1).abs() < 0.02, "{sd}");
-    }
-
     /// Distances so spread that one particle would take every weight are
     /// tempered until half the particles count; the temperature falls as
     /// the particles crowd near the target.
@@ -562,12 +496,13 @@ mod tests {
     fn a_degenerate_generation_is_tempered_to_half_its_particles() {
         let points: Vec<Vec<f64>> = (0..200).map(|i| vec![i as f64 / 200.0]).collect();
         let far: Vec<f64> = (0..200).map(|i| (i as f64 * 0.5).powi(2)).collect();
-        let g = Generation::weigh(points.clone(), &far, None, 0.5);
+        let flat = vec![0.0; 200];
+        let g = Generation::weigh_from(points.clone(), &far, &flat, 0.5, f64::INFINITY);
         assert!(g.temperature > 1.0, "{}", g.temperature);
         let ess = effective_size(&g.weights);
         assert!((99.0..=101.0).contains(&ess), "{ess}");
         let near: Vec<f64> = far.iter().map(|d| d / 100.0).collect();
-        let h = Generation::weigh(points, &near, None, 0.5);
+        let h = Generation::weigh_from(points, &near, &flat, 0.5, f64::INFINITY);
         assert!(h.temperature < g.temperature);
     }
 

@@ -669,7 +669,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
     if a.particles > 0 && !waves.is_empty() {
         let first = posterior::uniform_in_nroy(
             &kept_points,
-            posterior::EMULATOR_PARTICLES_PER_RUN * a.particles as usize,
+            placesim_calibration::posterior::EMULATOR_PARTICLES_PER_RUN * a.particles as usize,
             candidates.len(),
             &waves,
             seed ^ 0xab0,

@@ -6,7 +6,7 @@
 use super::{run_wave, Goal, Wave};
 use crate::failure::Failure;
 use placesim_calibration::implausibility::{usual_rank, Target as Matched, CUT};
-use placesim_calibration::posterior::{distance, effective_size, temper, Generation};
+use placesim_calibration::posterior::{effective_size, two_stage, Generation};
 use placesim_calibration::space::{not_ruled_out, uniform};
 use placesim_results::calibration::GenerationRow;
 use placesim_scenario::uncertainty::Uncertain;
@@ -39,10 +39,6 @@ pub struct Setup<'a> {
 
 /// The folder of the posterior's runs.
 pub const POSTERIOR_RUNS: &str = "posterior-runs";
-
-/// The least effective sample size a generation keeps, as a share of its
-/// particles: its likelihood is tempered until it does.
-const MIN_ESS_SHARE: f64 = 0.5;
 
 /// Up to `n` points drawn uniformly from NROY: the candidates not ruled out
 /// (independent uniform draws, so any of them in order are a uniform sample
@@ -85,158 +81,77 @@ pub fn uniform_in_nroy(
     found
 }
 
-/// The most rounds of the emulators' stage.
-const EMULATOR_ROUNDS: usize = 30;
-/// Metropolis moves a particle makes each round.
-const MOVES: usize = 20;
-/// Particles of the emulator stage per particle run.
-pub const EMULATOR_PARTICLES_PER_RUN: usize = 20;
-
-/// The posterior in two stages. First the emulators: an adaptively
-/// tempered sequential Monte Carlo sampler of `EMULATOR_PARTICLES_PER_RUN ×
-/// particles` points from `first` (uniform in NROY) towards the last wave's
-/// emulators' Gaussian likelihood on NROY. Then the model: `particles` of
-/// those points, each distinct one run `replicates` times and weighed by
-/// its runs' likelihood over the emulators' (the density it was drawn
-/// from), tempered if need be.
+/// The posterior (`placesim_calibration::posterior::two_stage`): the
+/// emulators' sampler, then the model run at its particles into
+/// `DIR/posterior-runs/`; a row of `generations.csv` for each round and for the runs.
 pub fn run(s: &Setup, first: Vec<Vec<f64>>, particles: usize) -> Result<Posterior, Failure> {
-    let Some(last_wave) = s.waves.last() else {
-        return Err(Failure::Failed("no wave to build a posterior on".into()));
-    };
-    let mut rows = Vec::new();
-    let tempered = temper(
+    let result = two_stage(
         first,
-        |batch| last_wave.squared_distances(batch),
-        |batch| not_ruled_out(batch, s.waves, usual_rank, CUT),
-        MIN_ESS_SHARE,
-        MOVES,
-        EMULATOR_ROUNDS,
+        s.waves,
+        s.matched,
+        particles,
+        s.replicates as usize,
+        s.realisation_scale,
         s.seed ^ 0xab5,
-    );
-    for r in &tempered.rounds {
-        let row = GenerationRow {
-            generation: rows.len() as u32 + 1,
+        |points| {
+            run_wave(
+                s.sweep,
+                s.uncertain,
+                s.file,
+                points,
+                s.replicates,
+                s.seed ^ 0xd1b5_4a32_d192_ed03,
+                &s.out.join(POSTERIOR_RUNS),
+                s.goals,
+                s.pool,
+                "posterior runs",
+                s.quiet,
+            )
+        },
+    )?;
+    let mut rows: Vec<GenerationRow> = result
+        .rounds
+        .iter()
+        .enumerate()
+        .map(|(k, r)| GenerationRow {
+            generation: k as u32 + 1,
             stage: "emulators".to_string(),
-            particles: tempered.points.len() as u64,
+            particles: result.emulator_particles as u64,
             runs: 0,
             effective_size: r.effective_size,
             temperature: r.temperature,
             accepted: r.accepted,
-        };
-        if !s.quiet {
-            eprintln!(
-                "posterior round {} (emulators): {} particles; temperature {:.2}; {:.0} % of moves accepted",
-                row.generation,
-                row.particles,
-                row.temperature,
-                100.0 * r.accepted
-            );
-        }
-        rows.push(row);
-    }
-    let (generation, distances) = (
-        Generation {
-            weights: vec![1.0; tempered.points.len()],
-            points: tempered.points,
-            temperature: tempered.temperature,
-        },
-        tempered.distances,
-    );
-    // The model's runs at `particles` of the emulators' particles (equally
-    // weighted draws of their posterior), each distinct point once with its
-    // multiplicity.
-    let mut distinct: Vec<(usize, u32)> = Vec::new();
-    for i in 0..particles.min(generation.points.len()) {
-        match distinct
-            .iter_mut()
-            .find(|(j, _)| generation.points[*j] == generation.points[i])
-        {
-            Some((_, m)) => *m += 1,
-            None => distinct.push((i, 1)),
-        }
-    }
-    let points: Vec<Vec<f64>> = distinct
-        .iter()
-        .map(|&(i, _)| generation.points[i].clone())
-        .collect();
-    let runs = run_wave(
-        s.sweep,
-        s.uncertain,
-        s.file,
-        &points,
-        s.replicates,
-        s.seed ^ 0xd1b5_4a32_d192_ed03,
-        &s.out.join(POSTERIOR_RUNS),
-        s.goals,
-        s.pool,
-        "posterior runs",
-        s.quiet,
-    )?;
-    let means: Vec<Vec<f64>> = runs
-        .iter()
-        .map(|reps| {
-            (0..s.goals.len())
-                .map(|t| reps.iter().map(|r| r[t]).sum::<f64>() / reps.len() as f64)
-                .collect()
         })
         .collect();
-    // Each particle's stochastic variance, from the last wave's emulators
-    // of it, counted as the observed place's chance variation and the
-    // error of a mean of `replicates` runs.
-    let share = s.realisation_scale + 1.0 / s.replicates as f64;
-    let spreads: Vec<Vec<f64>> = last_wave
-        .outputs
-        .iter()
-        .map(|o| o.stochastic_vars(&points))
-        .collect();
-    let run_distances: Vec<f64> = means
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let extra: Vec<f64> = (0..m.len()).map(|t| spreads[t][i] * share).collect();
-            distance(m, s.matched, &extra)
-        })
-        .collect();
-    // Weights: the runs' likelihood over the emulators' (tempered at the
-    // temperature their stage reached), times the multiplicity; tempered
-    // again if that leaves too few particles counting.
-    let corrections: Vec<f64> = run_distances
-        .iter()
-        .zip(&distinct)
-        .map(|(&d_run, &(i, _))| d_run - distances[i] / generation.temperature)
-        .collect();
-    let log_q: Vec<f64> = distinct.iter().map(|&(_, m)| -(m as f64).ln()).collect();
-    // Half of what the multiplicities alone allow (the effective size when
-    // the runs are not counted at all).
-    let total: f64 = distinct.iter().map(|&(_, m)| m as f64).sum();
-    let shares: Vec<f64> = distinct.iter().map(|&(_, m)| m as f64 / total).collect();
-    let allowed = effective_size(&shares) / distinct.len().max(1) as f64;
-    let last = Generation::weigh_from(
-        points,
-        &corrections,
-        &log_q,
-        MIN_ESS_SHARE * allowed,
-        f64::INFINITY,
-    );
-    let row = GenerationRow {
+    rows.push(GenerationRow {
         generation: rows.len() as u32 + 1,
         stage: "runs".to_string(),
-        particles: last.points.len() as u64,
-        runs: (last.points.len() * s.replicates as usize) as u64,
-        effective_size: effective_size(&last.weights),
-        temperature: last.temperature,
+        particles: result.last.points.len() as u64,
+        runs: (result.last.points.len() * s.replicates as usize) as u64,
+        effective_size: effective_size(&result.last.weights),
+        temperature: result.last.temperature,
         accepted: f64::NAN,
-    };
+    });
     if !s.quiet {
-        eprintln!(
-            "posterior (runs): {} particles x {} replicates; temperature {:.2}; effective sample size {:.1}",
-            row.particles, s.replicates, row.temperature, row.effective_size
-        );
+        for r in &rows {
+            eprintln!(
+                "posterior {} ({}): {} particles; temperature {:.2}; effective sample size {:.1}{}",
+                r.generation,
+                r.stage,
+                r.particles,
+                r.temperature,
+                r.effective_size,
+                if r.accepted.is_nan() {
+                    String::new()
+                } else {
+                    format!("; {:.0} % of moves accepted", 100.0 * r.accepted)
+                }
+            );
+        }
     }
-    rows.push(row);
     Ok(Posterior {
-        last,
-        outputs: means,
+        last: result.last,
+        outputs: result.means,
         rows,
     })
 }
