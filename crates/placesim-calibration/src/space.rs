@@ -62,14 +62,54 @@ pub fn refill(
             })
             .collect();
         tries += n;
-        let alive = not_ruled_out(&batch, waves, rank, cut);
-        found.extend(
-            batch
-                .into_iter()
-                .zip(alive)
-                .filter(|(_, a)| *a)
-                .map(|(p, _)| p),
-        );
+        found.extend(survivors(batch, waves, rank, cut));
+    }
+    found.truncate(n);
+    found
+}
+
+/// The points of `batch` every wave leaves in.
+pub fn survivors(
+    batch: Vec<Vec<f64>>,
+    waves: &[Wave],
+    rank: impl Fn(usize) -> usize,
+    cut: f64,
+) -> Vec<Vec<f64>> {
+    let alive = not_ruled_out(&batch, waves, rank, cut);
+    batch
+        .into_iter()
+        .zip(alive)
+        .filter(|(_, a)| *a)
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// Up to `n` points drawn uniformly from NROY: the candidates not ruled out,
+/// `kept` (independent uniform draws, so any of them in order are a uniform
+/// sample of NROY), then batches of `candidates` more uniform draws of
+/// `dims` dimensions, from `seed`, filtered by the waves, up to fifty batches.
+pub fn uniform_in_nroy(
+    kept: &[Vec<f64>],
+    n: usize,
+    candidates: usize,
+    dims: usize,
+    waves: &[Wave],
+    seed: u64,
+) -> Vec<Vec<f64>> {
+    let mut found: Vec<Vec<f64>> = kept.iter().take(n).cloned().collect();
+    let mut batch_seed = seed;
+    for _ in 0..50 {
+        if found.len() >= n || candidates == 0 {
+            break;
+        }
+        batch_seed = batch_seed.wrapping_add(0x5eed);
+        let batch = uniform(candidates, dims, batch_seed);
+        found.extend(survivors(
+            batch,
+            waves,
+            crate::implausibility::usual_rank,
+            crate::implausibility::CUT,
+        ));
     }
     found.truncate(n);
     found

@@ -667,10 +667,11 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         .collect();
     let mut abc: Option<posterior::Posterior> = None;
     if a.particles > 0 && !waves.is_empty() {
-        let first = posterior::uniform_in_nroy(
+        let first = placesim_calibration::space::uniform_in_nroy(
             &kept_points,
             placesim_calibration::posterior::EMULATOR_PARTICLES_PER_RUN * a.particles as usize,
             candidates.len(),
+            d,
             &waves,
             seed ^ 0xab0,
         );

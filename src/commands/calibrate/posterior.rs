@@ -5,9 +5,8 @@
 
 use super::{run_wave, Goal, Wave};
 use crate::failure::Failure;
-use placesim_calibration::implausibility::{usual_rank, Target as Matched, CUT};
+use placesim_calibration::implausibility::Target as Matched;
 use placesim_calibration::posterior::{effective_size, two_stage, Generation};
-use placesim_calibration::space::{not_ruled_out, uniform};
 use placesim_results::calibration::GenerationRow;
 use placesim_scenario::uncertainty::Uncertain;
 use std::path::Path;
@@ -39,47 +38,6 @@ pub struct Setup<'a> {
 
 /// The folder of the posterior's runs.
 pub const POSTERIOR_RUNS: &str = "posterior-runs";
-
-/// Up to `n` points drawn uniformly from NROY: the candidates not ruled out
-/// (independent uniform draws, so any of them in order are a uniform sample
-/// of NROY), then more uniform draws filtered by the waves, up to fifty
-/// times the candidates' number.
-pub fn uniform_in_nroy(
-    kept: &[Vec<f64>],
-    n: usize,
-    candidates: usize,
-    waves: &[Wave],
-    seed: u64,
-) -> Vec<Vec<f64>> {
-    let mut found: Vec<Vec<f64>> = kept.iter().take(n).cloned().collect();
-    let dims = kept
-        .first()
-        .map(Vec::len)
-        .or_else(|| {
-            waves
-                .first()
-                .and_then(|w| w.outputs.first())
-                .map(|o| o.emulator.dims())
-        })
-        .unwrap_or(0);
-    let mut batch_seed = seed;
-    let mut drawn = 0;
-    while found.len() < n && drawn < 50 * candidates {
-        batch_seed = batch_seed.wrapping_add(0x5eed);
-        let batch = uniform(candidates, dims, batch_seed);
-        drawn += candidates;
-        let alive = not_ruled_out(&batch, waves, usual_rank, CUT);
-        found.extend(
-            batch
-                .into_iter()
-                .zip(alive)
-                .filter(|(_, a)| *a)
-                .map(|(p, _)| p),
-        );
-    }
-    found.truncate(n);
-    found
-}
 
 /// The posterior (`placesim_calibration::posterior::two_stage`): the
 /// emulators' sampler, then the model run at its particles into
