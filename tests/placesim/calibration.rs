@@ -195,6 +195,7 @@ fn a_synthetic_truth_stays_in_nroy_and_the_files_repeat() {
         "parameters.csv",
         "nroy.csv",
         "posterior.csv",
+        "generations.csv",
     ]
     .iter()
     .map(|f| read(&out, f))
@@ -208,6 +209,7 @@ fn a_synthetic_truth_stays_in_nroy_and_the_files_repeat() {
         "parameters.csv",
         "nroy.csv",
         "posterior.csv",
+        "generations.csv",
     ]
     .iter()
     .zip(&first)

@@ -13,8 +13,9 @@
 //!   points, and a space-filling pick of the next wave's design from it.
 //! - [`wave`]: one wave: its emulators, their diagnostics, and the
 //!   implausibility of any point under it.
-//! - [`posterior`]: a weighted posterior inside NROY by ABC in generations
-//!   (a fixed Gaussian kernel; each generation proposed from the last).
+//! - [`posterior`]: a weighted posterior inside NROY by ABC: a tempered
+//!   sequential Monte Carlo sampler on the emulators, then the model's runs
+//!   at its particles, weighed.
 
 pub mod emulator;
 pub mod implausibility;

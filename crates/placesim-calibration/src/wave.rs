@@ -227,7 +227,8 @@ impl Wave {
         let mut d = vec![0.0; x.len()];
         for o in &self.outputs {
             for (total, v) in d.iter_mut().zip(o.implausibility(x)) {
-                *total += v * v;
+                // An emulator that could not predict puts the point out of reach.
+                *total += if v.is_nan() { f64::INFINITY } else { v * v };
             }
         }
         d

@@ -130,6 +130,7 @@ pub struct Settings {
     pub parameters: Vec<String>,
     pub sweep: String,
     pub seed: u64,
+    pub waves: u32,
     pub points: u32,
     pub replicates: u32,
     pub candidates: u32,
@@ -467,6 +468,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         parameters: keys.clone(),
         sweep: sweep.name.clone(),
         seed,
+        waves: a.waves,
         points: a.points,
         replicates: a.replicates,
         candidates: a.candidates,
@@ -697,11 +699,18 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             };
             let p = posterior::run(&setup, first, a.particles as usize)?;
             write(&out.join(GENERATIONS), csv_bytes_with_header(&p.rows))?;
-            write(
-                &out.join(POSTERIOR),
-                Ok(posterior::csv(&p.last, &uncertain)),
-            )?;
-            abc = Some(p);
+            if p.last.weights.iter().sum::<f64>() > 0.0 {
+                write(
+                    &out.join(POSTERIOR),
+                    Ok(posterior::csv(&p.last, &uncertain)),
+                )?;
+                abc = Some(p);
+            } else {
+                status.push_str(&format!(
+                    "; no posterior: its {} particles all weigh 0 (no run's outputs were numbers at a finite distance from the targets)",
+                    p.last.points.len()
+                ));
+            }
         }
     }
     let weights: &[f64] = abc.as_ref().map_or(&[], |p| &p.last.weights);
@@ -942,7 +951,7 @@ fn prepare(out: &Path, settings: &Settings, resume: bool, force: bool) -> Result
             })?;
             if &before != settings {
                 return Err(bad(format!(
-                    "{}: made with other settings (targets, parameters, seed, points, replicates, candidates or truth); rerun with --force, or give the same ones",
+                    "{}: made with other settings (targets, parameters, seed, waves, points, replicates, candidates, particles or truth); rerun with --force, or give the same ones",
                     out.display()
                 )));
             }
