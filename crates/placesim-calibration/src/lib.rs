@@ -29,7 +29,7 @@ pub mod wave;
 mod synthetic {
     use crate::implausibility::{usual_rank, Target, CUT};
     use crate::posterior::{two_stage, weighted_mean_sd, weighted_quantile};
-    use crate::space::{maximin, next_design, not_ruled_out, uniform};
+    use crate::space::{kept, maximin, next_design, not_ruled_out, uniform};
     use crate::wave::Wave;
     use placesim_core::rng::{Purpose, Stream};
 
@@ -45,16 +45,6 @@ mod synthetic {
     }
 
     const NOISE_SD: f64 = 0.3;
-
-    /// The items whose flag is set.
-    fn keep<T: Clone>(items: &[T], flags: &[bool]) -> Vec<T> {
-        items
-            .iter()
-            .zip(flags)
-            .filter(|(_, f)| **f)
-            .map(|(x, _)| x.clone())
-            .collect()
-    }
 
     fn run(x: &[f64], rng: &mut Stream) -> Vec<f64> {
         model(x)
@@ -102,8 +92,8 @@ mod synthetic {
             seen_x.extend(design.iter().cloned());
             seen_runs.extend(runs);
             let inside = not_ruled_out(&seen_x, &waves, usual_rank, CUT);
-            let train_x: Vec<Vec<f64>> = keep(&seen_x, &inside);
-            let train_runs: Vec<Vec<Vec<f64>>> = keep(&seen_runs, &inside);
+            let train_x: Vec<Vec<f64>> = kept(&seen_x, &inside);
+            let train_runs: Vec<Vec<Vec<f64>>> = kept(&seen_runs, &inside);
             waves.push(Wave::fit(&train_x, &train_runs, &targets, 1.0).unwrap());
             assert!(
                 waves[w].trusted() >= 3,

@@ -76,11 +76,17 @@ pub fn survivors(
     cut: f64,
 ) -> Vec<Vec<f64>> {
     let alive = not_ruled_out(&batch, waves, rank, cut);
-    batch
-        .into_iter()
-        .zip(alive)
-        .filter(|(_, a)| *a)
-        .map(|(p, _)| p)
+    kept(&batch, &alive)
+}
+
+/// The items whose flag is set, in order (the points a wave leaves in, the
+/// runs at them, …).
+pub fn kept<T: Clone>(items: &[T], flags: &[bool]) -> Vec<T> {
+    items
+        .iter()
+        .zip(flags)
+        .filter(|(_, f)| **f)
+        .map(|(x, _)| x.clone())
         .collect()
 }
 

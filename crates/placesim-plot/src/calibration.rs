@@ -2,7 +2,7 @@
 //! NROY's share of the prior wave by wave, each target against the model's
 //! runs, and the posterior's marginals and pairs.
 
-use crate::charts::{both, colour, e, frame, inner, row_at, Chart, DrawResult, FONT};
+use crate::charts::{both, colour, e, frame, inner, rows, Chart, DrawResult, RowLayout, FONT};
 use crate::data::{read_table, PlotError};
 use crate::report::esc;
 use placesim_results::calibration::{
@@ -183,25 +183,17 @@ fn targets<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Calibration) -
     let last_wave = c.waves.last().map_or(0, |w| w.wave);
     let clamp = |x: f64| x.clamp(-LIMIT, LIMIT);
     let labels: Vec<String> = c.targets.iter().map(|t| t.target.clone()).collect();
-    let mut chart = ChartBuilder::on(root)
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(230)
-        .build_cartesian_2d(-LIMIT..LIMIT, -0.6f64..(n as f64 - 0.4))
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(n)
-        .y_label_formatter(&|y| {
-            row_at(*y, n)
-                .and_then(|i| labels.get(i).cloned())
-                .unwrap_or_default()
-        })
-        .x_desc("sd of observation and discrepancy from the target (0: the published figure; drawn within ±12)")
-        .label_style((FONT, 14))
-        .draw()
-        .map_err(e)?;
+    let mut chart = rows(
+        root,
+        &labels,
+        RowLayout {
+            x: -LIMIT..LIMIT,
+            x_desc: "sd of observation and discrepancy from the target (0: the published figure; drawn within ±12)",
+            label_width: 230,
+            x_label_height: 44,
+            font: 14,
+        },
+    )?;
     for (k, t) in c.targets.iter().enumerate() {
         let y = (n - 1 - k) as f64;
         chart
@@ -274,25 +266,17 @@ fn parameters<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Calibration
             )
         })
         .collect();
-    let mut chart = ChartBuilder::on(root)
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(470)
-        .build_cartesian_2d(-0.02f64..1.02, -0.6f64..(n as f64 - 0.4))
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(n)
-        .y_label_formatter(&|y| {
-            row_at(*y, n)
-                .and_then(|i| labels.get(i).cloned())
-                .unwrap_or_default()
-        })
-        .x_desc("position in the prior's range (0: its least, 1: its most)")
-        .label_style((FONT, 14))
-        .draw()
-        .map_err(e)?;
+    let mut chart = rows(
+        root,
+        &labels,
+        RowLayout {
+            x: -0.02f64..1.02,
+            x_desc: "position in the prior's range (0: its least, 1: its most)",
+            label_width: 470,
+            x_label_height: 44,
+            font: 14,
+        },
+    )?;
     for (k, p) in c.parameters.iter().enumerate() {
         let y = (n - 1 - k) as f64;
         let span = (p.prior_high - p.prior_low).max(f64::MIN_POSITIVE);

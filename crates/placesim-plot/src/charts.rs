@@ -187,6 +187,53 @@ pub(crate) fn row_at(y: f64, n: usize) -> Option<usize> {
     ((y - y.round()).abs() < 1e-6 && i >= 0.0 && (i as usize) < n).then_some(i as usize)
 }
 
+/// How a chart of one horizontal row per label is laid out.
+pub(crate) struct RowLayout<'a> {
+    pub x: std::ops::Range<f64>,
+    pub x_desc: &'a str,
+    /// Pixels for the row labels, and for the x axis's labels.
+    pub label_width: u32,
+    pub x_label_height: u32,
+    pub font: u32,
+}
+
+/// A chart with one row per label (the first at the top, row `n − 1 − k`
+/// on the y axis for label `k`), its mesh and labels drawn.
+pub(crate) fn rows<'a, DB: DrawingBackend + 'a>(
+    root: &'a DrawingArea<DB, Shift>,
+    labels: &[String],
+    layout: RowLayout,
+) -> Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    String,
+> {
+    let n = labels.len().max(1);
+    let mut chart = ChartBuilder::on(root)
+        .margin(16)
+        .x_label_area_size(layout.x_label_height)
+        .y_label_area_size(layout.label_width)
+        .build_cartesian_2d(layout.x, -0.6f64..(n as f64 - 0.4))
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n)
+        .y_label_formatter(&|y| {
+            row_at(*y, n)
+                .and_then(|i| labels.get(i).cloned())
+                .unwrap_or_default()
+        })
+        .x_desc(layout.x_desc)
+        .label_style((FONT, layout.font))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
+}
+
 fn variant_label(r: &Results, i: usize) -> String {
     if i == r.baseline_index() {
         format!("{} (baseline)", r.variants[i])

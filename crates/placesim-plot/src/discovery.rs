@@ -149,25 +149,17 @@ fn limits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Discovery) -> D
             format!("{} (p {} / {})", b.parameter, p(b.p_lower), p(b.p_upper))
         })
         .collect();
-    let mut chart = ChartBuilder::on(root)
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(420)
-        .build_cartesian_2d(-0.02f64..1.02f64, -0.6f64..(n as f64 - 0.4))
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(n)
-        .y_label_formatter(&|y| {
-            crate::charts::row_at(*y, n)
-                .and_then(|i| labels.get(i).cloned())
-                .unwrap_or_default()
-        })
-        .x_desc("position within the input's range over the cases (0: its least, 1: its most); a categorical input's categories side by side")
-        .label_style((FONT, 13))
-        .draw()
-        .map_err(e)?;
+    let mut chart = crate::charts::rows(
+        root,
+        &labels,
+        crate::charts::RowLayout {
+            x: -0.02f64..1.02f64,
+            x_desc: "position within the input's range over the cases (0: its least, 1: its most); a categorical input's categories side by side",
+            label_width: 420,
+            x_label_height: 40,
+            font: 13,
+        },
+    )?;
     for (k, b) in rows.iter().enumerate() {
         let y = (n - 1 - k) as f64;
         chart

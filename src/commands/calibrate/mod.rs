@@ -11,7 +11,7 @@ use super::sweep::load;
 use crate::failure::Failure;
 use placesim_calibration::implausibility::{usual_rank, Target as Matched, CUT};
 use placesim_calibration::posterior::{weighted_mean_sd, weighted_quantile};
-use placesim_calibration::space::{maximin, next_design, not_ruled_out, uniform};
+use placesim_calibration::space::{kept, maximin, next_design, not_ruled_out, uniform};
 use placesim_calibration::wave::Wave;
 use placesim_results::calibration::{
     EmulatorRow, PairRow, ParameterRow, TargetRow, WaveRow, EMULATORS, GENERATIONS, NROY, PAIRS,
@@ -527,14 +527,8 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
                 .map(|i| pool_points[i].clone())
                 .collect()
         } else {
-            let kept: Vec<Vec<f64>> = candidates
-                .iter()
-                .zip(&alive)
-                .filter(|(_, a)| **a)
-                .map(|(p, _)| p.clone())
-                .collect();
             next_design(
-                &kept,
+                &kept(&candidates, &alive),
                 a.points as usize,
                 &waves,
                 usual_rank,
@@ -572,13 +566,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         seen_points.extend(unit_points.iter().cloned());
         seen_runs.extend(runs.iter().cloned());
         let inside = not_ruled_out(&seen_points, &waves, usual_rank, CUT);
-        let (train_x, train_runs): (Vec<Vec<f64>>, Vec<Vec<Vec<f64>>>) = seen_points
-            .iter()
-            .zip(&seen_runs)
-            .zip(&inside)
-            .filter(|(_, i)| **i)
-            .map(|((p, r), _)| (p.clone(), r.clone()))
-            .unzip();
+        let (train_x, train_runs) = (kept(&seen_points, &inside), kept(&seen_runs, &inside));
         let wave = Wave::fit(&train_x, &train_runs, &matched, realisation_scale)
             .map_err(|e| Failure::Failed(format!("wave {k}: {e}")))?;
         for (i, (g, o)) in goals.iter().zip(&wave.outputs).enumerate() {
@@ -661,12 +649,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         }
     }
     // The posterior: ABC in generations inside the final NROY.
-    let kept_points: Vec<Vec<f64>> = candidates
-        .iter()
-        .zip(&alive)
-        .filter(|(_, a)| **a)
-        .map(|(p, _)| p.clone())
-        .collect();
+    let kept_points = kept(&candidates, &alive);
     let mut abc: Option<posterior::Posterior> = None;
     if a.particles > 0 && !waves.is_empty() {
         let first = placesim_calibration::space::uniform_in_nroy(
@@ -721,18 +704,8 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
     let mut pair_rows = Vec::new();
     if let Some(w) = last {
         let before = not_ruled_out(&candidates, &waves[..waves.len() - 1], usual_rank, CUT);
-        let inside: Vec<Vec<f64>> = candidates
-            .iter()
-            .zip(&before)
-            .filter(|(_, b)| **b)
-            .map(|(p, _)| p.clone())
-            .collect();
-        let alive_inside: Vec<bool> = alive
-            .iter()
-            .zip(&before)
-            .filter(|(_, b)| **b)
-            .map(|(a, _)| *a)
-            .collect();
+        let inside = kept(&candidates, &before);
+        let alive_inside = kept(&alive, &before);
         let imp = w.implausibilities(&inside);
         for (x, ga) in goals.iter().enumerate() {
             for (y, gb) in goals.iter().enumerate().skip(x + 1) {
@@ -785,17 +758,11 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
     write(&out.join(PAIRS), csv_bytes_with_header(&pair_rows))?;
     // Each parameter's NROY range against its prior's (both in the unit
     // cube, where the prior's 5th to 95th percentile is 0.9 wide).
-    let kept: Vec<&Vec<f64>> = candidates
-        .iter()
-        .zip(&alive)
-        .filter(|(_, a)| **a)
-        .map(|(p, _)| p)
-        .collect();
     let parameter_rows: Vec<ParameterRow> = uncertain
         .iter()
         .enumerate()
         .map(|(j, u)| {
-            let mut v: Vec<f64> = kept.iter().map(|p| p[j]).collect();
+            let mut v: Vec<f64> = kept_points.iter().map(|p| p[j]).collect();
             v.sort_by(f64::total_cmp);
             let pick = |q: f64| {
                 if v.is_empty() {
@@ -860,7 +827,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
     // NROY as parameter values, one row per candidate that survives.
     let mut nroy = keys.join(",");
     nroy.push('\n');
-    for (p, _) in candidates.iter().zip(&alive).filter(|(_, a)| **a) {
+    for p in &kept_points {
         let values: Vec<String> = p
             .iter()
             .zip(&uncertain)
