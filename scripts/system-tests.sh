@@ -21,6 +21,13 @@
 #             (scripts/discovery-grid.sweep.toml); the peeling and pasting
 #             trajectory and the final box's limits (and categories) equal
 #             placesim's to 1e-12 (scripts/check_discovery.py).
+#   gp      - scikit-learn's GaussianProcessRegressor (PyPI, pinned, in the
+#             ema venv) with placesim's kernel and fitted hyperparameters
+#             fixed (optimizer=None), on the designs and outputs of the
+#             sklearn_layout example of placesim-calibration: predictive
+#             means and variances, the GLS constant mean and the process
+#             variance equal placesim's emulator's to 1e-6
+#             (scripts/check_emulator.py).
 #   r       - a seed read from runs.csv by R (Debian's r-base-core, installed
 #             with apt-get as root) reproduces its run through placesim run.
 #   browser - `placesim serve` in headless Chromium (Debian's chromium and
@@ -146,6 +153,21 @@ if ema_ready; then
   fi
 else
   missing ema "python3 with venv and pip, or PyPI, is not available to install EMA Workbench"
+fi
+
+echo "== suite gp"
+# scikit-learn (pinned) comes with the ema suite's venv.
+if ema_ready; then
+  dir=target/system-tests/gp
+  rm -rf "$dir"
+  if cargo run --release --quiet -p placesim-calibration --example sklearn_layout -- "$dir" &&
+    "$ema_venv/bin/python" -W ignore scripts/check_emulator.py "$dir"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+else
+  missing gp "python3 with venv and pip, or PyPI, is not available to install scikit-learn"
 fi
 
 echo "== suite r"

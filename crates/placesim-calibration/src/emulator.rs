@@ -8,6 +8,16 @@
 //! point's replicates, so it carries stochastic noise; the emulator's
 //! nugget is that noise's variance over the outputs' spread, so that it
 //! smooths the noise rather than interpolating it.
+//!
+//! In the terms of any Gaussian-process library: the covariance is
+//! `σ² exp(−½ Σ_j (x_j − x′_j)² / ℓ_j²)` ([`Emulator::process_variance`],
+//! [`Emulator::length_scales`] on the unit cube), with `σ² × nugget` added
+//! on the diagonal of the training points only; the constant mean
+//! ([`Emulator::prior_mean`]) is estimated by generalised least squares
+//! (universal kriging), and its uncertainty adds
+//! `(1ᵀK⁻¹k − 1)² / 1ᵀK⁻¹1` to the predicted variance. The system tests
+//! check predictions against scikit-learn's `GaussianProcessRegressor`
+//! with these hyperparameters fixed (scripts/check_emulator.py).
 
 use egobox_gp::correlation_models::SquaredExponentialCorr;
 use egobox_gp::mean_models::ConstantMean;
@@ -35,6 +45,9 @@ pub struct Emulator {
     gp: Gp,
     nugget: f64,
     dims: usize,
+    /// Each input's sample sd over the training points (n − 1; 1 where it
+    /// is 0), by which `egobox-gp` scales the inputs before correlating.
+    input_sd: Vec<f64>,
 }
 
 /// The relative nugget for outputs whose noise has variance `noise` (of
@@ -71,7 +84,12 @@ impl Emulator {
         let gp = Self::params(nugget, None)
             .fit(&Dataset::new(matrix(x), Array1::from(y.to_vec())))
             .map_err(|e| EmulatorError::Fit(e.to_string()))?;
-        Ok(Emulator { gp, nugget, dims })
+        Ok(Emulator {
+            gp,
+            nugget,
+            dims,
+            input_sd: input_sd(x),
+        })
     }
 
     fn params(
@@ -115,6 +133,34 @@ impl Emulator {
         self.dims
     }
 
+    /// The correlation's length scale along each input, in the units of
+    /// the unit cube: `egobox-gp` correlates inputs scaled by their sd with
+    /// `exp(−½ Σ (θ_j d_j)²)`, so `ℓ_j = sd_j / θ_j`.
+    pub fn length_scales(&self) -> Vec<f64> {
+        self.input_sd
+            .iter()
+            .zip(self.gp.theta())
+            .map(|(sd, theta)| sd / theta)
+            .collect()
+    }
+
+    /// The process variance `σ²` (maximum likelihood, in the output's units).
+    pub fn process_variance(&self) -> f64 {
+        self.gp.variance()
+    }
+
+    /// The nugget, relative to the process variance.
+    pub fn nugget(&self) -> f64 {
+        self.nugget
+    }
+
+    /// The constant mean fitted by generalised least squares: the
+    /// prediction far from every training point, where the correlation
+    /// with all of them is 0.
+    pub fn prior_mean(&self) -> f64 {
+        self.predict(&[vec![1e12; self.dims]])[0].0
+    }
+
     /// Leave-one-out diagnostics: for each point, the emulator refitted
     /// without it (with the same length scales) predicts it; the
     /// standardised error is `(y − mean) / sqrt(var + noise)`. About 95 %
@@ -138,6 +184,7 @@ impl Emulator {
                             gp,
                             nugget: self.nugget,
                             dims: self.dims,
+                            input_sd: input_sd(&xs),
                         };
                         let (m, v) = e.predict(std::slice::from_ref(&x[i]))[0];
                         (y[i] - m) / (v + noise).max(f64::MIN_POSITIVE).sqrt()
@@ -147,6 +194,21 @@ impl Emulator {
             })
             .collect()
     }
+}
+
+fn input_sd(x: &[Vec<f64>]) -> Vec<f64> {
+    let dims = x.first().map_or(0, Vec::len);
+    (0..dims)
+        .map(|j| {
+            let column: Vec<f64> = x.iter().map(|p| p[j]).collect();
+            let sd = variance(&column).sqrt();
+            if sd == 0.0 {
+                1.0
+            } else {
+                sd
+            }
+        })
+        .collect()
 }
 
 /// The sample variance of `v` (n − 1), 0 for fewer than two values.
