@@ -228,6 +228,57 @@ fn a_synthetic_truth_stays_in_nroy_and_the_files_repeat() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is not empty"), "{stderr}");
+
+    // In two shards: each round, each shard runs its half of the next
+    // stage (the truth, two waves, the posterior's runs); --resume then
+    // merges them and writes the same bytes as the whole calibration.
+    let sharded = dir.join("sharded");
+    for round in 0..5 {
+        for shard in ["0/2", "1/2"] {
+            let o = calibrate(&sweep, &targets, &sharded, &["--shard", shard]);
+            assert!(
+                o.status.success(),
+                "round {round}, shard {shard}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        assert!(
+            !sharded.join("waves.csv").exists(),
+            "a shard wrote the results"
+        );
+    }
+    let halves: Vec<usize> = ["shard-0000-of-0002", "shard-0001-of-0002"]
+        .iter()
+        .map(|s| {
+            std::fs::read_dir(sharded.join("shards/wave-1").join(s).join("runs"))
+                .map_or(0, |d| d.count())
+        })
+        .collect();
+    assert_eq!(halves, [12, 12], "each shard runs half of wave 1's 24 runs");
+    // Finishing before every shard is done is refused, naming the shards.
+    let early = dir.join("early");
+    let o = calibrate(&sweep, &targets, &early, &["--shard", "0/2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = calibrate(&sweep, &targets, &early, &["--resume"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("still missing"), "{stderr}");
+    let o = calibrate(&sweep, &targets, &sharded, &["--resume"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (f, whole) in [
+        "waves.csv",
+        "emulators.csv",
+        "targets.csv",
+        "parameters.csv",
+        "nroy.csv",
+        "posterior.csv",
+        "generations.csv",
+    ]
+    .iter()
+    .zip(&first)
+    {
+        assert_eq!(&read(&sharded, f), whole, "{f}: sharded differs from whole");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -6,6 +6,7 @@
 //! ruled out yet (NROY) is carried to the next wave as a cloud of points.
 
 mod posterior;
+mod stage;
 
 use super::sweep::load;
 use crate::failure::Failure;
@@ -19,10 +20,11 @@ use placesim_results::calibration::{
 };
 use placesim_results::runs::{self, ActivityRow};
 use placesim_results::table::csv_bytes_with_header;
-use placesim_results::{write_atomic, RunId};
+use placesim_results::write_atomic;
 use placesim_scenario::uncertainty::Uncertain;
 use placesim_scenario::Source;
 use serde::{Deserialize, Serialize};
+use stage::{Halt, Runner, Stage};
 use std::path::{Path, PathBuf};
 
 /// The built-in sweep whose place is calibrated.
@@ -93,6 +95,9 @@ pub struct Args {
     /// Replace what --out holds.
     #[arg(long)]
     pub force: bool,
+    /// Run only shard K of N (K from 0) of each stage's runs, into OUT/shards/; run the shards again when all are done to go on, and finish with --resume (no --shard), which merges them and writes the results (docs/CALIBRATION.md).
+    #[arg(long, value_name = "K/N", value_parser = placesim_batch::Shard::parse, conflicts_with = "force")]
+    pub shard: Option<placesim_batch::Shard>,
     #[command(flatten)]
     pub threads: crate::args::Threads,
     /// Print nothing but errors.
@@ -274,86 +279,6 @@ fn calibrated(source: &Source, keys: &[String]) -> Result<Vec<Uncertain>, Failur
     Ok(chosen)
 }
 
-/// Run `unit_points` of `sweep` over `uncertain` into `dir` (resuming what
-/// is there), `replicates` each from `seed`; each run's value of each goal.
-#[allow(clippy::too_many_arguments)]
-fn run_wave(
-    sweep: &placesim_scenario::Sweep,
-    uncertain: &[Uncertain],
-    file: &str,
-    unit_points: &[Vec<f64>],
-    replicates: u32,
-    seed: u64,
-    dir: &Path,
-    goals: &[Goal],
-    pool: &rayon::ThreadPool,
-    label: &str,
-    quiet: bool,
-) -> Result<Vec<Vec<Vec<f64>>>, Failure> {
-    let design = sweep
-        .clone()
-        .with_given_points(uncertain, file, unit_points)?;
-    let opts = placesim_batch::SweepOptions {
-        out: dir.to_path_buf(),
-        replicates: Some(replicates),
-        seed: Some(seed),
-        resume: dir.join(placesim_results::manifest::MANIFEST).exists(),
-        force: false,
-        every_weeks: None,
-        shard: None,
-    };
-    let plan = placesim_batch::plan_sweep(&design, &opts)?;
-    let total = plan.total();
-    let bar = (!quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .then(|| crate::print::progress_with_message(total, "runs"));
-    if !quiet && bar.is_none() {
-        eprintln!("{label}: {} of {total} runs to go", plan.to_run());
-    }
-    let report = pool.install(|| {
-        plan.run(&|p: placesim_batch::Progress| {
-            if let Some(b) = &bar {
-                b.set_position(p.done);
-                b.set_message(label.to_string());
-            }
-        })
-    })?;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
-    if let Some(f) = report.failed.first() {
-        return Err(Failure::Failed(format!(
-            "{label}: {} runs failed; the first ({} replicate {}): {}",
-            report.failed.len(),
-            f.variant,
-            f.replicate,
-            f.error
-        )));
-    }
-    let mut out = Vec::with_capacity(unit_points.len());
-    for p in 0..unit_points.len() {
-        let mut reps = Vec::with_capacity(replicates as usize);
-        for r in 0..replicates {
-            let folder = RunId {
-                design_point: p as u32,
-                variant: 0,
-                replicate: r,
-            }
-            .folder(dir);
-            let read = |e: String| Failure::Failed(format!("{}: {e}", folder.display()));
-            let outcomes = runs::read_outcomes(&folder).map_err(|e| read(e.to_string()))?;
-            let activity = runs::read_activity(&folder).map_err(|e| read(e.to_string()))?;
-            reps.push(
-                goals
-                    .iter()
-                    .map(|g| model_value(&g.output, &outcomes, &activity))
-                    .collect(),
-            );
-        }
-        out.push(reps);
-    }
-    Ok(out)
-}
-
 fn write(path: &Path, bytes: std::io::Result<Vec<u8>>) -> Result<(), Failure> {
     bytes
         .and_then(|b| write_atomic(path, &b))
@@ -361,12 +286,29 @@ fn write(path: &Path, bytes: std::io::Result<Vec<u8>>) -> Result<(), Failure> {
 }
 
 pub fn calibrate(a: Args) -> Result<(), Failure> {
+    let quiet = a.quiet;
+    match calibrate_stages(a) {
+        Ok(()) => Ok(()),
+        Err(Halt::Failure(f)) => Err(f),
+        Err(Halt::ShardDone(message)) => {
+            if !quiet {
+                println!("{message}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn calibrate_stages(a: Args) -> Result<(), Halt> {
     let (targets_file, mut goals) = goals(&a.targets)?;
     let sweep = load(a.sweep.as_deref(), DEFAULT_SWEEP)?;
     check_outputs(&sweep, &goals)?;
     let source = match &a.uncertainty {
         Some(f) if !f.exists() => {
-            return Err(bad(format!("--uncertainty {}: no such file", f.display())))
+            return Err(Halt::bad(format!(
+                "--uncertainty {}: no such file",
+                f.display()
+            )))
         }
         Some(f) => Source::File(f.clone()),
         None => Source::Builtin(placesim_scenario::presets::UNCERTAINTY.file),
@@ -378,7 +320,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
     };
     let uncertain = calibrated(&source, &keys)?;
     if (a.points as usize) < uncertain.len() + 2 {
-        return Err(bad(format!(
+        return Err(Halt::bad(format!(
             "--points {}: a wave needs at least the parameters plus 2 ({}) to fit its emulators; about 10 a parameter ({}) is the usual rule",
             a.points,
             uncertain.len() + 2,
@@ -397,10 +339,10 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
     let mut seen = Vec::new();
     for kv in &a.truth {
         let Some((k, _)) = kv.split_once('=') else {
-            return Err(bad(format!("--truth {kv}: write KEY=VALUE")));
+            return Err(Halt::bad(format!("--truth {kv}: write KEY=VALUE")));
         };
         if seen.contains(&k.trim()) {
-            return Err(bad(format!("--truth: `{}` is given twice", k.trim())));
+            return Err(Halt::bad(format!("--truth: `{}` is given twice", k.trim())));
         }
         seen.push(k.trim());
     }
@@ -432,7 +374,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             };
             let (lo, hi) = u.distribution.bounds();
             if !(lo..=hi).contains(&value) {
-                return Err(bad(format!(
+                return Err(Halt::bad(format!(
                     "--truth {}={value}: outside its range {lo} to {hi} in {file}",
                     u.key
                 )));
@@ -442,7 +384,7 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         for kv in &a.truth {
             let k = kv.split_once('=').map_or(kv.as_str(), |(k, _)| k.trim());
             if !uncertain.iter().any(|u| u.key == k) {
-                return Err(bad(format!(
+                return Err(Halt::bad(format!(
                     "--truth {kv}: `{k}` is not a calibrated parameter ({})",
                     keys.join(", ")
                 )));
@@ -476,8 +418,18 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         truth: a.truth.clone(),
         realisation_scale,
     };
-    prepare(&out, &settings, a.resume, a.force)?;
+    prepare(&out, &settings, a.resume || a.shard.is_some(), a.force)?;
     let pool = a.threads.pool()?;
+    let runner = Runner {
+        sweep: &sweep,
+        uncertain: &uncertain,
+        file: &file,
+        goals: &goals.clone(),
+        pool: &pool,
+        out: &out,
+        shard: a.shard,
+        quiet: a.quiet,
+    };
     let d = uncertain.len();
     let truth_unit: Option<Vec<f64>> = truth_values.as_ref().map(|v| {
         uncertain
@@ -490,19 +442,13 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
         // The observed values: the mean of TRUTH_RUNS runs at the truth,
         // on seeds of their own, with a stated observation noise of
         // TRUTH_NOISE of each value and no discrepancy.
-        let observed = run_wave(
-            &sweep,
-            &uncertain,
-            &file,
-            std::slice::from_ref(t),
-            TRUTH_RUNS,
-            seed ^ 0x7e57_7e57,
-            &out.join("truth"),
-            &goals,
-            &pool,
-            "the truth",
-            a.quiet,
-        )?;
+        let observed = runner.runs(&Stage {
+            name: "truth",
+            points: std::slice::from_ref(t),
+            replicates: TRUTH_RUNS,
+            seed: seed ^ 0x7e57_7e57,
+            label: "the truth",
+        })?;
         for (o, g) in goals.iter_mut().enumerate() {
             let runs = &observed[0];
             g.value = runs.iter().map(|r| r[o]).sum::<f64>() / runs.len() as f64;
@@ -543,23 +489,15 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             );
             break;
         }
-        let dir = out.join(format!("wave-{k}"));
         // Each wave's replicates on seeds of their own, so that no two
         // waves share their runs' noise.
-        let wave_seed = seed ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let runs = run_wave(
-            &sweep,
-            &uncertain,
-            &file,
-            &unit_points,
-            a.replicates,
-            wave_seed,
-            &dir,
-            &goals,
-            &pool,
-            &format!("wave {k}"),
-            a.quiet,
-        )?;
+        let runs = runner.runs(&Stage {
+            name: &format!("wave-{k}"),
+            points: &unit_points,
+            replicates: a.replicates,
+            seed: seed ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            label: &format!("wave {k}"),
+        })?;
         // The wave's emulators learn from every run so far whose point the
         // waves before have not ruled out (Andrianakis et al. 2015): this
         // wave's, and the earlier waves' inside the NROY it was drawn from.
@@ -615,8 +553,11 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             truth_in_nroy: truth_in.clone(),
             truth_implausibility,
         });
-        write(&out.join(WAVES), csv_bytes_with_header(&rows))?;
-        write(&out.join(EMULATORS), csv_bytes_with_header(&emulator_rows))?;
+        // Shards leave the results to the one process that merges them.
+        if a.shard.is_none() {
+            write(&out.join(WAVES), csv_bytes_with_header(&rows))?;
+            write(&out.join(EMULATORS), csv_bytes_with_header(&emulator_rows))?;
+        }
         if !a.quiet {
             eprintln!(
                 "wave {k}: {} points x {} replicates; {} of {} targets' emulators trusted; NROY {:.2} % of the prior{}",
@@ -667,20 +608,20 @@ pub fn calibrate(a: Args) -> Result<(), Failure> {
             ));
         } else {
             let setup = posterior::Setup {
-                sweep: &sweep,
-                uncertain: &uncertain,
-                file: &file,
-                goals: &goals,
+                runner: &runner,
                 matched: &matched,
                 waves: &waves,
-                pool: &pool,
-                out: &out,
                 seed,
                 replicates: a.replicates,
                 realisation_scale,
-                quiet: a.quiet,
             };
             let p = posterior::run(&setup, first, a.particles as usize)?;
+            if let Some(shard) = a.shard {
+                return Err(Halt::ShardDone(format!(
+                    "shard {} of {}: every stage's runs are in; finish with `placesim calibrate --resume` (the same settings, no --shard), which merges the shards and writes the results",
+                    shard.index, shard.count
+                )));
+            }
             write(&out.join(GENERATIONS), csv_bytes_with_header(&p.rows))?;
             if p.last.weights.iter().sum::<f64>() > 0.0 {
                 write(

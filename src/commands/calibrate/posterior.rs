@@ -3,13 +3,12 @@
 //! emulators (no runs), then on the model's runs at draws of the emulators'
 //! posterior, into `DIR/posterior-runs/` (a design like a wave's).
 
-use super::{run_wave, Goal, Wave};
-use crate::failure::Failure;
+use super::stage::{Halt, Runner, Stage};
+use super::Wave;
 use placesim_calibration::implausibility::Target as Matched;
 use placesim_calibration::posterior::{effective_size, two_stage, Generation};
 use placesim_results::calibration::GenerationRow;
 use placesim_scenario::uncertainty::Uncertain;
-use std::path::Path;
 
 /// What the posterior step gives back: the last generation, its particles'
 /// run means (particle × target), and a row per generation.
@@ -21,19 +20,13 @@ pub struct Posterior {
 
 /// Everything the posterior step needs from the calibration.
 pub struct Setup<'a> {
-    pub sweep: &'a placesim_scenario::Sweep,
-    pub uncertain: &'a [Uncertain],
-    pub file: &'a str,
-    pub goals: &'a [Goal],
+    pub runner: &'a Runner<'a>,
     pub matched: &'a [Matched],
     pub waves: &'a [Wave],
-    pub pool: &'a rayon::ThreadPool,
-    pub out: &'a Path,
     pub seed: u64,
     pub replicates: u32,
     /// The share of one run's variance that the observed figure's chance variation is.
     pub realisation_scale: f64,
-    pub quiet: bool,
 }
 
 /// The folder of the posterior's runs.
@@ -42,7 +35,7 @@ pub const POSTERIOR_RUNS: &str = "posterior-runs";
 /// The posterior (`placesim_calibration::posterior::two_stage`): the
 /// emulators' sampler, then the model run at its particles into
 /// `DIR/posterior-runs/`; a row of `generations.csv` for each round and for the runs.
-pub fn run(s: &Setup, first: Vec<Vec<f64>>, particles: usize) -> Result<Posterior, Failure> {
+pub fn run(s: &Setup, first: Vec<Vec<f64>>, particles: usize) -> Result<Posterior, Halt> {
     let result = two_stage(
         first,
         s.waves,
@@ -52,19 +45,13 @@ pub fn run(s: &Setup, first: Vec<Vec<f64>>, particles: usize) -> Result<Posterio
         s.realisation_scale,
         s.seed ^ 0xab5,
         |points| {
-            run_wave(
-                s.sweep,
-                s.uncertain,
-                s.file,
+            s.runner.runs(&Stage {
+                name: POSTERIOR_RUNS,
                 points,
-                s.replicates,
-                s.seed ^ 0xd1b5_4a32_d192_ed03,
-                &s.out.join(POSTERIOR_RUNS),
-                s.goals,
-                s.pool,
-                "posterior runs",
-                s.quiet,
-            )
+                replicates: s.replicates,
+                seed: s.seed ^ 0xd1b5_4a32_d192_ed03,
+                label: "posterior runs",
+            })
         },
     )?;
     let mut rows: Vec<GenerationRow> = result
@@ -90,7 +77,7 @@ pub fn run(s: &Setup, first: Vec<Vec<f64>>, particles: usize) -> Result<Posterio
         temperature: result.last.temperature,
         accepted: f64::NAN,
     });
-    if !s.quiet {
+    if !s.runner.quiet {
         for r in &rows {
             eprintln!(
                 "posterior {} ({}): {} particles; temperature {:.2}; effective sample size {:.1}{}",
