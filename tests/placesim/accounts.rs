@@ -464,3 +464,44 @@ fn a_lead_professional_is_paid_at_specialist_rates_in_the_hosts_time() {
         "{priced_apart} of 8 leads priced apart from the host's own cost"
     );
 }
+
+/// A strategy's programme costs (`[programme]`) are the place's spend and
+/// nothing else: the board pays the set-up at the first counted week and
+/// the running cost each counted week, discounted like any spend, and no
+/// agency's money moves, even with budgets pooled (they are outside the
+/// pool).
+#[test]
+fn programme_costs_are_booked_to_the_board_outside_the_pool() {
+    for base in [default_place(), total_place()] {
+        let mut p = small(base, 3);
+        p.place.warmup_weeks = 52;
+        p.place.weeks = 104;
+        let without = {
+            let mut w = World::new(p.clone());
+            while !w.is_finished() {
+                w.step();
+            }
+            w.summary()
+        };
+        let (setup, running) = (2.0e6, 5.2e6);
+        p.prices.programme_setup = setup;
+        p.prices.programme_running = running;
+        let mut w = World::new(p.clone());
+        while !w.is_finished() {
+            w.step();
+        }
+        let with = w.summary();
+        assert_eq!(with.spend_by_agency, without.spend_by_agency);
+        assert_eq!(with.crisis_events, without.crisis_events);
+        let rate = p.place.discount_rate;
+        let weekly: f64 = (0..p.place.weeks)
+            .map(|t| running / 52.0 * (1.0 + rate).powf(-(t as f64) / 52.0))
+            .sum();
+        let extra = with.board_spend - without.board_spend;
+        assert!(
+            close(extra, setup + weekly),
+            "board spend rose by {extra}, not {}",
+            setup + weekly
+        );
+    }
+}

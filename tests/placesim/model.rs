@@ -389,3 +389,42 @@ fn invariant_own_assessments_catch_misrouted_referrals_a_shared_one_lets_through
         assert_eq!(w.misrouted_caught, 0.0, "seed {}", w.seed);
     }
 }
+
+/// Invariant (true by construction): a key-worker programme's targeting
+/// (`lead_min_needs`) leaves every case below it to the specialists as under
+/// boundaries. Boundaries lifted but targeted above what any citizen can
+/// have (six domains: at most five other needs) runs exactly as silos; and
+/// targeted at two other needs, it is neither silos nor boundaries lifted
+/// for everyone (seed 4, 2,000 citizens, 104 weeks after 156 of warm-up).
+#[test]
+fn invariant_a_key_worker_programme_leads_only_the_citizens_it_targets() {
+    let run = |f: &dyn Fn(&mut Params)| {
+        let mut p = default_place();
+        p.place.population = 2_000;
+        p.place.warmup_weeks = 156;
+        p.place.weeks = 104;
+        p.place.seed = 4;
+        f(&mut p);
+        let mut w = World::new(p);
+        while !w.is_finished() {
+            w.step();
+        }
+        w.summary()
+    };
+    let silos = run(&|_| {});
+    let nobody = run(&|p| {
+        p.barriers.professional_boundaries = 0.0;
+        p.prices.lead_min_needs = 6;
+    });
+    assert_eq!(nobody.crisis_events, silos.crisis_events);
+    assert_eq!(nobody.total_spend, silos.total_spend);
+    assert_eq!(nobody.qalys, silos.qalys);
+    let everyone = run(&|p| p.barriers.professional_boundaries = 0.0);
+    let targeted = run(&|p| {
+        p.barriers.professional_boundaries = 0.0;
+        p.prices.lead_min_needs = 2;
+    });
+    for other in [&silos, &everyone] {
+        assert_ne!(targeted.total_spend, other.total_spend);
+    }
+}

@@ -131,6 +131,18 @@ pub mod boundaries {
         1.0 - boundaries
     }
 
+    /// The boundaries' strength a case meets: the place's, for a citizen
+    /// with at least `lead_min_needs` other needs above the need threshold
+    /// (`other_needs`); for anyone else, boundaries in full (a key-worker
+    /// programme leaves other cases to the specialists, at their depth).
+    pub fn for_case(boundaries: f32, other_needs: u32, prices: &LiftPrices) -> f32 {
+        if other_needs >= prices.lead_min_needs as u32 {
+            boundaries
+        } else {
+            1.0
+        }
+    }
+
     /// How many of the citizen's `other_needs` (above the need threshold) a
     /// lead professional takes on: none under boundaries, else up to the cap.
     pub fn led_needs(boundaries: f32, other_needs: u32, prices: &LiftPrices) -> u32 {

@@ -156,7 +156,7 @@ impl Ledger {
             board: Board {
                 pool_carry: 0.0,
                 setup_floor: 1.0,
-                pending_setup: 0.0,
+                pending_setup: p.prices.programme_setup,
                 week_spend: 0.0,
             },
             run: RunMoney {
@@ -329,16 +329,20 @@ impl Ledger {
     /// paid or owed is forgotten, and the run's first counted week charges
     /// the set-up for its own strength (exactly what a run burned in under
     /// itself charges then).
-    pub fn restart_setup(&mut self) {
+    /// A strategy's programme set-up is charged the same way, at the first
+    /// counted week of the run that pays for it.
+    pub fn restart_setup(&mut self, p: &Params) {
         self.board.setup_floor = 1.0;
-        self.board.pending_setup = 0.0;
+        self.board.pending_setup = p.prices.programme_setup;
     }
 
     pub fn close_week(&mut self, p: &Params, barriers: Barriers) {
         let f = barriers.organisational_frameworks;
         self.board.pending_setup += frameworks::setup_cost(f, self.board.setup_floor, &p.prices);
         self.board.setup_floor = self.board.setup_floor.min(f);
-        self.board.week_spend = board_annual_cost(p, barriers) / WEEKS_PER_YEAR as f64;
+        // A programme's running cost is the place's too, but outside the pool.
+        self.board.week_spend =
+            (board_annual_cost(p, barriers) + p.prices.programme_running) / WEEKS_PER_YEAR as f64;
         if self.counting {
             self.board.week_spend += std::mem::take(&mut self.board.pending_setup);
             self.run.board += self.board.week_spend * self.discount;

@@ -116,6 +116,8 @@ pub const REPORTING_SHARE: Bounds<f64> = Bounds::new(0.0, 0.9);
 pub const COORDINATION_COST: Bounds<f64> = Bounds::new(0.0, 100.0);
 pub const LEAD_PROFESSIONAL_EFFICACY: Bounds<f64> = Bounds::new(0.0, 1.0);
 pub const MAX_LEAD_DOMAINS: Bounds<u32> = Bounds::new(0, 7);
+/// Other needs a citizen must have for a lead professional (0: any).
+pub const LEAD_MIN_NEEDS: Bounds<u32> = Bounds::new(0, 7);
 pub const OUTCOME_LAG_QUARTERS: Bounds<u32> = Bounds::new(0, 8);
 /// Under a year: each year's order replaces the last, so a longer lag would never deliver.
 pub const COMMISSIONING_LAG_WEEKS: Bounds<u32> = Bounds::new(0, 51);

@@ -461,6 +461,10 @@ pub struct LiftPrices {
     pub lead_professional_efficacy: f32,
     /// At most this many other needs addressed per case (the highest).
     pub max_lead_domains: u8,
+    /// A lead professional only for a citizen with at least this many other
+    /// needs above the need threshold (a key-worker programme's targeting);
+    /// other cases meet a specialist as under boundaries (0: every case).
+    pub lead_min_needs: u8,
     /// The host's own efficacy lost as it generalises: its own effect is
     /// `1 − specialist_depth_loss × (1 − boundaries)` times a specialist's.
     pub specialist_depth_loss: f32,
@@ -491,6 +495,12 @@ pub struct LiftPrices {
     /// adaptation learns from.
     pub unreported_signal_noise: f32,
     pub light_assurance_cost: f64,
+    /// A strategy's own set-up cost (£, once, at the first counted week)
+    /// beyond what the barriers price: a programme team, key workers' or
+    /// link workers' recruitment.
+    pub programme_setup: f64,
+    /// A strategy's own running cost, £ a year, outside any pooled budget.
+    pub programme_running: f64,
 }
 
 /// Whole-systems leadership and the pace of organisational learning.

@@ -13,14 +13,25 @@ use crate::journal::Happening;
 use crate::params::{Params, Role};
 use crate::referral::target;
 
-/// The other needs a lead professional takes on with one case.
-#[derive(Clone, Copy, Default)]
+/// The other needs a lead professional takes on with one case, and the
+/// professional boundaries' strength the case meets
+/// ([`boundaries::for_case`]).
+#[derive(Clone, Copy)]
 struct LedNeeds {
     domains: [u8; MAX_DOMAINS],
     len: u8,
+    strength: f32,
 }
 
 impl LedNeeds {
+    /// No other need taken on, at boundaries' strength `strength`.
+    fn none(strength: f32) -> LedNeeds {
+        LedNeeds {
+            domains: [0; MAX_DOMAINS],
+            len: 0,
+            strength,
+        }
+    }
     fn iter(&self) -> std::slice::Iter<'_, u8> {
         self.domains[..self.len as usize].iter()
     }
@@ -85,7 +96,7 @@ impl Frontline<'_> {
                     let mut led = self.led_needs(case);
                     let (mut work, mut cost) = self.case_effort(id, &led);
                     if led.len() > 0 && (work > left || !self.can_spend(id, cost)) {
-                        led = LedNeeds::default();
+                        led = LedNeeds::none(led.strength);
                         (work, cost) = self.case_effort(id, &led);
                     }
                     if work > left || (prevention && prevention_left <= 0.0) {
@@ -143,7 +154,7 @@ impl Frontline<'_> {
     /// `led`: the other needs the worker takes on with it (none within its remit alone).
     fn case_effort(&self, a: AgencyId, led: &LedNeeds) -> (f64, f64) {
         let p = self.params;
-        let pb = self.barriers.professional_boundaries;
+        let pb = led.strength;
         let intensity = self.agencies[a.index()].policy.intensity as f64;
         let host_cost = p.agencies[a.index()].unit_costs.intervention;
         let specialist_costs: f64 = led.iter().map(|&e| specialist_cost(p, Domain(e), a)).sum();
@@ -155,14 +166,17 @@ impl Frontline<'_> {
 
     /// The other needs a lead professional takes on with this case: the
     /// citizen's highest needs above the need threshold, up to the cap (none
-    /// under professional boundaries).
+    /// under professional boundaries, nor for a citizen with fewer other
+    /// needs than a key-worker programme targets).
     fn led_needs(&self, case: Case) -> LedNeeds {
         let p = self.params;
         let c = &self.citizens[case.citizen.index()];
         let n = p.needs.n_domains();
         let others = c.other_needs_above(case.domain, p.needs.need_threshold, n);
-        let k = boundaries::led_needs(self.barriers.professional_boundaries, others, &p.prices);
-        let mut led = LedNeeds::default();
+        let strength =
+            boundaries::for_case(self.barriers.professional_boundaries, others, &p.prices);
+        let k = boundaries::led_needs(strength, others, &p.prices);
+        let mut led = LedNeeds::none(strength);
         if k == 0 {
             return led;
         }
@@ -200,7 +214,7 @@ impl Frontline<'_> {
         let spec = &p.agencies[a.index()];
         let intensity = self.agencies[a.index()].policy.intensity;
         let effect = spec.efficacy * intensity;
-        let pb = self.barriers.professional_boundaries;
+        let pb = led.strength;
         let n_domains = p.needs.n_domains();
         let threshold = p.needs.need_threshold;
         let tick = self.tick;

@@ -164,7 +164,7 @@ impl World {
         let (barriers, w) = (params.barriers, params.leadership.whole_systems_weight);
         self.lanes = DomainLanes::new(&params);
         self.params = params;
-        self.ledger.restart_setup();
+        self.ledger.restart_setup(&self.params);
         self.set_barriers(barriers);
         self.set_whole_systems_weight(w);
     }

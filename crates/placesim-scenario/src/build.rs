@@ -14,7 +14,7 @@ use serde_json::Value;
 /// `limits`: `build` checks them, and the shape check names the range when
 /// such a value is negative or not a whole number (the schema knows only
 /// "0 or more").
-const WHOLE_NUMBERS: [(&str, Bounds<u32>); 16] = [
+const WHOLE_NUMBERS: [(&str, Bounds<u32>); 17] = [
     ("place.residents", limits::RESIDENTS),
     ("place.population", limits::POPULATION),
     ("place.warmup_weeks", limits::WARMUP_WEEKS),
@@ -34,6 +34,10 @@ const WHOLE_NUMBERS: [(&str, Bounds<u32>); 16] = [
     (
         "barriers.professional_boundaries.max_lead_domains",
         limits::MAX_LEAD_DOMAINS,
+    ),
+    (
+        "barriers.professional_boundaries.lead_min_needs",
+        limits::LEAD_MIN_NEEDS,
     ),
     (
         "barriers.ring_fenced_budgets.commissioning_lag_weeks",
@@ -228,7 +232,8 @@ pub fn build(merged: &Merged, removed: &[String]) -> Result<Scenario, Problems> 
         &agency_ids,
     );
     let citizens = citizens(&mut b, raw.citizens.clone());
-    let (barriers, prices) = barriers(&mut b, raw.barriers.clone());
+    let (barriers, mut prices) = barriers(&mut b, raw.barriers.clone());
+    programme(&mut b, raw.programme.clone(), &mut prices);
     let leadership = leadership(&mut b, raw.leadership.clone());
     let adaptation = adaptation(&mut b, raw.adaptation.clone());
     let schedule = schedule(&mut b, raw.schedule.clone(), &place);
@@ -889,6 +894,10 @@ fn barriers(b: &mut Builder, raw: Option<RawBarriers>) -> (Barriers, LiftPrices)
             "barriers.professional_boundaries.max_lead_domains",
             bounds.max_lead_domains,
         ) as u8,
+        lead_min_needs: b.whole(
+            "barriers.professional_boundaries.lead_min_needs",
+            Some(bounds.lead_min_needs.unwrap_or(0)),
+        ) as u8,
         specialist_depth_loss: b.num(
             "barriers.professional_boundaries.specialist_depth_loss",
             bounds.specialist_depth_loss,
@@ -944,8 +953,26 @@ fn barriers(b: &mut Builder, raw: Option<RawBarriers>) -> (Barriers, LiftPrices)
             burden.unreported_signal_noise,
             limits::SIGNAL_NOISE,
         ) as f32,
+        // Set by `programme` below.
+        programme_setup: 0.0,
+        programme_running: 0.0,
     };
     (barriers, prices)
+}
+
+/// A strategy's own costs (`[programme]`), none when not given.
+fn programme(b: &mut Builder, raw: Option<RawProgramme>, prices: &mut LiftPrices) {
+    let r = raw.unwrap_or_default();
+    prices.programme_setup = b.num(
+        "programme.setup_cost",
+        Some(r.setup_cost.unwrap_or(0.0)),
+        limits::LIFT_COST,
+    );
+    prices.programme_running = b.num(
+        "programme.running_cost_per_year",
+        Some(r.running_cost_per_year.unwrap_or(0.0)),
+        limits::LIFT_COST,
+    );
 }
 
 fn leadership(b: &mut Builder, raw: Option<RawLeadership>) -> Leadership {

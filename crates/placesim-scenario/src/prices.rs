@@ -69,6 +69,8 @@ pub fn convert(params: &mut Params, factor: f64) {
     p.shared_assessment_setup *= factor;
     p.shared_assessment_running *= factor;
     p.light_assurance_cost *= factor;
+    p.programme_setup *= factor;
+    p.programme_running *= factor;
     params.place.qaly_value *= factor;
     // Every value is now in pounds of the price year.
     params.place.input_price_year = params.place.price_year;

@@ -29,6 +29,7 @@ pub struct RawScenario {
     pub barriers: Option<RawBarriers>,
     pub leadership: Option<RawLeadership>,
     pub adaptation: Option<RawAdaptation>,
+    pub programme: Option<RawProgramme>,
     /// Changes during the run.
     pub schedule: Option<Vec<RawScheduled>>,
     pub output: Option<RawOutput>,
@@ -317,6 +318,10 @@ pub struct RawBoundaries {
     pub lead_professional_efficacy: Option<f64>,
     /// At most this many other needs addressed per case, the highest first (0 to 7).
     pub max_lead_domains: Option<u64>,
+    /// A lead professional only for a citizen with at least this many other needs above the
+    /// need threshold, as a key-worker programme targets; other cases meet a specialist as under
+    /// boundaries (0 to 7; 0, every case, when not given).
+    pub lead_min_needs: Option<u64>,
     /// Share of the host's own efficacy lost when boundaries are fully lifted: specialist depth
     /// thins as the worker generalises (0 to 1).
     pub specialist_depth_loss: Option<f64>,
@@ -358,6 +363,17 @@ pub struct RawBurden {
     /// waits and outcomes, times (1 − strength): reporting is the data adaptation learns from
     /// (0 to 2).
     pub unreported_signal_noise: Option<f64>,
+}
+
+/// A strategy's own costs, beyond what the barriers price.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProgramme {
+    /// Set-up cost, £, charged at the first counted week (0 to 10^10; 0 when not given).
+    pub setup_cost: Option<f64>,
+    /// Running cost, £ a year, booked to the board outside any pooled budget (0 to 10^10; 0 when
+    /// not given).
+    pub running_cost_per_year: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
