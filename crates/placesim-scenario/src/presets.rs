@@ -29,6 +29,10 @@ pub const SCENARIOS: &[Preset] = &[
     preset!("joined-up-referrals-only.toml"),
     preset!("lighter-burden-only.toml"),
     preset!("leadership-only.toml"),
+    preset!("deprived-city.toml"),
+    preset!("affluent-suburb.toml"),
+    preset!("coastal-town.toml"),
+    preset!("rural-county.toml"),
 ];
 
 /// Every built-in sweep.
