@@ -155,7 +155,6 @@ fn run_and_store(
     params: Params,
     every: u32,
     dir: &Path,
-    by_year: bool,
 ) -> Result<(u64, Summary), String> {
     let seed = params.place.seed;
     let steps = params.place.population as u64 * params.place.weeks as u64;
@@ -168,26 +167,22 @@ fn run_and_store(
         false,
     );
     let (first_counted, discount_rate) = (params.place.warmup_weeks, params.place.discount_rate);
-    let by_agency = by_year.then(|| params.clone());
+    let place_params = params.clone();
     let (mut run, kept) = start::start(shared, params, every);
     rows.kept(&kept).map_err(stored)?;
     let mut years = Years::default();
     let mut activity = Activity::default();
     run.to_end(|week| {
-        if by_year {
-            years.week(week.place(), first_counted, discount_rate);
-            activity.week(&week, first_counted);
-        }
+        years.week(week.place(), first_counted, discount_rate);
+        activity.week(&week, first_counted);
         rows.week(&week)
     })
     .map_err(stored)?;
     drop(rows.finish().map_err(stored)?);
-    if let Some(params) = &by_agency {
-        let bytes = csv_bytes(&years.0, true).map_err(stored)?;
-        folder.write(runs::YEARS, &bytes).map_err(stored)?;
-        let bytes = csv_bytes(activity.finish(params), true).map_err(stored)?;
-        folder.write(runs::ACTIVITY, &bytes).map_err(stored)?;
-    }
+    let bytes = csv_bytes(&years.0, true).map_err(stored)?;
+    folder.write(runs::YEARS, &bytes).map_err(stored)?;
+    let bytes = csv_bytes(activity.finish(&place_params), true).map_err(stored)?;
+    folder.write(runs::ACTIVITY, &bytes).map_err(stored)?;
     let Finished {
         summary,
         cost_shifting,
@@ -371,13 +366,7 @@ impl SweepPlan {
             let variant = &manifest.variants[id.variant as usize];
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let params = start::run_params(&manifest, id)?;
-                run_and_store(
-                    shared,
-                    params,
-                    every,
-                    &id.folder(out),
-                    manifest.design.is_some(),
-                )
+                run_and_store(shared, params, every, &id.folder(out))
             }))
             .unwrap_or_else(|e| Err(format!("the run panicked: {}", panic_text(&e))));
             match result {

@@ -209,8 +209,8 @@ impl RunsTable {
     }
 }
 
-/// A stored run's outcomes by year of the counted weeks (sensitivity
-/// designs only): what the time-varying indices are read from.
+/// A stored run's outcomes by year of the counted weeks: what the
+/// time-varying indices and a benchmark's horizons are read from.
 pub const YEARS: &str = "years.csv";
 
 /// One year of a run's counted weeks (year 1 is weeks 0 to 51 after
@@ -247,9 +247,8 @@ pub fn read_years(run_folder: &Path) -> Result<Vec<YearRow>, ReadError> {
     Table::open(&run_folder.join(YEARS))?.rows().collect()
 }
 
-/// A stored run's activity by agency over its counted weeks (sensitivity
-/// designs and calibration waves only): what calibration targets are
-/// compared with.
+/// A stored run's activity by agency over its counted weeks: what
+/// calibration targets are compared with.
 pub const ACTIVITY: &str = "activity.csv";
 
 /// One agency's activity over a run's counted weeks, scaled to the real
