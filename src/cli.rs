@@ -2,8 +2,8 @@
 //! are in its module under `commands`; arguments several share, in `args`.
 
 use crate::commands::{
-    bench, calibrate, check, discover, merge, plot, rerun, run, schema, sensitivity, serve, slurm,
-    sweep,
+    bench, benchmark, calibrate, check, discover, merge, plot, rerun, run, schema, sensitivity,
+    serve, slurm, sweep,
 };
 use clap::{Parser, Subcommand};
 
@@ -46,6 +46,11 @@ pub enum Command {
         after_help = "Examples:\n  placesim calibrate                                   # the built-in England targets, default place\n  placesim calibrate --waves 3 --points 40 --out out/cal\n  placesim calibrate --truth needs.recovery_rate=0.02 --out out/cal-truth   # a synthetic truth\n  placesim calibrate --resume --out out/cal            # finish an interrupted calibration\n  placesim calibrate --out out/cal --shard 0/4         # one of four shards (repeat; finish with --resume)\n  placesim sweep total-place --ensemble out/cal/posterior.csv   # a sweep on the posterior\n\nEach wave is a design of points not yet ruled out, run as a sweep into DIR/wave-K/; the\nposterior's runs go into DIR/posterior-runs/. DIR gets calibration.json (the settings),\nwaves.csv (NROY's share of the prior after each wave), emulators.csv (each target's\nleave-one-out diagnostics), targets.csv (which targets are met, and the posterior's runs),\nparameters.csv (prior, NROY and posterior ranges), nroy.csv, generations.csv, posterior.csv\n(the weighted ensemble), plots/ and report.html. See docs/CALIBRATION.md."
     )]
     Calibrate(calibrate::Args),
+    /// Score integration strategies on several places: every strategy x place x replicate on common random numbers, paired effects against silos with intervals, regret, satisficing and rank intervals; your strategy scored against the shipped ones.
+    #[command(
+        after_help = "Examples:\n  placesim benchmark                                   # the built-in benchmark.toml: 9 strategies x 4 places\n  placesim benchmark my-strategy.toml                  # score your strategy against the shipped ones\n  placesim benchmark --places deprived-city --replicates 5 --out out/bench-small\n  placesim benchmark --resume --out out/benchmark      # finish an interrupted benchmark\n\nA strategy file: name, description, evidence, [set] (dotted keys and values set on every\nplace), [scale] (keys whose place value is multiplied), schedule (phasing); see the shipped\nones in strategies/. Each place runs as a sweep into OUT/places/PLACE/. OUT gets\nbenchmark.json (the definition and its hash), leaderboard.csv, effects.csv (per place and\npooled), horizons.csv (at 1, 3, 5, 10 years), regret.csv, satisficing.csv and report.html.\nSee docs/BENCHMARK.md."
+    )]
+    Benchmark(benchmark::Args),
     /// Draw a sweep's charts (DIR/plots/, SVG and PNG) and its report (DIR/report.html) again.
     #[command(after_help = "Example:\n  placesim plot out/total-place")]
     Plot(plot::Args),

@@ -11,8 +11,8 @@ mod print;
 use clap::Parser;
 use cli::{Cli, Command};
 use commands::{
-    bench, calibrate, check, discover, merge, plot, rerun, run, scenarios, schema, sensitivity,
-    serve, slurm, sweep,
+    bench, benchmark, calibrate, check, discover, merge, plot, rerun, run, scenarios, schema,
+    sensitivity, serve, slurm, sweep,
 };
 use std::process::ExitCode;
 
@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Sensitivity(a) => sensitivity::sensitivity(a),
         Command::Discover(a) => discover::discover(a),
         Command::Calibrate(a) => calibrate::calibrate(a),
+        Command::Benchmark(a) => benchmark::benchmark(a),
         Command::Rerun(a) => rerun::rerun(&a.dir, a.run_id, a.out, a.force),
         Command::Plot(a) => plot::plot(&a.dir, false),
         Command::Check(a) => check::check(&a.file, &a.set),

@@ -4,6 +4,7 @@
 //! the argument structs here carry none.
 
 pub mod bench;
+pub mod benchmark;
 pub mod calibrate;
 pub mod check;
 pub mod discover;

@@ -34,6 +34,9 @@ pub enum Purpose {
     /// runs with, keyed by the sweep seed (one stream a replicate); the
     /// edge crates that run sweeps on an ensemble use it.
     Ensemble = 8,
+    /// Resampling for intervals in the edge crates' statistics (a
+    /// benchmark's bootstrap of ranks), keyed by the benchmark's seed.
+    Bootstrap = 9,
 }
 
 /// A random stream for one purpose, tick and unit of work.

@@ -6,6 +6,7 @@
 //! variant, and no timestamps, so identical data gives identical bytes; and
 //! writes a self-contained `report.html`. It does not run simulations.
 
+pub mod benchmark;
 mod calibration;
 mod charts;
 mod data;

@@ -13,6 +13,7 @@
 //! is reported with file, line, column, field and what is allowed. This crate
 //! does not run simulations.
 
+pub mod benchmark;
 pub mod build;
 pub mod check;
 pub mod ensemble;

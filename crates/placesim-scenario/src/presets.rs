@@ -18,6 +18,16 @@ macro_rules! preset {
     };
 }
 
+/// A built-in file by its path from the repository's root.
+macro_rules! from_root {
+    ($file:literal) => {
+        Preset {
+            file: $file,
+            text: include_str!(concat!("../../../", $file)),
+        }
+    };
+}
+
 /// Every built-in scenario, in the order `placesim scenarios` lists them.
 pub const SCENARIOS: &[Preset] = &[
     preset!("default-place.toml"),
@@ -50,6 +60,23 @@ pub const SWEEPS: &[Preset] = &[
     preset!("calibration.sweep.toml"),
     preset!("better-care-fund.sweep.toml"),
 ];
+
+/// The shipped strategies of the benchmark (`strategies/`), by file
+/// `strategies/NAME.toml`.
+pub const STRATEGIES: &[Preset] = &[
+    from_root!("strategies/silos.toml"),
+    from_root!("strategies/pooled-budgets.toml"),
+    from_root!("strategies/key-worker.toml"),
+    from_root!("strategies/multi-disciplinary-teams.toml"),
+    from_root!("strategies/single-front-door.toml"),
+    from_root!("strategies/vanguard-measures.toml"),
+    from_root!("strategies/social-prescribing.toml"),
+    from_root!("strategies/total-place.toml"),
+    from_root!("strategies/total-place-phased.toml"),
+];
+
+/// The benchmark's definition (`benchmark.toml`).
+pub const BENCHMARK: Preset = from_root!("benchmark.toml");
 
 /// The uncertain parameters of the default place (`scenarios/uncertainty.toml`).
 pub const UNCERTAINTY: Preset = preset!("uncertainty.toml");
@@ -103,7 +130,8 @@ pub fn by_file(file: &str) -> Option<&'static Preset> {
     SCENARIOS
         .iter()
         .chain(SWEEPS)
-        .chain([&UNCERTAINTY])
+        .chain([&UNCERTAINTY, &BENCHMARK])
         .chain(TARGETS)
+        .chain(STRATEGIES)
         .find(|p| p.file == file)
 }

@@ -1,0 +1,492 @@
+//! placesim-benchmark: the scores of a benchmark of integration strategies.
+//!
+//! A benchmark runs every strategy in every place, replicate by replicate on
+//! common random numbers; a *future* is one place and one replicate, the
+//! same random history of its citizens for every strategy. From each run's
+//! outcomes this crate computes, against a reference strategy (silos):
+//!
+//! - [`effects`]: each strategy's mean paired difference on each outcome,
+//!   per place and pooled over places (each place weighing the same), with
+//!   its Student t 95 % interval;
+//! - [`regret`]: in each future, how far a strategy's score falls short of
+//!   the best strategy's there (Savage's regret, as robust decision making
+//!   uses it), its mean, 90th percentile and worst over the futures;
+//! - [`satisficing`]: the share of futures in which a strategy meets every
+//!   condition the benchmark states (each outcome's change against the
+//!   reference at most a share), with its Wilson interval;
+//! - [`ranks`]: each strategy's rank by pooled score, and the interval of
+//!   its rank over bootstrap resamples of the replicates (the same resample
+//!   for every strategy, keeping the pairs).
+//!
+//! Pure functions over numbers; reading runs and writing files is the
+//! command's.
+
+use placesim_core::rng::{Purpose, Stream};
+use placesim_core::stats::{t975, wilson95, Welford};
+use serde::Serialize;
+
+/// Every run's outcomes: `values[place][strategy][replicate][outcome]`.
+/// Every place has the same strategies and outcomes; places may differ in
+/// replicates, but every strategy of a place has the same ones.
+#[derive(Clone, Debug, Default)]
+pub struct Futures {
+    pub places: Vec<String>,
+    pub strategies: Vec<String>,
+    pub outcomes: Vec<String>,
+    pub values: Vec<Vec<Vec<Vec<f64>>>>,
+}
+
+/// The pooled rows' place.
+pub const ALL_PLACES: &str = "all";
+
+impl Futures {
+    fn replicates(&self, place: usize) -> usize {
+        self.values[place].first().map_or(0, Vec::len)
+    }
+
+    /// The index of an outcome by name.
+    pub fn outcome(&self, name: &str) -> Option<usize> {
+        self.outcomes.iter().position(|o| o == name)
+    }
+}
+
+/// One strategy's effect on one outcome in one place (or pooled: `all`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EffectRow {
+    pub strategy: String,
+    pub place: String,
+    pub outcome: String,
+    /// Pairs (futures) counted.
+    pub n: u64,
+    pub mean_reference: f64,
+    pub mean: f64,
+    /// The mean of the paired differences, strategy minus reference.
+    pub mean_diff: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// The mean difference as a share of the reference's mean.
+    pub relative: f64,
+}
+
+/// Paired effects against `reference` on every outcome, per place and
+/// pooled. The pooled effect is the mean of the places' effects, its
+/// variance the sum of theirs over the places squared, with the t quantile
+/// at the summed degrees of freedom. Pairs with a value that is not a
+/// number are left out.
+pub fn effects(f: &Futures, reference: usize) -> Vec<EffectRow> {
+    let mut rows = Vec::new();
+    for (s, strategy) in f.strategies.iter().enumerate() {
+        for (o, outcome) in f.outcomes.iter().enumerate() {
+            let mut pooled = (0.0, 0.0, 0.0, 0.0, 0u64, 0u64, 0usize);
+            for (p, place) in f.places.iter().enumerate() {
+                let (mut d, mut a, mut b) =
+                    (Welford::default(), Welford::default(), Welford::default());
+                for r in 0..f.replicates(p) {
+                    let (x, y) = (f.values[p][s][r][o], f.values[p][reference][r][o]);
+                    if x.is_finite() && y.is_finite() {
+                        d.add(x - y);
+                        a.add(x);
+                        b.add(y);
+                    }
+                }
+                let half = d.ci95_half_width();
+                rows.push(EffectRow {
+                    strategy: strategy.clone(),
+                    place: place.clone(),
+                    outcome: outcome.clone(),
+                    n: d.n,
+                    mean_reference: b.mean(),
+                    mean: a.mean(),
+                    mean_diff: d.mean(),
+                    ci_low: d.mean() - half,
+                    ci_high: d.mean() + half,
+                    relative: d.mean() / b.mean(),
+                });
+                if d.n >= 2 {
+                    let se2 = d.sd() * d.sd() / d.n as f64;
+                    pooled.0 += d.mean();
+                    pooled.1 += se2;
+                    pooled.2 += a.mean();
+                    pooled.3 += b.mean();
+                    pooled.4 += d.n;
+                    pooled.5 += d.n - 1;
+                    pooled.6 += 1;
+                }
+            }
+            let k = pooled.6 as f64;
+            let (mean_diff, se) = (pooled.0 / k, pooled.1.sqrt() / k);
+            let half = if pooled.5 > 0 {
+                t975(pooled.5) * se
+            } else {
+                f64::NAN
+            };
+            let (mean, mean_reference) = (pooled.2 / k, pooled.3 / k);
+            rows.push(EffectRow {
+                strategy: strategy.clone(),
+                place: ALL_PLACES.into(),
+                outcome: outcome.clone(),
+                n: pooled.4,
+                mean_reference,
+                mean,
+                mean_diff,
+                ci_low: mean_diff - half,
+                ci_high: mean_diff + half,
+                relative: mean_diff / mean_reference,
+            });
+        }
+    }
+    rows
+}
+
+/// One strategy's regret on the score, in one place or over all futures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RegretRow {
+    pub strategy: String,
+    pub place: String,
+    pub futures: u64,
+    /// Mean over the futures of (best strategy's score − this one's).
+    pub mean_regret: f64,
+    /// The 90th percentile of that shortfall (nearest rank).
+    pub p90_regret: f64,
+    pub max_regret: f64,
+    /// The share of futures in which this strategy is the best (ties count for each).
+    pub best_share: f64,
+}
+
+fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let k = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[k - 1]
+}
+
+/// Regret on outcome `score` (higher is better), per place and over all
+/// futures. A future where any strategy's score is not a number is left out.
+pub fn regret(f: &Futures, score: usize) -> Vec<RegretRow> {
+    let mut per: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); f.places.len()]; f.strategies.len()];
+    let mut best: Vec<Vec<u64>> = vec![vec![0; f.places.len()]; f.strategies.len()];
+    for p in 0..f.places.len() {
+        for r in 0..f.replicates(p) {
+            let scores: Vec<f64> = (0..f.strategies.len())
+                .map(|s| f.values[p][s][r][score])
+                .collect();
+            if !scores.iter().all(|x| x.is_finite()) {
+                continue;
+            }
+            let top = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            for (s, x) in scores.iter().enumerate() {
+                per[s][p].push(top - x);
+                if *x == top {
+                    best[s][p] += 1;
+                }
+            }
+        }
+    }
+    let row = |s: usize, place: &str, mut v: Vec<f64>, wins: u64| {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        RegretRow {
+            strategy: f.strategies[s].clone(),
+            place: place.to_string(),
+            futures: n as u64,
+            mean_regret: v.iter().sum::<f64>() / n as f64,
+            p90_regret: nearest_rank(&v, 0.9),
+            max_regret: v.last().copied().unwrap_or(f64::NAN),
+            best_share: wins as f64 / n as f64,
+        }
+    };
+    let mut rows = Vec::new();
+    for s in 0..f.strategies.len() {
+        for (p, place) in f.places.iter().enumerate() {
+            rows.push(row(s, place, per[s][p].clone(), best[s][p]));
+        }
+        rows.push(row(s, ALL_PLACES, per[s].concat(), best[s].iter().sum()));
+    }
+    rows
+}
+
+/// A condition of satisficing: outcome `outcome`'s change against the
+/// reference in the same future, over the reference's value, at most `max_change`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub outcome: usize,
+    pub max_change: f64,
+}
+
+/// The share of futures in which a strategy meets every condition.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SatisficingRow {
+    pub strategy: String,
+    pub place: String,
+    pub futures: u64,
+    pub met: u64,
+    pub share: f64,
+    /// Wilson 95 % interval of the share.
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+/// Whether a strategy's outcomes `x` meet every condition against the
+/// reference's `y` in one future. A reference value of 0 counts any rise
+/// as infinite and no change as 0.
+pub fn meets(x: &[f64], y: &[f64], conditions: &[Condition]) -> bool {
+    conditions.iter().all(|c| {
+        let (a, b) = (x[c.outcome], y[c.outcome]);
+        let change = if b != 0.0 {
+            (a - b) / b.abs()
+        } else if a == b {
+            0.0
+        } else {
+            (a - b).signum() * f64::INFINITY
+        };
+        change <= c.max_change
+    })
+}
+
+/// Satisficing per place and over all futures.
+pub fn satisficing(f: &Futures, reference: usize, conditions: &[Condition]) -> Vec<SatisficingRow> {
+    let mut rows = Vec::new();
+    for (s, strategy) in f.strategies.iter().enumerate() {
+        let (mut all_n, mut all_met) = (0u64, 0u64);
+        let mut push = |place: &str, n: u64, met: u64| {
+            let (lo, hi) = wilson95(met, n);
+            rows.push(SatisficingRow {
+                strategy: strategy.clone(),
+                place: place.to_string(),
+                futures: n,
+                met,
+                share: met as f64 / n as f64,
+                ci_low: lo,
+                ci_high: hi,
+            });
+        };
+        for (p, place) in f.places.iter().enumerate() {
+            let n = f.replicates(p) as u64;
+            let met = (0..f.replicates(p))
+                .filter(|&r| meets(&f.values[p][s][r], &f.values[p][reference][r], conditions))
+                .count() as u64;
+            push(place, n, met);
+            all_n += n;
+            all_met += met;
+        }
+        push(ALL_PLACES, all_n, all_met);
+    }
+    rows
+}
+
+/// A strategy's rank by pooled score (1 best) and its bootstrap interval.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RankRow {
+    pub strategy: String,
+    /// The mean over places of the mean score over replicates.
+    pub pooled_score: f64,
+    pub rank: u32,
+    /// 2.5th and 97.5th percentiles of the rank over the resamples.
+    pub rank_low: u32,
+    pub rank_high: u32,
+    /// The share of resamples in which it ranks first.
+    pub first_share: f64,
+}
+
+/// Ranks by each strategy's pooled mean of `score` (1 the highest; ties
+/// share the better rank), with intervals from `draws` bootstrap resamples
+/// of each place's replicates (drawn with replacement, the same draw for
+/// every strategy), seeded by `seed`.
+pub fn ranks(f: &Futures, score: usize, draws: u32, seed: u64) -> Vec<RankRow> {
+    let pooled = |pick: &dyn Fn(usize, usize) -> usize| -> Vec<f64> {
+        (0..f.strategies.len())
+            .map(|s| {
+                let mut total = 0.0;
+                for p in 0..f.places.len() {
+                    let n = f.replicates(p);
+                    let sum: f64 = (0..n).map(|i| f.values[p][s][pick(p, i)][score]).sum();
+                    total += sum / n as f64;
+                }
+                total / f.places.len() as f64
+            })
+            .collect()
+    };
+    let rank_of = |x: &[f64]| -> Vec<u32> {
+        x.iter()
+            .map(|a| 1 + x.iter().filter(|b| *b > a).count() as u32)
+            .collect()
+    };
+    let whole = pooled(&|_, i| i);
+    let rank = rank_of(&whole);
+    let mut seen: Vec<Vec<u32>> = vec![Vec::with_capacity(draws as usize); f.strategies.len()];
+    for d in 0..draws {
+        let mut rng = Stream::new(seed, Purpose::Bootstrap, 0, d);
+        let picks: Vec<Vec<usize>> = (0..f.places.len())
+            .map(|p| {
+                let n = f.replicates(p);
+                (0..n)
+                    .map(|_| ((rng.unit_f64() * n as f64) as usize).min(n.saturating_sub(1)))
+                    .collect()
+            })
+            .collect();
+        let r = rank_of(&pooled(&|p, i| picks[p][i]));
+        for (s, k) in r.into_iter().enumerate() {
+            seen[s].push(k);
+        }
+    }
+    (0..f.strategies.len())
+        .map(|s| {
+            let mut v = seen[s].clone();
+            v.sort_unstable();
+            let pick = |q: f64| -> u32 {
+                if v.is_empty() {
+                    rank[s]
+                } else {
+                    v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1]
+                }
+            };
+            RankRow {
+                strategy: f.strategies[s].clone(),
+                pooled_score: whole[s],
+                rank: rank[s],
+                rank_low: pick(0.025),
+                rank_high: pick(0.975),
+                first_share: if v.is_empty() {
+                    f64::NAN
+                } else {
+                    v.iter().filter(|&&k| k == 1).count() as f64 / v.len() as f64
+                },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two places, three strategies, one outcome: strategy `s` adds `s`
+    /// to the reference's value in every future, plus place-specific noise.
+    fn futures() -> Futures {
+        let mut rng = Stream::new(1, Purpose::Bootstrap, 0, 99);
+        let mut values = Vec::new();
+        for p in 0..2 {
+            let mut by_s = vec![Vec::new(); 3];
+            for _ in 0..30 {
+                let base = 100.0 + 10.0 * rng.normal() + p as f64 * 50.0;
+                for (s, v) in by_s.iter_mut().enumerate() {
+                    v.push(vec![base + s as f64 + 0.1 * rng.normal()]);
+                }
+            }
+            values.push(by_s);
+        }
+        Futures {
+            places: vec!["a".into(), "b".into()],
+            strategies: vec!["ref".into(), "one".into(), "two".into()],
+            outcomes: vec!["score".into()],
+            values,
+        }
+    }
+
+    /// Paired effects recover the planted differences (1 and 2) in each
+    /// place and pooled, with intervals that hold them and are narrow
+    /// (common random numbers take the futures' spread of sd 10 out).
+    #[test]
+    fn paired_effects_recover_the_planted_differences() {
+        let rows = effects(&futures(), 0);
+        for r in rows.iter().filter(|r| r.strategy != "ref") {
+            let truth = if r.strategy == "one" { 1.0 } else { 2.0 };
+            assert!(r.ci_low < truth && truth < r.ci_high, "{r:?}");
+            assert!(r.ci_high - r.ci_low < 0.2, "{r:?}");
+        }
+        let pooled = rows
+            .iter()
+            .find(|r| r.strategy == "two" && r.place == ALL_PLACES)
+            .unwrap();
+        assert_eq!(pooled.n, 60);
+        assert!((pooled.mean_reference - 125.0).abs() < 6.0, "{pooled:?}");
+    }
+
+    /// The best strategy everywhere has no regret and is best in every
+    /// future; the reference's regret is about 2 in every future.
+    #[test]
+    fn regret_is_the_shortfall_from_the_best_in_each_future() {
+        let rows = regret(&futures(), 0);
+        let get = |s: &str| {
+            rows.iter()
+                .find(|r| r.strategy == s && r.place == ALL_PLACES)
+                .unwrap()
+        };
+        assert_eq!(get("two").mean_regret, 0.0);
+        assert_eq!(get("two").best_share, 1.0);
+        assert!(
+            (get("ref").mean_regret - 2.0).abs() < 0.1,
+            "{:?}",
+            get("ref")
+        );
+        assert!(get("ref").max_regret >= get("ref").p90_regret);
+    }
+
+    /// A condition on the score rising at most 0: only the reference meets
+    /// it (by 0); allowing a 10 % rise lets every strategy through.
+    #[test]
+    fn satisficing_counts_the_futures_meeting_every_condition() {
+        let f = futures();
+        let strict = satisficing(
+            &f,
+            0,
+            &[Condition {
+                outcome: 0,
+                max_change: 0.0,
+            }],
+        );
+        let all = |s: &str, rows: &[SatisficingRow]| {
+            rows.iter()
+                .find(|r| r.strategy == s && r.place == ALL_PLACES)
+                .unwrap()
+                .share
+        };
+        assert_eq!(all("ref", &strict), 1.0);
+        assert_eq!(all("two", &strict), 0.0);
+        let loose = satisficing(
+            &f,
+            0,
+            &[Condition {
+                outcome: 0,
+                max_change: 0.1,
+            }],
+        );
+        assert_eq!(all("two", &loose), 1.0);
+        // A rise from a reference of 0 is an infinite change.
+        let from_zero = Condition {
+            outcome: 0,
+            max_change: 0.5,
+        };
+        assert!(!meets(&[1.0], &[0.0], std::slice::from_ref(&from_zero)));
+        assert!(meets(&[0.0], &[0.0], &[from_zero]));
+    }
+
+    /// Ranks follow the planted order with no doubt (intervals of width
+    /// 0); two strategies equal up to noise share their ranks' interval.
+    #[test]
+    fn ranks_and_their_bootstrap_intervals() {
+        let f = futures();
+        let rows = ranks(&f, 0, 200, 7);
+        let get = |s: &str| rows.iter().find(|r| r.strategy == s).unwrap();
+        assert_eq!(
+            (get("two").rank, get("two").rank_low, get("two").rank_high),
+            (1, 1, 1)
+        );
+        assert_eq!(get("ref").rank, 3);
+        assert_eq!(get("two").first_share, 1.0);
+        // Make "one" and "two" equal but for noise: their intervals overlap.
+        let mut g = f.clone();
+        for p in 0..2 {
+            for r in 0..30 {
+                g.values[p][2][r][0] -= 1.0;
+            }
+        }
+        let rows = ranks(&g, 0, 200, 7);
+        let one = rows.iter().find(|r| r.strategy == "one").unwrap();
+        let two = rows.iter().find(|r| r.strategy == "two").unwrap();
+        assert!(one.rank_low == 1 && two.rank_low == 1, "{rows:?}");
+        assert!(one.rank_high == 2 && two.rank_high == 2, "{rows:?}");
+        assert_eq!(ranks(&g, 0, 200, 7), rows, "same seed, same intervals");
+    }
+}
