@@ -6,6 +6,7 @@
 
 mod accounts;
 mod batch;
+mod benchmark;
 mod calibration;
 mod cli;
 mod cluster;

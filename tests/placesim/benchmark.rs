@@ -1,0 +1,220 @@
+//! `placesim benchmark` as a user runs it, on a small definition (two
+//! places, three shipped strategies and one of the user's, four replicates
+//! of a small place) so that it takes seconds: the scores are there and
+//! repeat to the byte whatever the threads, a changed definition is refused
+//! on resume, and bad strategies, places and horizons are refused with
+//! exit 2 naming the file and line.
+
+use crate::determinism::{bin, scratch};
+use std::path::{Path, PathBuf};
+
+const DEFINITION: &str = r#"name = "small-benchmark"
+description = "A small benchmark for the tests."
+version = 1
+places = ["default-place", "rural-county"]
+strategies = ["silos", "single-front-door", "total-place-phased"]
+reference = "silos"
+replicates = 4
+seed = 11
+horizons_years = [1, 3]
+score = "net_monetary_benefit"
+outcomes = ["net_monetary_benefit", "crisis_events", "total_spend"]
+
+[set]
+"place.population" = 1_500
+"place.warmup_weeks" = 156
+"place.weeks" = 156
+"output.every_weeks" = 52
+
+[[satisficing]]
+outcome = "crisis_events"
+max_change = 0.0
+"#;
+
+const MINE: &str = r#"name = "my-lighter-burden"
+description = "Reporting burden halved."
+evidence = "A test."
+
+[set]
+"barriers.frontline_burden.strength" = 0.5
+
+[scale]
+"agencies.gp.capacity_per_week" = 1.1
+"#;
+
+fn files(dir: &Path) -> (PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let def = dir.join("benchmark.toml");
+    std::fs::write(&def, DEFINITION).unwrap();
+    let mine = dir.join("mine.toml");
+    std::fs::write(&mine, MINE).unwrap();
+    (def, mine)
+}
+
+fn benchmark(def: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    bin()
+        .arg("benchmark")
+        .arg("--definition")
+        .arg(def)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+const SCORES: [&str; 6] = [
+    "leaderboard.csv",
+    "effects.csv",
+    "horizons.csv",
+    "regret.csv",
+    "satisficing.csv",
+    "report.html",
+];
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn a_benchmark_scores_every_strategy_and_repeats_to_the_byte() {
+    let dir = scratch("benchmark");
+    let (def, mine) = files(&dir);
+    let out = dir.join("out");
+    let mine_arg = mine.to_str().unwrap();
+    let o = benchmark(&def, &out, &[mine_arg, "--threads", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Four strategies ranked, each with an interval that holds its rank.
+    let board = read(&out, "leaderboard.csv");
+    let header: Vec<&str> = board.lines().next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let rows: Vec<Vec<&str>> = board
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 4, "{board}");
+    for r in &rows {
+        let (rank, lo, hi): (u32, u32, u32) = (
+            r[col("rank")].parse().unwrap(),
+            r[col("rank_low")].parse().unwrap(),
+            r[col("rank_high")].parse().unwrap(),
+        );
+        assert!(lo <= rank && rank <= hi && hi <= 4, "{board}");
+    }
+    let silos = rows.iter().find(|r| r[col("strategy")] == "silos").unwrap();
+    assert_eq!(silos[col("score_effect")], "0.0", "{board}");
+    assert_eq!(silos[col("satisficed")], "1.0", "{board}");
+    assert!(board.contains("my-lighter-burden"), "{board}");
+    // Effects: 4 strategies x (2 places + pooled) x 3 outcomes; horizons
+    // the same for 3 yearly outcomes at 2 horizons.
+    assert_eq!(read(&out, "effects.csv").lines().count(), 1 + 4 * 3 * 3);
+    assert_eq!(
+        read(&out, "horizons.csv").lines().count(),
+        1 + 2 * 4 * 3 * 3
+    );
+    let report = read(&out, "report.html");
+    assert!(report.contains("<h2>Leaderboard</h2>") && report.contains("id=\"my-lighter-burden\""));
+    // The user's scale: the GP's capacity x 1.1 of each place's own (the
+    // rural county's 1,620, the default place's 1,800).
+    for (place, scaled) in [("rural-county", "1782"), ("default-place", "1980")] {
+        let manifest = read(&out.join("places").join(place), "manifest.json");
+        let squeezed: String = manifest.split_whitespace().collect();
+        assert!(
+            squeezed.contains(&format!("[\"agencies.gp.capacity_per_week\",{scaled}]")),
+            "{place}: the GP's capacity is not {scaled}"
+        );
+    }
+    let first: Vec<String> = SCORES.iter().map(|f| read(&out, f)).collect();
+    // From scratch with one thread: the same bytes.
+    let again = dir.join("again");
+    let o = benchmark(&def, &again, &[mine_arg, "--threads", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (f, before) in SCORES.iter().zip(&first) {
+        assert_eq!(&read(&again, f), before, "{f} differs with one thread");
+    }
+    // Resumed as it was: nothing to run, the same files; under another
+    // definition (more replicates, or without the user's strategy): refused.
+    let o = benchmark(&def, &out, &[mine_arg, "--resume"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(read(&out, "leaderboard.csv"), first[0]);
+    for extra in [
+        vec![mine_arg, "--resume", "--replicates", "5"],
+        vec!["--resume"],
+    ] {
+        let o = benchmark(&def, &out, &extra);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("another definition"), "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_strategies_places_and_horizons_are_refused_naming_them() {
+    let dir = scratch("benchmark-bad");
+    let (def, _) = files(&dir);
+    let refused = |extra: &[&str], def: &Path, wants: &[&str]| {
+        let out = dir.join("never");
+        let o = benchmark(def, &out, extra);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {stderr}");
+        for w in wants {
+            assert!(stderr.contains(w), "{extra:?}: wanted `{w}` in {stderr}");
+        }
+        assert!(!out.exists(), "{extra:?} wrote {}", out.display());
+    };
+    let strategy = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let typo = strategy(
+        "typo.toml",
+        "name = \"typo\"\ndescription = \"d\"\nevidence = \"e\"\n\n[set]\n\"barriers.frontline_burdn.strength\" = 0.5\n",
+    );
+    refused(&[&typo], &def, &["typo.toml:6", "frontline_burdn"]);
+    let place = strategy(
+        "place.toml",
+        "name = \"place\"\ndescription = \"d\"\nevidence = \"e\"\n\n[set]\n\"place.population\" = 99\n",
+    );
+    refused(&[&place], &def, &["place.toml:6", "the benchmark's to set"]);
+    let range = strategy(
+        "range.toml",
+        "name = \"range\"\ndescription = \"d\"\nevidence = \"e\"\n[set]\n\"barriers.frontline_burden.strength\" = 2\n",
+    );
+    refused(&[&range], &def, &["range.toml:5", "out of range"]);
+    let nameless = strategy("nameless.toml", "description = \"d\"\nevidence = \"e\"\n");
+    refused(&[&nameless], &def, &["nameless.toml", "name", "is missing"]);
+    let twin = strategy(
+        "twin.toml",
+        "name = \"silos\"\ndescription = \"d\"\nevidence = \"e\"\n",
+    );
+    refused(&[&twin], &def, &["already in the benchmark"]);
+    refused(
+        &["--places", "atlantis"],
+        &def,
+        &["atlantis", "not a place"],
+    );
+    refused(
+        &["no-such.toml"],
+        &def,
+        &["no-such.toml", "no such strategy file"],
+    );
+    let far = dir.join("far.toml");
+    std::fs::write(&far, DEFINITION.replace("[1, 3]", "[1, 5]")).unwrap();
+    refused(&[], &far, &["horizon 5 years", "3 counted years"]);
+    let odd = dir.join("odd.toml");
+    std::fs::write(
+        &odd,
+        DEFINITION.replace("score = \"net_monetary_benefit\"", "score = \"happiness\""),
+    )
+    .unwrap();
+    refused(
+        &[],
+        &odd,
+        &["odd.toml:10", "happiness", "not a run outcome"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
