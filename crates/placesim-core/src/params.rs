@@ -464,6 +464,9 @@ pub struct LiftPrices {
     /// A lead professional only for a citizen with at least this many other
     /// needs above the need threshold (a key-worker programme's targeting);
     /// other cases meet a specialist as under boundaries (0: every case).
+    /// Absent from manifests written before it existed, and left out when
+    /// 0, so that their bytes and hashes stay as they were.
+    #[serde(default, skip_serializing_if = "is_zero_u8")]
     pub lead_min_needs: u8,
     /// The host's own efficacy lost as it generalises: its own effect is
     /// `1 − specialist_depth_loss × (1 − boundaries)` times a specialist's.
@@ -497,10 +500,21 @@ pub struct LiftPrices {
     pub light_assurance_cost: f64,
     /// A strategy's own set-up cost (£, once, at the first counted week)
     /// beyond what the barriers price: a programme team, key workers' or
-    /// link workers' recruitment.
+    /// link workers' recruitment. Absent from older manifests, and left
+    /// out when 0.
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
     pub programme_setup: f64,
     /// A strategy's own running cost, £ a year, outside any pooled budget.
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
     pub programme_running: f64,
+}
+
+fn is_zero_u8(x: &u8) -> bool {
+    *x == 0
+}
+
+fn is_zero_f64(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// Whole-systems leadership and the pace of organisational learning.
