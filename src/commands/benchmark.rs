@@ -43,6 +43,12 @@ pub struct Args {
     /// Replace what --out holds.
     #[arg(long)]
     pub force: bool,
+    /// Run only shard K of N (K from 0) of every place's runs into --out, for a cluster; then `--merge` the shard folders.
+    #[arg(long, value_name = "K/N", value_parser = placesim_batch::Shard::parse, conflicts_with = "merge")]
+    pub shard: Option<placesim_batch::Shard>,
+    /// Merge the folders of a benchmark's shards (each from `--shard K/N`, under the same definition, strategies and replicates: the same hash) into --out, and score it.
+    #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with = "resume")]
+    pub merge: Vec<PathBuf>,
     #[command(flatten)]
     pub threads: crate::args::Threads,
     /// Print nothing but errors.
@@ -75,6 +81,9 @@ pub struct Definition {
     pub score: String,
     pub outcomes: Vec<String>,
     pub satisficing: Vec<(String, f64)>,
+    /// `K/N` for a shard's folder (from `--shard`); absent for a whole benchmark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -302,16 +311,120 @@ pub fn benchmark(a: Args) -> Result<(), Failure> {
             .iter()
             .map(|c| (c.outcome.clone(), c.max_change))
             .collect(),
+        shard: a.shard.map(|s| format!("{}/{}", s.index, s.count)),
     };
     let out = a
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out/benchmark"));
-    prepare(&out, &def, a.resume, a.force)?;
-    let pool = a.threads.pool()?;
-    run_places(&a, &out, &def, &sweeps, &pool)?;
+    if !a.merge.is_empty() {
+        let shards = shard_folders(&a.merge, &def)?;
+        let whole_def = Definition {
+            shard: None,
+            ..def.clone()
+        };
+        prepare(&out, &whole_def, false, a.force)?;
+        for place in &def.places {
+            let folders: Vec<PathBuf> = shards
+                .iter()
+                .map(|(dir, shard)| dir.join("places").join(place).join(shard.folder_name()))
+                .collect();
+            placesim_batch::merge(&folders, &out.join("places").join(place), false)?;
+        }
+    } else {
+        prepare(&out, &def, a.resume, a.force)?;
+        let pool = a.threads.pool()?;
+        run_places(&a, &out, &def, &sweeps, &pool)?;
+        if let Some(shard) = a.shard {
+            if !a.quiet {
+                println!(
+                    "shard {} of {}: its runs of every place are in {}; when every shard is done: placesim benchmark --merge DIR... --out DIR, with the same definition, strategies and replicates",
+                    shard.index,
+                    shard.count,
+                    out.display()
+                );
+            }
+            return Ok(());
+        }
+    }
     let (whole, by_year) = gather(&out, &def, &sweeps)?;
     score(&out, &def, &whole, &by_year, reference, a.quiet)
+}
+
+/// The shard folders to merge, each with its shard: every one a
+/// benchmark's shard under this definition's hash, every shard of one split
+/// given once.
+fn shard_folders(
+    dirs: &[PathBuf],
+    def: &Definition,
+) -> Result<Vec<(PathBuf, placesim_batch::Shard)>, Failure> {
+    let mut seen: Vec<Option<(PathBuf, placesim_batch::Shard)>> = Vec::new();
+    for dir in dirs {
+        let file = dir.join("benchmark.json");
+        let bytes = std::fs::read(&file).map_err(|_| {
+            bad(format!(
+                "--merge {}: no benchmark.json; give folders written by `placesim benchmark --shard K/N`",
+                dir.display()
+            ))
+        })?;
+        let d: Definition = serde_json::from_slice(&bytes)
+            .map_err(|e| bad(format!("{}: damaged ({e})", file.display())))?;
+        if d.hash != def.hash {
+            return Err(bad(format!(
+                "--merge {}: a shard of another definition (hash {}, model {}; this one is {}, model {}): its scores would not be comparable. Merge shards run with the same definition, strategies and replicates, and give those again here",
+                dir.display(),
+                d.hash,
+                d.model_version,
+                def.hash,
+                def.model_version
+            )));
+        }
+        let Some(shard) = d
+            .shard
+            .as_deref()
+            .and_then(|s| placesim_batch::Shard::parse(s).ok())
+        else {
+            return Err(bad(format!(
+                "--merge {}: a whole benchmark, not a shard; only folders from `--shard K/N` are merged",
+                dir.display()
+            )));
+        };
+        if seen.is_empty() {
+            seen = vec![None; shard.count as usize];
+        }
+        if shard.count as usize != seen.len() {
+            return Err(bad(format!(
+                "--merge {}: shard {} of {}, but the others are of {}",
+                dir.display(),
+                shard.index,
+                shard.count,
+                seen.len()
+            )));
+        }
+        if seen[shard.index as usize].is_some() {
+            return Err(bad(format!(
+                "--merge {}: shard {} of {} is given twice",
+                dir.display(),
+                shard.index,
+                shard.count
+            )));
+        }
+        seen[shard.index as usize] = Some((dir.clone(), shard));
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_none())
+        .map(|(k, _)| k.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(bad(format!(
+            "--merge: shards {} of {} are missing; nothing was written",
+            missing.join(", "),
+            seen.len()
+        )));
+    }
+    Ok(seen.into_iter().flatten().collect())
 }
 
 /// Run each place's sweep into `OUT/places/PLACE/`, resuming what is there.
@@ -344,10 +457,15 @@ fn run_places(
             out: dir.clone(),
             replicates: Some(def.replicates),
             seed: None,
-            resume: dir.join(placesim_results::manifest::MANIFEST).exists(),
+            resume: match a.shard {
+                Some(s) => dir.join(s.folder_name()),
+                None => dir.clone(),
+            }
+            .join(placesim_results::manifest::MANIFEST)
+            .exists(),
             force: false,
             every_weeks: None,
-            shard: None,
+            shard: a.shard,
         };
         let plan = placesim_batch::plan_sweep(sweep, &opts)?;
         let total = plan.total();

@@ -148,6 +148,42 @@ fn a_benchmark_scores_every_strategy_and_repeats_to_the_byte() {
         assert_eq!(o.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains("another definition"), "{stderr}");
     }
+    // In two shards on two "machines", then merged: the same bytes. A
+    // shard of another definition is refused by the merge.
+    let halves: Vec<PathBuf> = (0..2).map(|k| dir.join(format!("shard-{k}"))).collect();
+    for (k, half) in halves.iter().enumerate() {
+        let shard = format!("{k}/2");
+        let o = benchmark(&def, half, &[mine_arg, "--shard", &shard]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(!half.join("leaderboard.csv").exists(), "a shard scored");
+    }
+    let merged = dir.join("merged");
+    let mut args = vec![mine_arg, "--merge"];
+    args.extend(halves.iter().map(|h| h.to_str().unwrap()));
+    let o = benchmark(&def, &merged, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (f, before) in SCORES.iter().zip(&first) {
+        assert_eq!(
+            &read(&merged, f),
+            before,
+            "{f} differs when merged from shards"
+        );
+    }
+    let mut args = vec!["--merge"];
+    args.extend(halves.iter().map(|h| h.to_str().unwrap()));
+    let o = benchmark(&def, &dir.join("never"), &args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("another definition"), "{stderr}");
+    assert!(!dir.join("never").exists());
+    let o = benchmark(
+        &def,
+        &dir.join("never"),
+        &[mine_arg, "--merge", halves[0].to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("shards 1 of 2 are missing"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
