@@ -118,12 +118,18 @@ fn a_benchmark_scores_every_strategy_and_repeats_to_the_byte() {
     assert!(report.contains("<h2>Leaderboard</h2>") && report.contains("id=\"my-lighter-burden\""));
     // The user's scale: the GP's capacity x 1.1 of each place's own (the
     // rural county's 1,620, the default place's 1,800).
-    for (place, scaled) in [("rural-county", "1782"), ("default-place", "1980")] {
+    for (place, scaled) in [("rural-county", 1782.0), ("default-place", 1980.0)] {
         let manifest = read(&out.join("places").join(place), "manifest.json");
         let squeezed: String = manifest.split_whitespace().collect();
+        let key = "[\"agencies.gp.capacity_per_week\",";
+        let at = squeezed
+            .find(key)
+            .unwrap_or_else(|| panic!("{place}: no scaled GP"));
+        let rest = &squeezed[at + key.len()..];
+        let value: f64 = rest[..rest.find(']').unwrap()].parse().unwrap();
         assert!(
-            squeezed.contains(&format!("[\"agencies.gp.capacity_per_week\",{scaled}]")),
-            "{place}: the GP's capacity is not {scaled}"
+            (value - scaled).abs() < 1e-6,
+            "{place}: the GP's capacity is {value}, not {scaled}"
         );
     }
     let first: Vec<String> = SCORES.iter().map(|f| read(&out, f)).collect();

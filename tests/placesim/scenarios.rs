@@ -192,6 +192,76 @@ fn a_scheduled_change_acts_like_a_change_by_hand() {
     assert_eq!(a.barriers().professional_boundaries, 0.0);
 }
 
+/// An investment by schedule: the GP's capacity set at week 30 of the
+/// counted period acts from that week exactly as a change by hand to its
+/// parameters would, and a scheduled budget is converted to the price year
+/// like every money value. An unknown agency is refused, naming it.
+#[test]
+fn a_scheduled_capacity_acts_from_its_week_and_a_budget_is_priced() {
+    let sched = placesim_scenario::command_line_overrides(&[
+        "place.population=2000".into(),
+        "place.weeks=60".into(),
+        "schedule=[{ week = 30, set = { \"agencies.gp.capacity_per_week\" = 2400, \"agencies.gp.budget_per_year\" = 12000000 } }]"
+            .into(),
+    ])
+    .unwrap();
+    let scheduled = preset("default-place", &sched)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .params;
+    let gp = crate::stats::agency(&scheduled, "gp");
+    let factor = placesim_scenario::prices::factor(2021, 2023).unwrap();
+    let budget = scheduled
+        .schedule
+        .iter()
+        .find_map(|c| match c.change {
+            placesim_core::params::Change::Budget(a, x) if a == gp.0 => Some(x),
+            _ => None,
+        })
+        .unwrap();
+    assert!((budget - 12e6 * factor).abs() < 1e-6, "{budget}");
+    let mut plain = scheduled.clone();
+    plain.schedule.clear();
+    let at = plain.place.warmup_weeks + 30;
+    let (mut a, mut b) = (World::new(scheduled), World::new(plain));
+    let mut diverged = false;
+    while !a.is_finished() {
+        a.step();
+        b.step();
+        if a.tick() <= at {
+            assert_eq!(
+                a.tick_row(),
+                b.tick_row(),
+                "tick {}: before the change",
+                a.tick()
+            );
+        } else {
+            diverged |= a.tick_row() != b.tick_row();
+        }
+        // Allowances are set at each year's start: the new budget from the first after week 30.
+        let row = |w: &World| w.agency_rows()[gp.index()].budget;
+        let year_start = (a.tick() - 1) % 52 == 0;
+        if year_start && a.tick() - 1 > at {
+            assert!(
+                (row(&a) - budget).abs() < 1e-6,
+                "tick {}: {}",
+                a.tick(),
+                row(&a)
+            );
+            assert!((row(&b) - budget).abs() > 1.0);
+        }
+    }
+    assert!(diverged, "the capacity bought changed nothing");
+    let bad = placesim_scenario::command_line_overrides(&[
+        "schedule=[{ week = 3, set = { \"agencies.gps.capacity_per_week\" = 10 } }]".into(),
+    ])
+    .unwrap();
+    let e = preset("default-place", &bad).unwrap_err().to_string();
+    assert!(
+        e.contains("no agency `gps`") && e.contains("did you mean"),
+        "{e}"
+    );
+}
+
 #[test]
 fn the_default_place_file_reproduces_the_golden_run() {
     let out = scratch("golden-from-file");

@@ -65,9 +65,16 @@ impl BarrierKind {
 pub enum Change {
     Barrier(BarrierKind, f32),
     WholeSystemsWeight(f32),
+    /// An agency's capacity (cases a week of the real place): capacity
+    /// bought or cut, from the week it arrives.
+    Capacity(u8, f64),
+    /// An agency's annual budget (£ of the price year), read from the next
+    /// year's start, when allowances are set.
+    Budget(u8, f64),
 }
 
 /// A change that takes effect at the start of `tick` (counted from the start of warm-up).
+/// Changes to barriers, leadership, and agencies' capacities and budgets.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScheduledChange {
     pub tick: u32,

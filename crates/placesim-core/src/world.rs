@@ -304,6 +304,12 @@ impl World {
                     self.set_barriers(b);
                 }
                 Change::WholeSystemsWeight(w) => self.set_whole_systems_weight(w),
+                Change::Capacity(a, cases) => {
+                    self.params.agencies[a as usize].capacity_per_week = cases;
+                }
+                Change::Budget(a, pounds) => {
+                    self.params.agencies[a as usize].annual_budget = pounds
+                }
             }
         }
     }

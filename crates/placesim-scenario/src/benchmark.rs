@@ -495,8 +495,8 @@ pub fn place_sweep(
             match value {
                 Some(v) => {
                     let scaled = v * factor;
-                    // Whole numbers stay whole (capacities, beds, weeks).
-                    let json = if v.fract() == 0.0 && key_is_whole(&base.resolved, key) {
+                    // A whole-number key (weeks, counts) stays whole.
+                    let json = if is_whole_number(key) {
                         Value::from(scaled.round() as u64)
                     } else {
                         Value::from(scaled)
@@ -517,7 +517,13 @@ pub fn place_sweep(
                 )),
             }
         }
-        overrides.extend(s.set.iter().cloned());
+        for o in &s.set {
+            let mut o = o.clone();
+            if o.key == "schedule" {
+                o.value = scaled_schedule(&o, &base.resolved, &place.0, &mut problems);
+            }
+            overrides.push(o);
+        }
         match scenario_with(&place.1, &overrides) {
             Ok(scenario) => variants.push(Variant {
                 name: s.name.clone(),
@@ -564,10 +570,63 @@ pub fn place_sweep(
     })
 }
 
-/// Whether the place's value at `key` is written as a whole number (an
-/// integer in the resolved document).
-fn key_is_whole(resolved: &Value, key: &str) -> bool {
-    key.split('.')
-        .try_fold(resolved, |v, part| v.get(part))
-        .is_some_and(|v| v.is_u64() || v.is_i64())
+/// A strategy's phasing on one place: each entry's `scale` table (keys
+/// whose place value is multiplied from that week, as `[scale]` does from
+/// the start) turned into values in its `set`.
+fn scaled_schedule(
+    o: &Override,
+    resolved: &Value,
+    place: &str,
+    problems: &mut Vec<Problem>,
+) -> Value {
+    let mut entries = o.value.clone();
+    for entry in entries.as_array_mut().into_iter().flatten() {
+        let Some(map) = entry.as_object_mut() else {
+            continue;
+        };
+        let Some(scale) = map.remove("scale") else {
+            continue;
+        };
+        let Some(scale) = scale.as_object() else {
+            problems.push(Problem::at(
+                &o.at,
+                "schedule",
+                "an entry's `scale` must be a table of dotted keys and factors",
+            ));
+            continue;
+        };
+        let set = map
+            .entry("set")
+            .or_insert_with(|| Value::Object(Map::new()));
+        for (key, factor) in scale {
+            let value = key
+                .split('.')
+                .try_fold(resolved, |v, part| v.get(part))
+                .and_then(Value::as_f64);
+            match (value, factor.as_f64()) {
+                (Some(v), Some(f)) if f.is_finite() && f >= 0.0 => {
+                    let scaled = v * f;
+                    let json = if is_whole_number(key) {
+                        Value::from(scaled.round() as u64)
+                    } else {
+                        Value::from(scaled)
+                    };
+                    if let Some(set) = set.as_object_mut() {
+                        set.insert(key.clone(), json);
+                    }
+                }
+                _ => problems.push(Problem::at(
+                    &o.at,
+                    key,
+                    format!("cannot be scaled on `{place}`: it must be a number of the place, and its factor a number at least 0"),
+                )),
+            }
+        }
+    }
+    entries
+}
+
+/// Whether `key` is a whole number of the scenario (weeks, counts).
+fn is_whole_number(key: &str) -> bool {
+    crate::build::whole_number_bounds(key).is_some()
 }

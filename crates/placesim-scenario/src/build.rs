@@ -236,7 +236,7 @@ pub fn build(merged: &Merged, removed: &[String]) -> Result<Scenario, Problems> 
     programme(&mut b, raw.programme.clone(), &mut prices);
     let leadership = leadership(&mut b, raw.leadership.clone());
     let adaptation = adaptation(&mut b, raw.adaptation.clone());
-    let schedule = schedule(&mut b, raw.schedule.clone(), &place);
+    let schedule = schedule(&mut b, raw.schedule.clone(), &place, &agency_ids);
     let out = raw.output.clone().unwrap_or_default();
     let output = OutputOptions {
         every_weeks: b.whole("output.every_weeks", Some(out.every_weeks.unwrap_or(1))) as u32,
@@ -1075,6 +1075,7 @@ fn schedule(
     b: &mut Builder,
     raw: Option<Vec<RawScheduled>>,
     place: &Place,
+    agencies: &[String],
 ) -> Vec<ScheduledChange> {
     let mut out = Vec::new();
     // Two changes of the same key in the same week would act in file order,
@@ -1084,6 +1085,8 @@ fn schedule(
         .iter()
         .map(|k| format!("barriers.{}.strength", k.name()))
         .chain(["leadership.whole_systems_weight".to_string()])
+        .chain(["agencies.<id>.capacity_per_week".to_string()])
+        .chain(["agencies.<id>.budget_per_year".to_string()])
         .collect();
     for (i, s) in raw.unwrap_or_default().into_iter().enumerate() {
         let path = format!("schedule.{i}");
@@ -1108,11 +1111,38 @@ fn schedule(
                 );
                 continue;
             }
+            if let Some((agency, field)) = key
+                .strip_prefix("agencies.")
+                .and_then(|k| k.split_once('.'))
+                .filter(|(_, f)| *f == "capacity_per_week" || *f == "budget_per_year")
+            {
+                let Some(i) = agencies.iter().position(|id| id == agency) else {
+                    b.problem(
+                        &kp,
+                        format!(
+                            "no agency `{agency}`; agencies: {}{}",
+                            agencies.join(", "),
+                            suggestion(agency, agencies.iter().map(String::as_str))
+                        ),
+                    );
+                    continue;
+                };
+                let change = if field == "capacity_per_week" {
+                    Change::Capacity(i as u8, b.num(&kp, v.as_f64(), limits::CAPACITY_PER_WEEK))
+                } else {
+                    Change::Budget(i as u8, b.num(&kp, v.as_f64(), limits::ANNUAL_BUDGET))
+                };
+                out.push(ScheduledChange {
+                    tick: place.warmup_weeks + week as u32,
+                    change,
+                });
+                continue;
+            }
             match schedulable(&key) {
                 Some(make) => {
                     let bounds = match make(0.0) {
-                        Change::Barrier(..) => limits::STRENGTH,
                         Change::WholeSystemsWeight(_) => limits::WHOLE_SYSTEMS_WEIGHT,
+                        _ => limits::STRENGTH,
                     };
                     let x = b.num(&kp, v.as_f64(), bounds) as f32;
                     out.push(ScheduledChange {

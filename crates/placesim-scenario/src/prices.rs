@@ -72,6 +72,11 @@ pub fn convert(params: &mut Params, factor: f64) {
     p.programme_setup *= factor;
     p.programme_running *= factor;
     params.place.qaly_value *= factor;
+    for c in &mut params.schedule {
+        if let placesim_core::params::Change::Budget(_, pounds) = &mut c.change {
+            *pounds *= factor;
+        }
+    }
     // Every value is now in pounds of the price year.
     params.place.input_price_year = params.place.price_year;
 }

@@ -427,7 +427,8 @@ pub struct RawAdaptation {
 pub struct RawScheduled {
     /// Week, counted from the end of warm-up (0 = first counted week), at whose start the change acts.
     pub week: Option<u64>,
-    /// Values to set: `barriers.<barrier>.strength` or `leadership.whole_systems_weight`, 0 to 1.
+    /// Values to set: `barriers.<barrier>.strength` or `leadership.whole_systems_weight` (0 to 1),
+    /// or `agencies.<id>.capacity_per_week` or `agencies.<id>.budget_per_year`.
     #[schemars(with = "Option<std::collections::BTreeMap<String, f64>>")]
     pub set: Option<Table>,
 }
