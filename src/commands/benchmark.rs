@@ -116,41 +116,6 @@ pub struct LeaderRow {
     pub total_spend_relative: f64,
 }
 
-/// One row of `horizons.csv`: an effect on a yearly outcome, summed from
-/// the first counted year to the horizon.
-#[derive(Clone, Debug, Serialize)]
-pub struct HorizonRow {
-    pub horizon_years: u32,
-    pub strategy: String,
-    pub place: String,
-    pub outcome: String,
-    pub n: u64,
-    pub mean_reference: f64,
-    pub mean: f64,
-    pub mean_diff: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    pub relative: f64,
-}
-
-impl HorizonRow {
-    fn new(horizon_years: u32, e: EffectRow) -> HorizonRow {
-        HorizonRow {
-            horizon_years,
-            strategy: e.strategy,
-            place: e.place,
-            outcome: e.outcome,
-            n: e.n,
-            mean_reference: e.mean_reference,
-            mean: e.mean,
-            mean_diff: e.mean_diff,
-            ci_low: e.ci_low,
-            ci_high: e.ci_high,
-            relative: e.relative,
-        }
-    }
-}
-
 fn bad(m: String) -> Failure {
     Failure::BadInput(m)
 }
@@ -574,14 +539,10 @@ fn score(
     quiet: bool,
 ) -> Result<(), Failure> {
     let score = whole.outcome(&def.score).unwrap_or(0);
-    let effect_rows = effects(whole, reference);
+    let effect_rows = effects(whole, reference, def.years);
     let mut horizon_rows = Vec::new();
     for (f, &h) in by_year.iter().zip(&def.horizons_years) {
-        horizon_rows.extend(
-            effects(f, reference)
-                .into_iter()
-                .map(|e| HorizonRow::new(h, e)),
-        );
+        horizon_rows.extend(effects(f, reference, h));
     }
     let regret_rows = regret(whole, score);
     let conditions: Vec<Condition> = def

@@ -100,6 +100,17 @@ fn calibrate(sweep: &Path, targets: &Path, out: &Path, extra: &[&str]) -> std::p
         .unwrap()
 }
 
+/// The files a calibration writes from its runs, compared between runs.
+const FILES: [&str; 7] = [
+    "waves.csv",
+    "emulators.csv",
+    "targets.csv",
+    "parameters.csv",
+    "nroy.csv",
+    "posterior.csv",
+    "generations.csv",
+];
+
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
@@ -188,32 +199,10 @@ fn a_synthetic_truth_stays_in_nroy_and_the_files_repeat() {
         report.contains("<h2>Waves</h2>") && report.contains("id=\"calibration-pairs\""),
         "report.html lacks its sections"
     );
-    let first: Vec<String> = [
-        "waves.csv",
-        "emulators.csv",
-        "targets.csv",
-        "parameters.csv",
-        "nroy.csv",
-        "posterior.csv",
-        "generations.csv",
-    ]
-    .iter()
-    .map(|f| read(&out, f))
-    .collect();
+    let first: Vec<String> = FILES.iter().map(|f| read(&out, f)).collect();
     let o = calibrate(&sweep, &targets, &out, &["--force"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for (f, before) in [
-        "waves.csv",
-        "emulators.csv",
-        "targets.csv",
-        "parameters.csv",
-        "nroy.csv",
-        "posterior.csv",
-        "generations.csv",
-    ]
-    .iter()
-    .zip(&first)
-    {
+    for (f, before) in FILES.iter().zip(&first) {
         assert_eq!(&read(&out, f), before, "{f} differs on a rerun");
     }
     // Resumed with the same settings, nothing changes; with others, refused.
@@ -265,18 +254,7 @@ fn a_synthetic_truth_stays_in_nroy_and_the_files_repeat() {
     assert!(stderr.contains("still missing"), "{stderr}");
     let o = calibrate(&sweep, &targets, &sharded, &["--resume"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for (f, whole) in [
-        "waves.csv",
-        "emulators.csv",
-        "targets.csv",
-        "parameters.csv",
-        "nroy.csv",
-        "posterior.csv",
-        "generations.csv",
-    ]
-    .iter()
-    .zip(&first)
-    {
+    for (f, whole) in FILES.iter().zip(&first) {
         assert_eq!(&read(&sharded, f), whole, "{f}: sharded differs from whole");
     }
     let _ = std::fs::remove_dir_all(&dir);

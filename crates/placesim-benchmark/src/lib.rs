@@ -50,9 +50,11 @@ impl Futures {
     }
 }
 
-/// One strategy's effect on one outcome in one place (or pooled: `all`).
+/// One strategy's effect on one outcome in one place (or pooled: `all`),
+/// over the years from the first counted one to `horizon_years`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EffectRow {
+    pub horizon_years: u32,
     pub strategy: String,
     pub place: String,
     pub outcome: String,
@@ -69,11 +71,11 @@ pub struct EffectRow {
 }
 
 /// Paired effects against `reference` on every outcome, per place and
-/// pooled. The pooled effect is the mean of the places' effects, its
+/// pooled, of outcomes over `horizon_years`. The pooled effect is the mean of the places' effects, its
 /// variance the sum of theirs over the places squared, with the t quantile
 /// at the summed degrees of freedom. Pairs with a value that is not a
 /// number are left out.
-pub fn effects(f: &Futures, reference: usize) -> Vec<EffectRow> {
+pub fn effects(f: &Futures, reference: usize, horizon_years: u32) -> Vec<EffectRow> {
     let mut rows = Vec::new();
     for (s, strategy) in f.strategies.iter().enumerate() {
         for (o, outcome) in f.outcomes.iter().enumerate() {
@@ -91,6 +93,7 @@ pub fn effects(f: &Futures, reference: usize) -> Vec<EffectRow> {
                 }
                 let half = d.ci95_half_width();
                 rows.push(EffectRow {
+                    horizon_years,
                     strategy: strategy.clone(),
                     place: place.clone(),
                     outcome: outcome.clone(),
@@ -122,6 +125,7 @@ pub fn effects(f: &Futures, reference: usize) -> Vec<EffectRow> {
             };
             let (mean, mean_reference) = (pooled.2 / k, pooled.3 / k);
             rows.push(EffectRow {
+                horizon_years,
                 strategy: strategy.clone(),
                 place: ALL_PLACES.into(),
                 outcome: outcome.clone(),
@@ -389,7 +393,7 @@ mod tests {
     /// (common random numbers take the futures' spread of sd 10 out).
     #[test]
     fn paired_effects_recover_the_planted_differences() {
-        let rows = effects(&futures(), 0);
+        let rows = effects(&futures(), 0, 1);
         for r in rows.iter().filter(|r| r.strategy != "ref") {
             let truth = if r.strategy == "one" { 1.0 } else { 2.0 };
             assert!(r.ci_low < truth && truth < r.ci_high, "{r:?}");
