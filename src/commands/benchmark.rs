@@ -34,6 +34,9 @@ pub struct Args {
     /// Replicates per place [default: the definition's]; part of what the hash covers.
     #[arg(long, value_parser = clap::value_parser!(u32).range(2..=100_000))]
     pub replicates: Option<u32>,
+    /// Run every place on a posterior ensemble of the default place (`placesim calibrate`'s posterior.csv): each replicate draws one member, whose departure from the default place (a ratio, key by key) is applied to each place's own values.
+    #[arg(long, value_name = "POSTERIOR.csv")]
+    pub ensemble: Option<PathBuf>,
     /// Results folder [default: out/benchmark].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -67,7 +70,7 @@ pub struct Definition {
     pub version: u32,
     /// FNV-1a 64 of the model's version, the definition's text, each
     /// strategy's text and each place's resolved scenario (every default
-    /// included), and the replicates.
+    /// included), the replicates and any ensemble's text.
     pub hash: String,
     pub model_version: String,
     pub definition_file: String,
@@ -81,6 +84,9 @@ pub struct Definition {
     pub score: String,
     pub outcomes: Vec<String>,
     pub satisficing: Vec<(String, f64)>,
+    /// The posterior ensemble every place ran on, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<String>,
     /// `K/N` for a shard's folder (from `--shard`); absent for a whole benchmark.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
@@ -169,11 +175,16 @@ fn hash(
     strategies: &[Strategy],
     sweeps: &[placesim_scenario::Sweep],
     replicates: u32,
+    ensemble: &str,
 ) -> String {
     let mut text = format!(
         "model {MODEL_VERSION}\nreplicates {replicates}\n{}\n",
         b.text
     );
+    if !ensemble.is_empty() {
+        text.push_str("ensemble\n");
+        text.push_str(ensemble);
+    }
     for s in strategies {
         text.push_str(&s.text);
         text.push('\n');
@@ -228,11 +239,36 @@ fn prepare(out: &Path, def: &Definition, resume: bool, force: bool) -> Result<()
 pub fn benchmark(a: Args) -> Result<(), Failure> {
     let (b, strategies) = definition(&a)?;
     let replicates = a.replicates.unwrap_or(b.replicates);
-    let sweeps: Vec<placesim_scenario::Sweep> = b
+    let mut sweeps: Vec<placesim_scenario::Sweep> = b
         .places
         .iter()
         .map(|p| place_sweep(&b, p, &strategies, replicates))
         .collect::<Result<_, _>>()?;
+    let mut ensemble_text = String::new();
+    if let Some(file) = &a.ensemble {
+        let e = placesim_scenario::ensemble::load(file)?;
+        ensemble_text = std::fs::read_to_string(file).unwrap_or_default();
+        let default_place = placesim_scenario::sweep::scenario_with(
+            &Source::Builtin(placesim_scenario::presets::SCENARIOS[0].file),
+            &b.set,
+        )?;
+        for (sweep, (name, _)) in sweeps.iter_mut().zip(&b.places) {
+            let place = &sweep
+                .variants
+                .iter()
+                .find(|v| v.name == b.reference)
+                .unwrap_or(&sweep.variants[0])
+                .scenario
+                .resolved;
+            let carried = placesim_scenario::benchmark::ensemble_on_place(
+                &e,
+                &default_place.resolved,
+                place,
+                name,
+            )?;
+            *sweep = sweep.clone().with_ensemble(carried)?;
+        }
+    }
     let weeks = sweeps
         .first()
         .and_then(|s| s.variants.first())
@@ -251,7 +287,7 @@ pub fn benchmark(a: Args) -> Result<(), Failure> {
     let def = Definition {
         name: b.name.clone(),
         version: b.version,
-        hash: hash(&b, &strategies, &sweeps, replicates),
+        hash: hash(&b, &strategies, &sweeps, replicates, &ensemble_text),
         model_version: MODEL_VERSION.to_string(),
         definition_file: b.file.clone(),
         places: b.places.iter().map(|(n, _)| n.clone()).collect(),
@@ -276,6 +312,7 @@ pub fn benchmark(a: Args) -> Result<(), Failure> {
             .iter()
             .map(|c| (c.outcome.clone(), c.max_change))
             .collect(),
+        ensemble: a.ensemble.as_ref().map(|f| f.display().to_string()),
         shard: a.shard.map(|s| format!("{}/{}", s.index, s.count)),
     };
     let out = a

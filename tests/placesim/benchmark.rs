@@ -193,6 +193,55 @@ fn a_benchmark_scores_every_strategy_and_repeats_to_the_byte() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// On a posterior ensemble of the default place: every place's replicates
+/// draw members (runs.csv says which), each member's values carried to the
+/// place as ratios to the default place's (the deprived city has 1.2 times
+/// its beds, so a member's 200 beds become 240; the risk spread is the
+/// same in both), and the hash covers the ensemble.
+#[test]
+fn a_benchmark_runs_on_a_posterior_ensemble_carried_to_each_place() {
+    let dir = scratch("benchmark-ensemble");
+    let (_, _) = files(&dir);
+    let def = dir.join("deprived.toml");
+    std::fs::write(
+        &def,
+        DEFINITION.replace(
+            "[\"default-place\", \"rural-county\"]",
+            "[\"deprived-city\"]",
+        ),
+    )
+    .unwrap();
+    let posterior = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/posterior.csv");
+    let out = dir.join("out");
+    let o = benchmark(&def, &out, &["--ensemble", posterior.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json = read(&out, "benchmark.json");
+    assert!(json.contains("posterior.csv"), "{json}");
+    let runs = read(&out.join("places/deprived-city"), "runs.csv");
+    assert!(
+        runs.lines().next().unwrap().contains("ensemble_member"),
+        "no ensemble_member column"
+    );
+    let manifest = read(&out.join("places/deprived-city"), "manifest.json");
+    let squeezed: String = manifest.split_whitespace().collect();
+    for member in ["[0.7,240.0]", "[1.2,384.0]", "[1.0,312.0]"] {
+        assert!(
+            squeezed.contains(&format!("\"values\":{member}")),
+            "the deprived city's carried member {member}"
+        );
+    }
+    let plain = dir.join("plain");
+    let o = benchmark(&def, &plain, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_ne!(
+        read(&plain, "benchmark.json"),
+        json,
+        "the hash covers the ensemble"
+    );
+    assert_ne!(read(&plain, "effects.csv"), read(&out, "effects.csv"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn bad_strategies_places_and_horizons_are_refused_naming_them() {
     let dir = scratch("benchmark-bad");

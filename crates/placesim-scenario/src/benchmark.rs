@@ -630,3 +630,52 @@ fn scaled_schedule(
 fn is_whole_number(key: &str) -> bool {
     crate::build::whole_number_bounds(key).is_some()
 }
+
+/// A posterior ensemble of the default place (`placesim calibrate`),
+/// carried to another place: each member's value of each key, over the
+/// default place's value, times the place's own (rounded for a
+/// whole-number key). So a member that finds the default place's health
+/// hazard 20 % too low raises every place's by 20 %, and the places keep
+/// what distinguishes them. A key the default place sets to 0 is refused:
+/// no ratio can carry it.
+pub fn ensemble_on_place(
+    e: &crate::ensemble::Ensemble,
+    default_place: &Value,
+    place: &Value,
+    place_name: &str,
+) -> Result<crate::ensemble::Ensemble, Problems> {
+    let mut problems = Vec::new();
+    let value = |doc: &Value, key: &str| {
+        key.split('.')
+            .try_fold(doc, |v, part| v.get(part))
+            .and_then(Value::as_f64)
+    };
+    let mut ratios = Vec::with_capacity(e.keys.len());
+    for key in &e.keys {
+        match (value(default_place, key), value(place, key)) {
+            (Some(d), Some(p)) if d != 0.0 => ratios.push(p / d),
+            _ => {
+                problems.push(Problem::in_file(
+                    &e.file,
+                    format!(
+                        "{key}: the default place's value is 0 or not a number, or `{place_name}` has none, so a member's value cannot be carried to `{place_name}` as a ratio"
+                    ),
+                ));
+                ratios.push(1.0);
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    let mut carried = e.clone();
+    for member in &mut carried.values {
+        for ((x, r), key) in member.iter_mut().zip(&ratios).zip(&e.keys) {
+            *x *= r;
+            if is_whole_number(key) {
+                *x = x.round();
+            }
+        }
+    }
+    Ok(carried)
+}
