@@ -8,7 +8,7 @@
 use crate::failure::Failure;
 use placesim_benchmark::{
     effects, ranks, regret, satisficing, Condition, EffectRow, Futures, RankRow, RegretRow,
-    SatisficingRow, ALL_PLACES,
+    SatisficingRow, ALL_PLACES, SCORES_VERSION,
 };
 use placesim_results::manifest::{fnv1a_hex, pretty_json, MODEL_VERSION};
 use placesim_results::runs::{self, YEAR_OUTCOMES};
@@ -70,7 +70,8 @@ pub struct Definition {
     pub version: u32,
     /// FNV-1a 64 of the model's version, the definition's text, each
     /// strategy's text and each place's resolved scenario (every default
-    /// included), the replicates and any ensemble's text.
+    /// included), the replicates, any ensemble's text, and the version of
+    /// the scores' method.
     pub hash: String,
     pub model_version: String,
     pub definition_file: String,
@@ -178,7 +179,7 @@ fn hash(
     ensemble: &str,
 ) -> String {
     let mut text = format!(
-        "model {MODEL_VERSION}\nreplicates {replicates}\n{}\n",
+        "model {MODEL_VERSION}\nscores {SCORES_VERSION}, {RANK_DRAWS} rank draws\nreplicates {replicates}\n{}\n",
         b.text
     );
     if !ensemble.is_empty() {
@@ -217,14 +218,16 @@ fn prepare(out: &Path, def: &Definition, resume: bool, force: bool) -> Result<()
                 file.display()
             ))
         })?;
-        if before.hash != def.hash {
+        if before.hash != def.hash || before.shard != def.shard {
             return Err(bad(format!(
-                "{} holds a benchmark of another definition (hash {}, model {}; this one is {}, model {}): scores under different hashes are not comparable. Rerun with --force, or give the same definition, strategies and replicates",
+                "{} holds a benchmark of another definition or shard (hash {}, model {}, shard {}; this one is {}, model {}, shard {}): scores under different hashes are not comparable. Rerun with --force, or give the same definition, strategies, replicates and --shard",
                 out.display(),
                 before.hash,
                 before.model_version,
+                before.shard.as_deref().unwrap_or("none"),
                 def.hash,
-                def.model_version
+                def.model_version,
+                def.shard.as_deref().unwrap_or("none")
             )));
         }
         return Ok(());
@@ -273,6 +276,18 @@ pub fn benchmark(a: Args) -> Result<(), Failure> {
         .first()
         .and_then(|s| s.variants.first())
         .map_or(0, |v| v.scenario.params.place.weeks);
+    for (sweep, (name, _)) in sweeps.iter().zip(&b.places) {
+        if let Some(v) = sweep
+            .variants
+            .iter()
+            .find(|v| v.scenario.params.place.weeks != weeks)
+        {
+            return Err(bad(format!(
+                "{}: `{name}` runs {} counted weeks under `{}`, the first place {weeks}: every place and strategy must count the same weeks; set place.weeks in the definition's [set]",
+                b.file, v.scenario.params.place.weeks, v.name
+            )));
+        }
+    }
     let years = weeks / 52;
     if let Some(h) = b.horizons_years.iter().find(|&&h| h > years) {
         return Err(bad(format!(
@@ -320,6 +335,17 @@ pub fn benchmark(a: Args) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("out/benchmark"));
     if !a.merge.is_empty() {
+        let same = |d: &PathBuf| {
+            std::fs::canonicalize(d)
+                .ok()
+                .is_some_and(|d| std::fs::canonicalize(&out).ok().is_some_and(|o| o == d))
+        };
+        if let Some(d) = a.merge.iter().find(|d| same(d)) {
+            return Err(bad(format!(
+                "--merge {}: that is --out too; merge into another folder",
+                d.display()
+            )));
+        }
         let shards = shard_folders(&a.merge, &def)?;
         let whole_def = Definition {
             shard: None,

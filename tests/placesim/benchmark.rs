@@ -283,6 +283,24 @@ fn bad_strategies_places_and_horizons_are_refused_naming_them() {
         "name = \"silos\"\ndescription = \"d\"\nevidence = \"e\"\n",
     );
     refused(&[&twin], &def, &["already in the benchmark"]);
+    let scaled = strategy(
+        "scaled.toml",
+        "name = \"scaled\"\ndescription = \"d\"\nevidence = \"e\"\n\n[scale]\n\"place.weeks\" = 2\n",
+    );
+    refused(
+        &[&scaled],
+        &def,
+        &["scaled.toml:6", "the benchmark's to set"],
+    );
+    let nested = strategy(
+        "nested.toml",
+        "name = \"nested\"\ndescription = \"d\"\nevidence = \"e\"\n\n[set]\nplace.weeks = 104\n",
+    );
+    refused(
+        &[&nested],
+        &def,
+        &["nested.toml:6", "place.weeks", "the benchmark's to set"],
+    );
     refused(
         &["--places", "atlantis"],
         &def,
@@ -296,6 +314,16 @@ fn bad_strategies_places_and_horizons_are_refused_naming_them() {
     let far = dir.join("far.toml");
     std::fs::write(&far, DEFINITION.replace("[1, 3]", "[1, 5]")).unwrap();
     refused(&[], &far, &["horizon 5 years", "3 counted years"]);
+    let twice = dir.join("twice.toml");
+    std::fs::write(
+        &twice,
+        DEFINITION.replace("\"rural-county\"]", "\"rural-county\", \"rural-county\"]"),
+    )
+    .unwrap();
+    refused(&[], &twice, &["twice.toml:4", "already listed"]);
+    let one = dir.join("one.toml");
+    std::fs::write(&one, DEFINITION.replace("replicates = 4", "replicates = 1")).unwrap();
+    refused(&[], &one, &["one.toml:7", "replicates", "2 to"]);
     let odd = dir.join("odd.toml");
     std::fs::write(
         &odd,

@@ -192,10 +192,11 @@ fn a_scheduled_change_acts_like_a_change_by_hand() {
     assert_eq!(a.barriers().professional_boundaries, 0.0);
 }
 
-/// An investment by schedule: the GP's capacity set at week 30 of the
-/// counted period acts from that week exactly as a change by hand to its
-/// parameters would, and a scheduled budget is converted to the price year
-/// like every money value. An unknown agency is refused, naming it.
+/// An investment by schedule: the GP's capacity and budget set at week 30
+/// of the counted period act from that week (the run is the plain one's
+/// until then, and the allowance in force is the new budget after), and
+/// the budget is converted to the price year like every money value. An
+/// unknown agency is refused, naming it.
 #[test]
 fn a_scheduled_capacity_acts_from_its_week_and_a_budget_is_priced() {
     let sched = placesim_scenario::command_line_overrides(&[
@@ -237,10 +238,10 @@ fn a_scheduled_capacity_acts_from_its_week_and_a_budget_is_priced() {
         } else {
             diverged |= a.tick_row() != b.tick_row();
         }
-        // Allowances are set at each year's start: the new budget from the first after week 30.
+        // The allowance in force: the new budget from week 30 on (ring-fenced,
+        // it is the agency's own budget).
         let row = |w: &World| w.agency_rows()[gp.index()].budget;
-        let year_start = (a.tick() - 1) % 52 == 0;
-        if year_start && a.tick() - 1 > at {
+        if a.tick() > at {
             assert!(
                 (row(&a) - budget).abs() < 1e-6,
                 "tick {}: {}",

@@ -7,27 +7,32 @@
 //!
 //! - [`effects`]: each strategy's mean paired difference on each outcome,
 //!   per place and pooled over places (each place weighing the same), with
-//!   its Student t 95 % interval;
+//!   its Student t 95 % interval. Replicate r has the same seed in every
+//!   place (and the same ensemble member), so places' differences are
+//!   correlated: the pooled interval is over replicates, each replicate's
+//!   difference the mean over the places;
 //! - [`regret`]: in each future, how far a strategy's score falls short of
 //!   the best strategy's there (Savage's regret, as robust decision making
 //!   uses it), its mean, 90th percentile and worst over the futures;
 //! - [`satisficing`]: the share of futures in which a strategy meets every
 //!   condition the benchmark states (each outcome's change against the
-//!   reference at most a share), with its Wilson interval;
+//!   reference at most a share), with its Wilson interval in a place and,
+//!   pooled, a t interval over replicates of each replicate's share of places;
 //! - [`ranks`]: each strategy's rank by pooled score, and the interval of
-//!   its rank over bootstrap resamples of the replicates (the same resample
-//!   for every strategy, keeping the pairs).
+//!   its rank over bootstrap resamples of the replicates (the same replicates
+//!   in every place and for every strategy, keeping the pairs and the
+//!   places' shared seeds).
 //!
 //! Pure functions over numbers; reading runs and writing files is the
 //! command's.
 
 use placesim_core::rng::{Purpose, Stream};
-use placesim_core::stats::{t975, wilson95, Welford};
+use placesim_core::stats::{wilson95, Welford};
 use serde::Serialize;
 
 /// Every run's outcomes: `values[place][strategy][replicate][outcome]`.
-/// Every place has the same strategies and outcomes; places may differ in
-/// replicates, but every strategy of a place has the same ones.
+/// Every place has the same strategies, outcomes and replicates, replicate
+/// r on the same seed in every place.
 #[derive(Clone, Debug, Default)]
 pub struct Futures {
     pub places: Vec<String>,
@@ -38,6 +43,10 @@ pub struct Futures {
 
 /// The pooled rows' place.
 pub const ALL_PLACES: &str = "all";
+
+/// The version of how scores are computed, which a benchmark's hash
+/// covers: 2 pools over replicates (places share their seeds).
+pub const SCORES_VERSION: u32 = 2;
 
 impl Futures {
     fn replicates(&self, place: usize) -> usize {
@@ -71,15 +80,18 @@ pub struct EffectRow {
 }
 
 /// Paired effects against `reference` on every outcome, per place and
-/// pooled, of outcomes over `horizon_years`. The pooled effect is the mean of the places' effects, its
-/// variance the sum of theirs over the places squared, with the t quantile
-/// at the summed degrees of freedom. Pairs with a value that is not a
-/// number are left out.
+/// pooled, of outcomes over `horizon_years`. A place's interval is over its
+/// replicates' paired differences. The pooled effect is the mean over the
+/// places; its interval is over replicates, each replicate's difference
+/// the mean of its places' (a replicate with a value that is not a number
+/// in any place is left out of the pooled row), since replicate r shares
+/// its seed across places. Pairs with a value that is not a number are
+/// left out.
 pub fn effects(f: &Futures, reference: usize, horizon_years: u32) -> Vec<EffectRow> {
     let mut rows = Vec::new();
+    let replicates = f.replicates(0);
     for (s, strategy) in f.strategies.iter().enumerate() {
         for (o, outcome) in f.outcomes.iter().enumerate() {
-            let mut pooled = (0.0, 0.0, 0.0, 0.0, 0u64, 0u64, 0usize);
             for (p, place) in f.places.iter().enumerate() {
                 let (mut d, mut a, mut b) =
                     (Welford::default(), Welford::default(), Welford::default());
@@ -91,55 +103,63 @@ pub fn effects(f: &Futures, reference: usize, horizon_years: u32) -> Vec<EffectR
                         b.add(y);
                     }
                 }
-                let half = d.ci95_half_width();
-                rows.push(EffectRow {
-                    horizon_years,
-                    strategy: strategy.clone(),
-                    place: place.clone(),
-                    outcome: outcome.clone(),
-                    n: d.n,
-                    mean_reference: b.mean(),
-                    mean: a.mean(),
-                    mean_diff: d.mean(),
-                    ci_low: d.mean() - half,
-                    ci_high: d.mean() + half,
-                    relative: d.mean() / b.mean(),
-                });
-                if d.n >= 2 {
-                    let se2 = d.sd() * d.sd() / d.n as f64;
-                    pooled.0 += d.mean();
-                    pooled.1 += se2;
-                    pooled.2 += a.mean();
-                    pooled.3 += b.mean();
-                    pooled.4 += d.n;
-                    pooled.5 += d.n - 1;
-                    pooled.6 += 1;
+                rows.push(row(horizon_years, strategy, place, outcome, &d, &a, &b));
+            }
+            let (mut d, mut a, mut b) =
+                (Welford::default(), Welford::default(), Welford::default());
+            let k = f.places.len() as f64;
+            for r in 0..replicates {
+                let pairs: Vec<(f64, f64)> = (0..f.places.len())
+                    .map(|p| (f.values[p][s][r][o], f.values[p][reference][r][o]))
+                    .collect();
+                if pairs.iter().all(|(x, y)| x.is_finite() && y.is_finite()) {
+                    let (x, y) = pairs
+                        .iter()
+                        .fold((0.0, 0.0), |(sx, sy), (x, y)| (sx + x / k, sy + y / k));
+                    d.add(x - y);
+                    a.add(x);
+                    b.add(y);
                 }
             }
-            let k = pooled.6 as f64;
-            let (mean_diff, se) = (pooled.0 / k, pooled.1.sqrt() / k);
-            let half = if pooled.5 > 0 {
-                t975(pooled.5) * se
-            } else {
-                f64::NAN
-            };
-            let (mean, mean_reference) = (pooled.2 / k, pooled.3 / k);
-            rows.push(EffectRow {
+            rows.push(row(
                 horizon_years,
-                strategy: strategy.clone(),
-                place: ALL_PLACES.into(),
-                outcome: outcome.clone(),
-                n: pooled.4,
-                mean_reference,
-                mean,
-                mean_diff,
-                ci_low: mean_diff - half,
-                ci_high: mean_diff + half,
-                relative: mean_diff / mean_reference,
-            });
+                strategy,
+                ALL_PLACES,
+                outcome,
+                &d,
+                &a,
+                &b,
+            ));
         }
     }
     rows
+}
+
+/// An effect row from the accumulators of the differences, the strategy's
+/// values and the reference's.
+fn row(
+    horizon_years: u32,
+    strategy: &str,
+    place: &str,
+    outcome: &str,
+    d: &Welford,
+    a: &Welford,
+    b: &Welford,
+) -> EffectRow {
+    let half = d.ci95_half_width();
+    EffectRow {
+        horizon_years,
+        strategy: strategy.to_string(),
+        place: place.to_string(),
+        outcome: outcome.to_string(),
+        n: d.n,
+        mean_reference: b.mean(),
+        mean: a.mean(),
+        mean_diff: d.mean(),
+        ci_low: d.mean() - half,
+        ci_high: d.mean() + half,
+        relative: d.mean() / b.mean(),
+    }
 }
 
 /// One strategy's regret on the score, in one place or over all futures.
@@ -248,33 +268,63 @@ pub fn meets(x: &[f64], y: &[f64], conditions: &[Condition]) -> bool {
     })
 }
 
-/// Satisficing per place and over all futures.
+/// Whether every condition's outcome is a number in both, so that the
+/// future can be judged.
+fn judged(x: &[f64], y: &[f64], conditions: &[Condition]) -> bool {
+    conditions
+        .iter()
+        .all(|c| x[c.outcome].is_finite() && y[c.outcome].is_finite())
+}
+
+/// Satisficing per place (a Wilson interval over its futures) and over all
+/// futures (the interval over replicates of each replicate's share of
+/// places met, since replicate r shares its seed across places; a
+/// replicate with any future that cannot be judged is left out of it).
+/// Futures whose outcomes are not numbers are not counted.
 pub fn satisficing(f: &Futures, reference: usize, conditions: &[Condition]) -> Vec<SatisficingRow> {
     let mut rows = Vec::new();
+    let places = f.places.len();
     for (s, strategy) in f.strategies.iter().enumerate() {
-        let (mut all_n, mut all_met) = (0u64, 0u64);
-        let mut push = |place: &str, n: u64, met: u64| {
+        let verdict = |p: usize, r: usize| {
+            let (x, y) = (&f.values[p][s][r], &f.values[p][reference][r]);
+            judged(x, y, conditions).then(|| meets(x, y, conditions))
+        };
+        for (p, place) in f.places.iter().enumerate() {
+            let v: Vec<bool> = (0..f.replicates(p)).filter_map(|r| verdict(p, r)).collect();
+            let (n, met) = (v.len() as u64, v.iter().filter(|m| **m).count() as u64);
             let (lo, hi) = wilson95(met, n);
             rows.push(SatisficingRow {
                 strategy: strategy.clone(),
-                place: place.to_string(),
+                place: place.clone(),
                 futures: n,
                 met,
                 share: met as f64 / n as f64,
                 ci_low: lo,
                 ci_high: hi,
             });
-        };
-        for (p, place) in f.places.iter().enumerate() {
-            let n = f.replicates(p) as u64;
-            let met = (0..f.replicates(p))
-                .filter(|&r| meets(&f.values[p][s][r], &f.values[p][reference][r], conditions))
-                .count() as u64;
-            push(place, n, met);
-            all_n += n;
-            all_met += met;
         }
-        push(ALL_PLACES, all_n, all_met);
+        let mut shares = Welford::default();
+        let (mut n, mut met) = (0u64, 0u64);
+        for r in 0..f.replicates(0) {
+            let v: Option<Vec<bool>> = (0..places).map(|p| verdict(p, r)).collect();
+            if let Some(v) = v {
+                let k = v.iter().filter(|m| **m).count() as u64;
+                shares.add(k as f64 / places as f64);
+                n += places as u64;
+                met += k;
+            }
+        }
+        let half = shares.ci95_half_width();
+        let half = if half.is_finite() { half } else { 0.0 };
+        rows.push(SatisficingRow {
+            strategy: strategy.clone(),
+            place: ALL_PLACES.into(),
+            futures: n,
+            met,
+            share: met as f64 / n as f64,
+            ci_low: (shares.mean() - half).max(0.0),
+            ci_high: (shares.mean() + half).min(1.0),
+        });
     }
     rows
 }
@@ -294,17 +344,20 @@ pub struct RankRow {
 }
 
 /// Ranks by each strategy's pooled mean of `score` (1 the highest; ties
-/// share the better rank), with intervals from `draws` bootstrap resamples
-/// of each place's replicates (drawn with replacement, the same draw for
-/// every strategy), seeded by `seed`.
+/// share the better rank; a score that is not a number ranks last), with
+/// intervals from `draws` bootstrap resamples of the replicates, drawn with
+/// replacement, the same draw in every place and for every strategy
+/// (replicate r shares its seed across places), seeded by `seed`. The
+/// interval is the 2.5th to 97.5th percentile of the resampled ranks, as
+/// many draws outside it at each end.
 pub fn ranks(f: &Futures, score: usize, draws: u32, seed: u64) -> Vec<RankRow> {
-    let pooled = |pick: &dyn Fn(usize, usize) -> usize| -> Vec<f64> {
+    let n = f.replicates(0);
+    let pooled = |pick: &dyn Fn(usize) -> usize| -> Vec<f64> {
         (0..f.strategies.len())
             .map(|s| {
                 let mut total = 0.0;
                 for p in 0..f.places.len() {
-                    let n = f.replicates(p);
-                    let sum: f64 = (0..n).map(|i| f.values[p][s][pick(p, i)][score]).sum();
+                    let sum: f64 = (0..n).map(|i| f.values[p][s][pick(i)][score]).sum();
                     total += sum / n as f64;
                 }
                 total / f.places.len() as f64
@@ -312,24 +365,20 @@ pub fn ranks(f: &Futures, score: usize, draws: u32, seed: u64) -> Vec<RankRow> {
             .collect()
     };
     let rank_of = |x: &[f64]| -> Vec<u32> {
+        let key = |v: f64| if v.is_nan() { f64::NEG_INFINITY } else { v };
         x.iter()
-            .map(|a| 1 + x.iter().filter(|b| *b > a).count() as u32)
+            .map(|&a| 1 + x.iter().filter(|&&b| key(b) > key(a)).count() as u32)
             .collect()
     };
-    let whole = pooled(&|_, i| i);
+    let whole = pooled(&|i| i);
     let rank = rank_of(&whole);
     let mut seen: Vec<Vec<u32>> = vec![Vec::with_capacity(draws as usize); f.strategies.len()];
     for d in 0..draws {
         let mut rng = Stream::new(seed, Purpose::Bootstrap, 0, d);
-        let picks: Vec<Vec<usize>> = (0..f.places.len())
-            .map(|p| {
-                let n = f.replicates(p);
-                (0..n)
-                    .map(|_| ((rng.unit_f64() * n as f64) as usize).min(n.saturating_sub(1)))
-                    .collect()
-            })
+        let picks: Vec<usize> = (0..n)
+            .map(|_| ((rng.unit_f64() * n as f64) as usize).min(n.saturating_sub(1)))
             .collect();
-        let r = rank_of(&pooled(&|p, i| picks[p][i]));
+        let r = rank_of(&pooled(&|i| picks[i]));
         for (s, k) in r.into_iter().enumerate() {
             seen[s].push(k);
         }
@@ -338,23 +387,24 @@ pub fn ranks(f: &Futures, score: usize, draws: u32, seed: u64) -> Vec<RankRow> {
         .map(|s| {
             let mut v = seen[s].clone();
             v.sort_unstable();
-            let pick = |q: f64| -> u32 {
-                if v.is_empty() {
-                    rank[s]
-                } else {
-                    v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1]
-                }
+            let len = v.len();
+            let (low, high) = if len == 0 {
+                (rank[s], rank[s])
+            } else {
+                let lo = ((0.025 * len as f64).floor() as usize).min(len - 1);
+                let hi = ((0.975 * len as f64).ceil() as usize).clamp(1, len) - 1;
+                (v[lo], v[hi])
             };
             RankRow {
                 strategy: f.strategies[s].clone(),
                 pooled_score: whole[s],
                 rank: rank[s],
-                rank_low: pick(0.025),
-                rank_high: pick(0.975),
-                first_share: if v.is_empty() {
+                rank_low: low,
+                rank_high: high,
+                first_share: if len == 0 {
                     f64::NAN
                 } else {
-                    v.iter().filter(|&&k| k == 1).count() as f64 / v.len() as f64
+                    v.iter().filter(|&&k| k == 1).count() as f64 / len as f64
                 },
             }
         })
@@ -403,8 +453,46 @@ mod tests {
             .iter()
             .find(|r| r.strategy == "two" && r.place == ALL_PLACES)
             .unwrap();
-        assert_eq!(pooled.n, 60);
+        assert_eq!(pooled.n, 30, "the pooled unit is the replicate");
         assert!((pooled.mean_reference - 125.0).abs() < 6.0, "{pooled:?}");
+    }
+
+    /// Places share replicate r's seed, so their differences move together:
+    /// when every place's difference in replicate r is the same, pooling
+    /// four places gives no narrower an interval than one (treating them as
+    /// independent would halve it).
+    #[test]
+    fn the_pooled_interval_counts_the_places_shared_seeds() {
+        let mut rng = Stream::new(3, Purpose::Bootstrap, 0, 5);
+        let shared: Vec<f64> = (0..20).map(|_| 1.0 + rng.normal()).collect();
+        let values = (0..4)
+            .map(|p| {
+                vec![
+                    (0..20).map(|_| vec![10.0 * p as f64]).collect(),
+                    shared.iter().map(|d| vec![10.0 * p as f64 + d]).collect(),
+                ]
+            })
+            .collect();
+        let f = Futures {
+            places: (0..4).map(|p| p.to_string()).collect(),
+            strategies: vec!["ref".into(), "s".into()],
+            outcomes: vec!["y".into()],
+            values,
+        };
+        let rows = effects(&f, 0, 1);
+        let one = rows
+            .iter()
+            .find(|r| r.strategy == "s" && r.place == "0")
+            .unwrap();
+        let all = rows
+            .iter()
+            .find(|r| r.strategy == "s" && r.place == ALL_PLACES)
+            .unwrap();
+        let width = |r: &EffectRow| r.ci_high - r.ci_low;
+        assert!(
+            (width(all) - width(one)).abs() < 1e-9,
+            "{all:?} against {one:?}"
+        );
     }
 
     /// The best strategy everywhere has no regret and is best in every

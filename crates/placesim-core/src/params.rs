@@ -68,8 +68,8 @@ pub enum Change {
     /// An agency's capacity (cases a week of the real place): capacity
     /// bought or cut, from the week it arrives.
     Capacity(u8, f64),
-    /// An agency's annual budget (£ of the price year), read from the next
-    /// year's start, when allowances are set.
+    /// An agency's annual budget (£ of the price year): allowances for the
+    /// rest of the year are recomputed at once.
     Budget(u8, f64),
 }
 

@@ -308,7 +308,10 @@ impl World {
                     self.params.agencies[a as usize].capacity_per_week = cases;
                 }
                 Change::Budget(a, pounds) => {
-                    self.params.agencies[a as usize].annual_budget = pounds
+                    // Allowances for the rest of the year are recomputed at
+                    // once, as a change of barriers recomputes them.
+                    self.params.agencies[a as usize].annual_budget = pounds;
+                    self.ledger.set_allowances(&self.params, self.barriers);
                 }
             }
         }

@@ -183,14 +183,31 @@ fn table_overrides(
 ) -> Vec<Override> {
     match map.get(key) {
         None => Vec::new(),
-        Some(Value::Object(t)) => t
-            .iter()
-            .map(|(k, v)| Override {
-                key: k.clone(),
-                value: v.clone(),
-                at: doc.locate(&format!("{key}.{k}")),
-            })
-            .collect(),
+        Some(Value::Object(t)) => {
+            // A nested table (`place.weeks = 4` unquoted, or `{ a = 1 }`)
+            // is its dotted keys, so that every key is checked as written.
+            fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+                match v {
+                    Value::Object(t) => {
+                        for (k, v) in t {
+                            flatten(&format!("{prefix}.{k}"), v, out);
+                        }
+                    }
+                    v => out.push((prefix.to_string(), v.clone())),
+                }
+            }
+            let mut flat = Vec::new();
+            for (k, v) in t {
+                flatten(k, v, &mut flat);
+            }
+            flat.into_iter()
+                .map(|(k, v)| Override {
+                    at: doc.locate(&format!("{key}.{k}")),
+                    key: k,
+                    value: v,
+                })
+                .collect()
+        }
         Some(_) => {
             problems.push(Problem::at(
                 &doc.locate(key),
@@ -214,8 +231,13 @@ pub fn load_strategy(src: &Source) -> Result<Strategy, Problems> {
     let description = text(&doc, map, "description", &mut problems);
     let evidence = text(&doc, map, "evidence", &mut problems);
     let mut set = table_overrides(&doc, map, "set", &mut problems);
-    for o in &set {
-        if o.key.starts_with("place.") || o.key == "output.every_weeks" || o.key == "schedule" {
+    let scaled = table_overrides(&doc, map, "scale", &mut problems);
+    for o in set.iter().chain(&scaled) {
+        if o.key == "place"
+            || o.key.starts_with("place.")
+            || o.key.starts_with("output")
+            || o.key == "schedule"
+        {
             problems.push(Problem::at(
                 &o.at,
                 &o.key,
@@ -224,7 +246,7 @@ pub fn load_strategy(src: &Source) -> Result<Strategy, Problems> {
         }
     }
     let mut scale = Vec::new();
-    for o in table_overrides(&doc, map, "scale", &mut problems) {
+    for o in scaled {
         match o.value.as_f64() {
             Some(f) if f.is_finite() && f >= 0.0 => scale.push((o.key, f, o.at)),
             _ => problems.push(Problem::at(
@@ -321,21 +343,40 @@ pub fn load_benchmark(src: &Source, outcomes: &[&str]) -> Result<Benchmark, Prob
     check_name(&doc, &name, &mut problems);
     let description = text(&doc, map, "description", &mut problems);
     let version = whole(&doc, map, "version", (1, u32::MAX as u64), &mut problems) as u32;
-    let replicates = whole(&doc, map, "replicates", (1, MAX_REPLICATES), &mut problems) as u32;
+    // At least two: an interval needs them.
+    let replicates = whole(&doc, map, "replicates", (2, MAX_REPLICATES), &mut problems) as u32;
     let seed = whole(&doc, map, "seed", (0, u64::MAX), &mut problems);
     let mut places = Vec::new();
     for p in names(&doc, map, "places", &mut problems) {
         match referenced(src, &p, |n| {
             crate::presets::scenario(n).map(|x| Source::Builtin(x.file))
         }) {
-            Some(s) => places.push((
-                p.trim_end_matches(".toml")
+            Some(s) => {
+                let name = p
+                    .trim_end_matches(".toml")
+                    .trim_end_matches(".json")
                     .rsplit('/')
                     .next()
                     .unwrap_or(&p)
-                    .to_string(),
-                s,
-            )),
+                    .to_string();
+                let clash = places.iter().any(|(n, _): &(String, Source)| *n == name);
+                if clash || name == "all" || name.is_empty() {
+                    problems.push(Problem::at(
+                        &doc.locate("places"),
+                        "places",
+                        format!(
+                            "`{p}`: {}",
+                            if clash {
+                                "a place of that name is already listed (each place once; two files need different names)"
+                            } else {
+                                "`all` names the pooled rows; give the place another name"
+                            }
+                        ),
+                    ));
+                } else {
+                    places.push((name, s));
+                }
+            }
             None => {
                 let builtin: Vec<&str> =
                     crate::presets::SCENARIOS.iter().map(|x| x.stem()).collect();
