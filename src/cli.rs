@@ -57,9 +57,9 @@ pub enum Command {
     /// Rerun one run of a sweep with its full weekly outputs (the same rows the sweep has for it).
     #[command(after_help = "Example:\n  placesim rerun out/total-place 17 --out out/run17")]
     Rerun(rerun::Args),
-    /// Validate a scenario or sweep file and print it fully resolved (extends, overrides, variants).
+    /// Validate a scenario, sweep or benchmark strategy file and print it fully resolved (extends, overrides, variants; a strategy on every benchmark place).
     #[command(
-        after_help = "Examples:\n  placesim check scenarios/total-place.toml\n  placesim check scenarios/barrier-factorial.sweep.toml"
+        after_help = "Examples:\n  placesim check scenarios/total-place.toml\n  placesim check scenarios/barrier-factorial.sweep.toml\n  placesim check strategies/key-worker.toml          # a strategy, built on every benchmark place"
     )]
     Check(check::Args),
     /// List the built-in scenarios and sweeps, one line each.

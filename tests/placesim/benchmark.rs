@@ -337,3 +337,44 @@ fn bad_strategies_places_and_horizons_are_refused_naming_them() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `placesim check` knows a strategy: it builds it on every place of the
+/// built-in benchmark and prints what it sets on each (scaled values
+/// resolved), or exits 2 naming the line, with nothing on stdout.
+#[test]
+fn check_builds_a_strategy_on_every_place() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = bin()
+        .arg("check")
+        .arg(root.join("strategies/social-prescribing.toml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("a valid strategy `social-prescribing`"),
+        "{out}"
+    );
+    // The deprived city's voluntary sector (250 x 1.2 = 300) x 1.25.
+    assert!(
+        out.contains("\"agencies.voluntary.capacity_per_week\":375.0"),
+        "{out}"
+    );
+    let dir = scratch("check-strategy");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"bad\"\ndescription = \"d\"\nevidence = \"e\"\n\n[set]\n\"leadership.whole_systems_weigth\" = 1\n",
+    )
+    .unwrap();
+    let o = bin().arg("check").arg(&bad).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad.toml:6") && stderr.contains("whole_systems_weight"),
+        "{stderr}"
+    );
+    assert!(o.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

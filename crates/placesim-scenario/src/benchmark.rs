@@ -514,6 +514,83 @@ pub fn load_benchmark(src: &Source, outcomes: &[&str]) -> Result<Benchmark, Prob
     }
 }
 
+/// A strategy built over one place (`base`: the place's resolved document
+/// with the benchmark's values set): its scaled values, its set values and
+/// its phasing, as the variant the place's sweep runs. Problems name the
+/// strategy's file and line.
+pub fn strategy_on_place(
+    b: &Benchmark,
+    place: &(String, Source),
+    base: &Value,
+    s: &Strategy,
+) -> Result<Variant, Problems> {
+    let mut problems = Vec::new();
+    let mut overrides: Vec<Override> = b.set.clone();
+    for (key, factor, at) in &s.scale {
+        let value = key
+            .split('.')
+            .try_fold(base, |v, part| v.get(part))
+            .and_then(Value::as_f64);
+        match value {
+            Some(v) => {
+                let scaled = v * factor;
+                // A whole-number key (weeks, counts) stays whole.
+                let json = if is_whole_number(key) {
+                    Value::from(scaled.round() as u64)
+                } else {
+                    Value::from(scaled)
+                };
+                overrides.push(Override {
+                    key: key.clone(),
+                    value: json,
+                    at: at.clone(),
+                });
+            }
+            None => problems.push(Problem::at(
+                at,
+                key,
+                format!(
+                    "is not a number of the place `{}`, so it cannot be scaled",
+                    place.0
+                ),
+            )),
+        }
+    }
+    for o in &s.set {
+        let mut o = o.clone();
+        if o.key == "schedule" {
+            o.value = scaled_schedule(&o, base, &place.0, &mut problems);
+        }
+        overrides.push(o);
+    }
+    let built = scenario_with(&place.1, &overrides);
+    match built {
+        Ok(scenario) if problems.is_empty() => Ok(Variant {
+            name: s.name.clone(),
+            overrides: overrides
+                .iter()
+                .map(|o| (o.key.clone(), o.value.clone()))
+                .collect(),
+            scenario,
+        }),
+        Ok(_) => Err(Problems(problems)),
+        Err(p) => {
+            problems.extend(p.0);
+            Err(Problems(problems))
+        }
+    }
+}
+
+/// Whether a file reads as a strategy: a table with `evidence` and neither
+/// a `place` nor an `extends` (which scenarios have).
+pub fn is_strategy(src: &Source) -> bool {
+    src.load().is_ok_and(|doc| {
+        doc.value.as_object().is_some_and(|m| {
+            m.contains_key("evidence") && !m.contains_key("place") && !m.contains_key("extends")
+        })
+    })
+}
+
 /// One place's sweep: every strategy a variant (in order), each built over
 /// the place with the benchmark's values set first; `reference` the
 /// baseline. Problems name the strategy file and line.
@@ -527,53 +604,8 @@ pub fn place_sweep(
     let base = scenario_with(&place.1, &b.set)?;
     let mut variants = Vec::with_capacity(strategies.len());
     for s in strategies {
-        let mut overrides: Vec<Override> = b.set.clone();
-        for (key, factor, at) in &s.scale {
-            let value = key
-                .split('.')
-                .try_fold(&base.resolved, |v, part| v.get(part))
-                .and_then(Value::as_f64);
-            match value {
-                Some(v) => {
-                    let scaled = v * factor;
-                    // A whole-number key (weeks, counts) stays whole.
-                    let json = if is_whole_number(key) {
-                        Value::from(scaled.round() as u64)
-                    } else {
-                        Value::from(scaled)
-                    };
-                    overrides.push(Override {
-                        key: key.clone(),
-                        value: json,
-                        at: at.clone(),
-                    });
-                }
-                None => problems.push(Problem::at(
-                    at,
-                    key,
-                    format!(
-                        "is not a number of the place `{}`, so it cannot be scaled",
-                        place.0
-                    ),
-                )),
-            }
-        }
-        for o in &s.set {
-            let mut o = o.clone();
-            if o.key == "schedule" {
-                o.value = scaled_schedule(&o, &base.resolved, &place.0, &mut problems);
-            }
-            overrides.push(o);
-        }
-        match scenario_with(&place.1, &overrides) {
-            Ok(scenario) => variants.push(Variant {
-                name: s.name.clone(),
-                overrides: overrides
-                    .iter()
-                    .map(|o| (o.key.clone(), o.value.clone()))
-                    .collect(),
-                scenario,
-            }),
+        match strategy_on_place(b, place, &base.resolved, s) {
+            Ok(v) => variants.push(v),
             Err(p) => problems.extend(p.0),
         }
     }
