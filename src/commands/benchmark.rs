@@ -220,7 +220,7 @@ fn prepare(out: &Path, def: &Definition, resume: bool, force: bool) -> Result<()
         })?;
         if before.hash != def.hash || before.shard != def.shard {
             return Err(bad(format!(
-                "{} holds a benchmark of another definition or shard (hash {}, model {}, shard {}; this one is {}, model {}, shard {}): scores under different hashes are not comparable. Rerun with --force, or give the same definition, strategies, replicates and --shard",
+                "{} holds a benchmark of another definition or shard (hash {}, model {}, shard {}; this one is {}, model {}, shard {}): a folder is resumed only under the same hash and shard. Rerun with --force, or give the same definition, strategies, replicates and --shard",
                 out.display(),
                 before.hash,
                 before.model_version,
@@ -335,15 +335,20 @@ pub fn benchmark(a: Args) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("out/benchmark"));
     if !a.merge.is_empty() {
-        let same = |d: &PathBuf| {
-            std::fs::canonicalize(d)
-                .ok()
-                .is_some_and(|d| std::fs::canonicalize(&out).ok().is_some_and(|o| o == d))
+        // --out may not hold a shard, nor sit inside one: --force would remove it.
+        let out_abs = std::path::absolute(&out).unwrap_or_else(|_| out.clone());
+        let overlaps = |d: &PathBuf| {
+            let d = std::fs::canonicalize(d)
+                .or_else(|_| std::path::absolute(d))
+                .unwrap_or_else(|_| d.clone());
+            let o = std::fs::canonicalize(&out).unwrap_or_else(|_| out_abs.clone());
+            d.starts_with(&o) || o.starts_with(&d)
         };
-        if let Some(d) = a.merge.iter().find(|d| same(d)) {
+        if let Some(d) = a.merge.iter().find(|d| overlaps(d)) {
             return Err(bad(format!(
-                "--merge {}: that is --out too; merge into another folder",
-                d.display()
+                "--merge {}: it is inside --out {} (or holds it); merge into a folder apart from the shards",
+                d.display(),
+                out.display()
             )));
         }
         let shards = shard_folders(&a.merge, &def)?;

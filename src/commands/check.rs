@@ -18,7 +18,10 @@ pub fn check(file: &Path, set: &[String]) -> Result<(), Failure> {
     use placesim_scenario::source::to_toml;
     let mut o = std::io::stdout().lock();
     let src = placesim_scenario::Source::File(file.to_path_buf());
-    if file.exists() && placesim_scenario::benchmark::is_strategy(&src) {
+    if !placesim_scenario::is_sweep(file)
+        && file.exists()
+        && placesim_scenario::benchmark::is_strategy(&src)
+    {
         if !set.is_empty() {
             return Err(Failure::BadInput(
                 "--set applies to scenarios, not strategies; put the strategy's values in its [set]"

@@ -175,6 +175,18 @@ fn a_benchmark_scores_every_strategy_and_repeats_to_the_byte() {
             "{f} differs when merged from shards"
         );
     }
+    // Merging into a folder that holds the shards is refused before
+    // anything is removed, even with --force.
+    let mut args = vec![mine_arg, "--force", "--merge"];
+    args.extend(halves.iter().map(|h| h.to_str().unwrap()));
+    let o = benchmark(&def, &dir, &args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("inside --out"), "{stderr}");
+    assert!(
+        halves.iter().all(|h| h.join("benchmark.json").exists()),
+        "a shard was removed"
+    );
     let mut args = vec!["--merge"];
     args.extend(halves.iter().map(|h| h.to_str().unwrap()));
     let o = benchmark(&def, &dir.join("never"), &args);

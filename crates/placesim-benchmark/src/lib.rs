@@ -45,12 +45,24 @@ pub struct Futures {
 pub const ALL_PLACES: &str = "all";
 
 /// The version of how scores are computed, which a benchmark's hash
-/// covers: 2 pools over replicates (places share their seeds).
-pub const SCORES_VERSION: u32 = 2;
+/// covers: 2 pools over replicates (places share their seeds); 3 falls
+/// back to a Wilson interval over replicates for a pooled satisficed share
+/// with no spread.
+pub const SCORES_VERSION: u32 = 3;
 
 impl Futures {
     fn replicates(&self, place: usize) -> usize {
         self.values[place].first().map_or(0, Vec::len)
+    }
+
+    /// Every place and strategy with the same number of replicates, as the
+    /// scores assume (replicate r is one future in every place).
+    fn check(&self) {
+        let n = self.replicates(0);
+        assert!(
+            self.values.iter().flatten().all(|s| s.len() == n),
+            "every place and strategy must have the same replicates"
+        );
     }
 
     /// The index of an outcome by name.
@@ -88,6 +100,7 @@ pub struct EffectRow {
 /// its seed across places. Pairs with a value that is not a number are
 /// left out.
 pub fn effects(f: &Futures, reference: usize, horizon_years: u32) -> Vec<EffectRow> {
+    f.check();
     let mut rows = Vec::new();
     let replicates = f.replicates(0);
     for (s, strategy) in f.strategies.iter().enumerate() {
@@ -282,6 +295,7 @@ fn judged(x: &[f64], y: &[f64], conditions: &[Condition]) -> bool {
 /// replicate with any future that cannot be judged is left out of it).
 /// Futures whose outcomes are not numbers are not counted.
 pub fn satisficing(f: &Futures, reference: usize, conditions: &[Condition]) -> Vec<SatisficingRow> {
+    f.check();
     let mut rows = Vec::new();
     let places = f.places.len();
     for (s, strategy) in f.strategies.iter().enumerate() {
@@ -314,16 +328,27 @@ pub fn satisficing(f: &Futures, reference: usize, conditions: &[Condition]) -> V
                 met += k;
             }
         }
+        // With no spread over replicates (every share 0 or every share 1)
+        // or too few, the t interval says nothing: Wilson's over the
+        // replicates, each counted once, as the effective sample.
         let half = shares.ci95_half_width();
-        let half = if half.is_finite() { half } else { 0.0 };
+        let (lo, hi) = if half.is_finite() && half > 0.0 {
+            (
+                (shares.mean() - half).max(0.0),
+                (shares.mean() + half).min(1.0),
+            )
+        } else {
+            let r = shares.n;
+            wilson95((shares.mean() * r as f64).round() as u64, r)
+        };
         rows.push(SatisficingRow {
             strategy: strategy.clone(),
             place: ALL_PLACES.into(),
             futures: n,
             met,
             share: met as f64 / n as f64,
-            ci_low: (shares.mean() - half).max(0.0),
-            ci_high: (shares.mean() + half).min(1.0),
+            ci_low: lo,
+            ci_high: hi,
         });
     }
     rows
@@ -351,6 +376,7 @@ pub struct RankRow {
 /// interval is the 2.5th to 97.5th percentile of the resampled ranks, as
 /// many draws outside it at each end.
 pub fn ranks(f: &Futures, score: usize, draws: u32, seed: u64) -> Vec<RankRow> {
+    f.check();
     let n = f.replicates(0);
     let pooled = |pick: &dyn Fn(usize) -> usize| -> Vec<f64> {
         (0..f.strategies.len())
@@ -388,7 +414,7 @@ pub fn ranks(f: &Futures, score: usize, draws: u32, seed: u64) -> Vec<RankRow> {
             let mut v = seen[s].clone();
             v.sort_unstable();
             let len = v.len();
-            let (low, high) = if len == 0 {
+            let (low, high) = if len == 0 || whole[s].is_nan() {
                 (rank[s], rank[s])
             } else {
                 let lo = ((0.025 * len as f64).floor() as usize).min(len - 1);
@@ -401,7 +427,7 @@ pub fn ranks(f: &Futures, score: usize, draws: u32, seed: u64) -> Vec<RankRow> {
                 rank: rank[s],
                 rank_low: low,
                 rank_high: high,
-                first_share: if len == 0 {
+                first_share: if len == 0 || whole[s].is_nan() {
                     f64::NAN
                 } else {
                     v.iter().filter(|&&k| k == 1).count() as f64 / len as f64
@@ -552,6 +578,39 @@ mod tests {
         };
         assert!(!meets(&[1.0], &[0.0], std::slice::from_ref(&from_zero)));
         assert!(meets(&[0.0], &[0.0], &[from_zero]));
+    }
+
+    /// A strategy that never satisfies a strict condition still gets an
+    /// interval of some width pooled (Wilson's over the replicates), not a
+    /// point; a strategy whose score is not a number ranks last, with no
+    /// bootstrap interval to contradict it.
+    #[test]
+    fn no_point_intervals_and_nan_ranks_last() {
+        let f = futures();
+        let rows = satisficing(
+            &f,
+            0,
+            &[Condition {
+                outcome: 0,
+                max_change: 0.0,
+            }],
+        );
+        let two = rows
+            .iter()
+            .find(|r| r.strategy == "two" && r.place == ALL_PLACES)
+            .unwrap();
+        assert_eq!(two.share, 0.0);
+        assert!(two.ci_low == 0.0 && two.ci_high > 0.05, "{two:?}");
+        let mut g = f.clone();
+        g.values[1][2][7][0] = f64::NAN;
+        let ranks = ranks(&g, 0, 100, 1);
+        let two = ranks.iter().find(|r| r.strategy == "two").unwrap();
+        assert_eq!(
+            (two.rank, two.rank_low, two.rank_high),
+            (3, 3, 3),
+            "{two:?}"
+        );
+        assert!(two.first_share.is_nan());
     }
 
     /// Ranks follow the planted order with no doubt (intervals of width

@@ -15,7 +15,7 @@ pub struct Leader {
     /// Pooled effect on the score, with its 95 % interval.
     pub score_effect: (f64, f64, f64),
     pub mean_regret: f64,
-    /// Satisficed share, with its Wilson interval.
+    /// Satisficed share, with its pooled interval.
     pub satisficed: (f64, f64, f64),
     pub crisis_events_relative: f64,
     pub total_spend_relative: f64,

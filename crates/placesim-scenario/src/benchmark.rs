@@ -198,7 +198,24 @@ fn table_overrides(
             }
             let mut flat = Vec::new();
             for (k, v) in t {
+                if v.as_object().is_some_and(|o| o.is_empty()) {
+                    problems.push(Problem::at(
+                        &doc.locate(&format!("{key}.{k}")),
+                        k,
+                        "is an empty table: give dotted keys and values",
+                    ));
+                }
                 flatten(k, v, &mut flat);
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for (k, _) in &flat {
+                if !seen.insert(k.clone()) {
+                    problems.push(Problem::at(
+                        &doc.locate(&format!("{key}.{k}")),
+                        k,
+                        "is given twice (once quoted, once as a table?): give each key once",
+                    ));
+                }
             }
             flat.into_iter()
                 .map(|(k, v)| Override {
@@ -581,12 +598,15 @@ pub fn strategy_on_place(
     }
 }
 
-/// Whether a file reads as a strategy: a table with `evidence` and neither
-/// a `place` nor an `extends` (which scenarios have).
+/// Whether a file (not a sweep) reads as a strategy: a table with
+/// `evidence`, `set` or `scale`, keys no scenario has. `load_strategy`
+/// then says what else is wrong with it.
 pub fn is_strategy(src: &Source) -> bool {
     src.load().is_ok_and(|doc| {
         doc.value.as_object().is_some_and(|m| {
-            m.contains_key("evidence") && !m.contains_key("place") && !m.contains_key("extends")
+            ["evidence", "set", "scale"]
+                .iter()
+                .any(|k| m.contains_key(*k))
         })
     })
 }
