@@ -544,25 +544,12 @@ pub fn strategy_on_place(
     let mut problems = Vec::new();
     let mut overrides: Vec<Override> = b.set.clone();
     for (key, factor, at) in &s.scale {
-        let value = key
-            .split('.')
-            .try_fold(base, |v, part| v.get(part))
-            .and_then(Value::as_f64);
-        match value {
-            Some(v) => {
-                let scaled = v * factor;
-                // A whole-number key (weeks, counts) stays whole.
-                let json = if is_whole_number(key) {
-                    Value::from(scaled.round() as u64)
-                } else {
-                    Value::from(scaled)
-                };
-                overrides.push(Override {
-                    key: key.clone(),
-                    value: json,
-                    at: at.clone(),
-                });
-            }
+        match scaled(base, key, *factor) {
+            Some(value) => overrides.push(Override {
+                key: key.clone(),
+                value,
+                at: at.clone(),
+            }),
             None => problems.push(Problem::at(
                 at,
                 key,
@@ -692,18 +679,12 @@ fn scaled_schedule(
             .entry("set")
             .or_insert_with(|| Value::Object(Map::new()));
         for (key, factor) in scale {
-            let value = key
-                .split('.')
-                .try_fold(resolved, |v, part| v.get(part))
-                .and_then(Value::as_f64);
-            match (value, factor.as_f64()) {
-                (Some(v), Some(f)) if f.is_finite() && f >= 0.0 => {
-                    let scaled = v * f;
-                    let json = if is_whole_number(key) {
-                        Value::from(scaled.round() as u64)
-                    } else {
-                        Value::from(scaled)
-                    };
+            let value = factor
+                .as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .and_then(|f| scaled(resolved, key, f));
+            match value {
+                Some(json) => {
                     if let Some(set) = set.as_object_mut() {
                         set.insert(key.clone(), json);
                     }
@@ -724,6 +705,24 @@ fn is_whole_number(key: &str) -> bool {
     crate::build::whole_number_bounds(key).is_some()
 }
 
+/// The number at dotted `key` of a resolved document.
+fn number_at(doc: &Value, key: &str) -> Option<f64> {
+    key.split('.')
+        .try_fold(doc, |v, part| v.get(part))
+        .and_then(Value::as_f64)
+}
+
+/// The place's value at `key` times `factor`, a whole-number key (weeks,
+/// counts) rounded; `None` if the place has no number there.
+fn scaled(doc: &Value, key: &str, factor: f64) -> Option<Value> {
+    let x = number_at(doc, key)? * factor;
+    Some(if is_whole_number(key) {
+        Value::from(x.round() as u64)
+    } else {
+        Value::from(x)
+    })
+}
+
 /// A posterior ensemble of the default place (`placesim calibrate`),
 /// carried to another place: each member's value of each key, over the
 /// default place's value, times the place's own (rounded for a
@@ -738,14 +737,9 @@ pub fn ensemble_on_place(
     place_name: &str,
 ) -> Result<crate::ensemble::Ensemble, Problems> {
     let mut problems = Vec::new();
-    let value = |doc: &Value, key: &str| {
-        key.split('.')
-            .try_fold(doc, |v, part| v.get(part))
-            .and_then(Value::as_f64)
-    };
     let mut ratios = Vec::with_capacity(e.keys.len());
     for key in &e.keys {
-        match (value(default_place, key), value(place, key)) {
+        match (number_at(default_place, key), number_at(place, key)) {
             (Some(d), Some(p)) if d != 0.0 => ratios.push(p / d),
             _ => {
                 problems.push(Problem::in_file(
