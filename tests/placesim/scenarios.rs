@@ -263,6 +263,67 @@ fn a_scheduled_capacity_acts_from_its_week_and_a_budget_is_priced() {
     );
 }
 
+/// Steering by hand (a workshop seat): levers scheduled for social care at
+/// week 13 hold for every quarter after, though the other agencies go on
+/// adapting; the run is the plain one's until week 13; `adaptive = true` at
+/// week 39 hands it back and its policy moves again; a lever out of range and
+/// `adaptive = false` are refused naming the key.
+#[test]
+fn a_steered_agency_keeps_its_levers_until_handed_back() {
+    let sched = placesim_scenario::command_line_overrides(&[
+        "place.population=2000".into(),
+        "place.weeks=78".into(),
+        "schedule=[{ week = 13, set = { \"agencies.social_care.eligibility_threshold\" = 0.9, \"agencies.social_care.intensity\" = 0.5 } }, { week = 39, set = { \"agencies.social_care.adaptive\" = true } }]".into(),
+    ])
+    .unwrap();
+    let steered = preset("default-place", &sched)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .params;
+    let care = crate::stats::agency(&steered, "social_care").index();
+    let gp = crate::stats::agency(&steered, "gp").index();
+    let mut plain = steered.clone();
+    plain.schedule.clear();
+    let warm = plain.place.warmup_weeks;
+    let (mut a, mut b) = (World::new(steered), World::new(plain));
+    let mut gp_moved = false;
+    let mut freed_moved = false;
+    let mut policy_at_39 = None;
+    let mut gp_at_13 = None;
+    while !a.is_finished() {
+        a.step();
+        b.step();
+        let week = a.tick() - warm;
+        if a.tick() <= warm + 13 {
+            assert_eq!(a.tick_row(), b.tick_row(), "week {week}: before steering");
+            continue;
+        }
+        let p = a.agencies()[care].policy;
+        if week <= 39 {
+            assert_eq!((p.eligibility_threshold, p.intensity), (0.9, 0.5), "week {week}");
+            assert!(a.agencies()[care].steered);
+            policy_at_39 = Some(p);
+            gp_at_13.get_or_insert(a.agencies()[gp].policy);
+            gp_moved |= Some(a.agencies()[gp].policy) != gp_at_13;
+        } else {
+            assert!(!a.agencies()[care].steered);
+            freed_moved |= Some(p) != policy_at_39;
+        }
+    }
+    assert!(gp_moved, "the other agencies stopped adapting");
+    assert!(freed_moved, "handed back, social care's policy never moved");
+    for (bad, key) in [
+        ("\"agencies.housing.intensity\" = 9", "schedule.0.set.agencies.housing.intensity"),
+        ("\"agencies.housing.adaptive\" = false", "schedule.0.set.agencies.housing.adaptive"),
+    ] {
+        let o = placesim_scenario::command_line_overrides(&[format!(
+            "schedule=[{{ week = 3, set = {{ {bad} }} }}]"
+        )])
+        .unwrap();
+        let e = preset("default-place", &o).unwrap_err().to_string();
+        assert!(e.contains(key), "{e}");
+    }
+}
+
 #[test]
 fn the_default_place_file_reproduces_the_golden_run() {
     let out = scratch("golden-from-file");

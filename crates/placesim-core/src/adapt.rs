@@ -283,14 +283,53 @@ pub fn adapt(
             let score = harm_score(q, p.adaptation.harm_gain, then.culture);
             agency.learner.audit(HARM, lag, score);
         }
+        // A steered agency learns as one whose learning rate is 0: it
+        // tries nothing and keeps the policy it was given.
+        let rate = if agency.steered {
+            0.0
+        } else {
+            lead.learning_rate
+        };
         let current = agency.policy;
-        agency.policy = agency.learner.step(
-            &current,
-            &p.adaptation,
-            lead.learning_rate,
-            window,
-            lags,
-            &mut trials,
-        );
+        agency.policy =
+            agency
+                .learner
+                .step(&current, &p.adaptation, rate, window, lags, &mut trials);
     }
+}
+
+/// Set lever `lever` of an agency's policy by hand from now on: the agency
+/// is steered, and the quarter in force carries no trial of its own (so that
+/// its score is never read as the effect of one).
+pub fn steer(agency: &mut Agency, lever: usize, value: f32) {
+    let mut l = crate::learner::levers(&agency.policy);
+    l[lever] = value;
+    agency.policy = crate::learner::policy(l);
+    agency.steered = true;
+    agency.learner.signs = [0; crate::learner::LEVERS];
+}
+
+/// Hand steered agency `index` back to its own adaptive rule at the start of
+/// week `tick`: its learner decides this quarter's policy at once, from the
+/// policy in force, as it would have at the quarter's start (its steered
+/// quarters carried no trials, so they tell it nothing). A crisis service,
+/// which never adapts, just stops being steered.
+pub fn hand_back(agency: &mut Agency, p: &Params, index: usize, tick: Tick) {
+    if !agency.steered {
+        return;
+    }
+    agency.steered = false;
+    if p.agencies[index].role == Role::Crisis {
+        return;
+    }
+    let mut trials = Stream::new(p.place.seed, Purpose::Adapt, tick, 2 + index as u32);
+    let current = agency.policy;
+    agency.policy = agency.learner.step(
+        &current,
+        &p.adaptation,
+        p.leadership.learning_rate,
+        p.leadership.kpi_window_quarters as usize,
+        lags(p),
+        &mut trials,
+    );
 }

@@ -84,6 +84,9 @@ pub struct Agency {
     /// The policy in force this quarter: the learner's settled policy and its trial.
     pub policy: Policy,
     pub learner: Learner,
+    /// Steered by hand (a scheduled lever): the agency tries and learns
+    /// nothing at a quarter's end and keeps the policy it was given.
+    pub steered: bool,
     /// This agency's own weight on the place outcome; moves toward the place's `w`.
     pub culture: f32,
     /// Cases accepted below the eligibility threshold, served first from reserved capacity.
@@ -124,6 +127,7 @@ impl Agency {
         Agency {
             policy: spec.initial_policy,
             learner: Learner::new(&spec.initial_policy),
+            steered: false,
             culture,
             prevention_queue: VecDeque::new(),
             queue: VecDeque::new(),

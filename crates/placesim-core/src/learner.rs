@@ -25,6 +25,15 @@ use std::collections::VecDeque;
 /// share, intensity, complexity cap, referral propensity.
 pub const LEVERS: usize = 5;
 
+/// The levers' names, as scenario files and outputs spell them.
+pub const LEVER_NAMES: [&str; LEVERS] = [
+    "eligibility_threshold",
+    "prevention_capacity_share",
+    "intensity",
+    "complexity_cap",
+    "referral_propensity",
+];
+
 /// A policy as its levers.
 pub fn levers(p: &Policy) -> [f32; LEVERS] {
     [
@@ -36,7 +45,8 @@ pub fn levers(p: &Policy) -> [f32; LEVERS] {
     ]
 }
 
-fn policy(l: [f32; LEVERS]) -> Policy {
+/// The policy with these levers.
+pub fn policy(l: [f32; LEVERS]) -> Policy {
     Policy {
         eligibility_threshold: l[0],
         prevention_capacity_share: l[1],
@@ -57,7 +67,8 @@ fn steps(rule: &AdaptationRule) -> [f32; LEVERS] {
     ]
 }
 
-fn ranges(rule: &AdaptationRule) -> [(f32, f32); LEVERS] {
+/// Each lever's range under the adaptation rule: where the model's agencies may set it.
+pub fn ranges(rule: &AdaptationRule) -> [(f32, f32); LEVERS] {
     [
         rule.threshold_range,
         rule.prevention_range,

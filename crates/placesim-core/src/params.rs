@@ -71,6 +71,14 @@ pub enum Change {
     /// An agency's annual budget (£ of the price year): allowances for the
     /// rest of the year are recomputed at once.
     Budget(u8, f64),
+    /// One lever of an agency's policy, set by hand (a workshop participant
+    /// running the agency): the agency is steered from now on, trying and
+    /// learning nothing, until handed back. The lever is indexed as in
+    /// `learner::LEVERS`.
+    Lever(u8, u8, f32),
+    /// Hand a steered agency back to its own adaptive rule, which decides
+    /// its policy at once (a workshop seat whose team did not decide in time).
+    Adaptive(u8),
 }
 
 /// A change that takes effect at the start of `tick` (counted from the start of warm-up).

@@ -313,6 +313,13 @@ impl World {
                     self.params.agencies[a as usize].annual_budget = pounds;
                     self.ledger.set_allowances(&self.params, self.barriers);
                 }
+                Change::Lever(a, lever, value) => {
+                    adapt::steer(&mut self.agencies[a as usize], lever as usize, value);
+                }
+                Change::Adaptive(a) => {
+                    let i = a as usize;
+                    adapt::hand_back(&mut self.agencies[i], &self.params, i, self.tick);
+                }
             }
         }
     }

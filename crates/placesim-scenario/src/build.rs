@@ -8,6 +8,7 @@ use crate::raw::*;
 use placesim_core::ids::{AgencyId, Domain, DomainSet, MAX_AGENCIES, MAX_DOMAINS};
 use placesim_core::limits::{self, Bounds};
 use placesim_core::params::*;
+use placesim_core::learner::{LEVERS, LEVER_NAMES};
 use serde_json::Value;
 
 /// Every whole-number key with a fixed range, and that range from core's
@@ -1071,6 +1072,23 @@ pub fn schedulable(key: &str) -> Option<fn(f32) -> Change> {
     })
 }
 
+/// The bounds of each lever (in the order of `LEVER_NAMES`), as for an
+/// agency's initial policy.
+const LEVER_BOUNDS: [Bounds<f64>; LEVERS] = [
+    limits::ELIGIBILITY_THRESHOLD,
+    limits::PREVENTION_SHARE,
+    limits::INTENSITY,
+    limits::COMPLEXITY_CAP,
+    limits::REFERRAL_PROPENSITY,
+];
+
+/// The fields of `agencies.<id>` a schedule may set: capacity and budget,
+/// each lever of its policy (steering it by hand) and `adaptive` (handing it back).
+fn agency_schedulable(field: &str) -> bool {
+    matches!(field, "capacity_per_week" | "budget_per_year" | "adaptive")
+        || LEVER_NAMES.contains(&field)
+}
+
 fn schedule(
     b: &mut Builder,
     raw: Option<Vec<RawScheduled>>,
@@ -1087,6 +1105,8 @@ fn schedule(
         .chain(["leadership.whole_systems_weight".to_string()])
         .chain(["agencies.<id>.capacity_per_week".to_string()])
         .chain(["agencies.<id>.budget_per_year".to_string()])
+        .chain(LEVER_NAMES.iter().map(|l| format!("agencies.<id>.{l}")))
+        .chain(["agencies.<id>.adaptive".to_string()])
         .collect();
     for (i, s) in raw.unwrap_or_default().into_iter().enumerate() {
         let path = format!("schedule.{i}");
@@ -1114,7 +1134,7 @@ fn schedule(
             if let Some((agency, field)) = key
                 .strip_prefix("agencies.")
                 .and_then(|k| k.split_once('.'))
-                .filter(|(_, f)| *f == "capacity_per_week" || *f == "budget_per_year")
+                .filter(|(_, f)| agency_schedulable(f))
             {
                 let Some(i) = agencies.iter().position(|id| id == agency) else {
                     b.problem(
@@ -1127,10 +1147,32 @@ fn schedule(
                     );
                     continue;
                 };
-                let change = if field == "capacity_per_week" {
-                    Change::Capacity(i as u8, b.num(&kp, v.as_f64(), limits::CAPACITY_PER_WEEK))
-                } else {
-                    Change::Budget(i as u8, b.num(&kp, v.as_f64(), limits::ANNUAL_BUDGET))
+                let a = i as u8;
+                let change = match field {
+                    "capacity_per_week" => {
+                        Change::Capacity(a, b.num(&kp, v.as_f64(), limits::CAPACITY_PER_WEEK))
+                    }
+                    "budget_per_year" => {
+                        Change::Budget(a, b.num(&kp, v.as_f64(), limits::ANNUAL_BUDGET))
+                    }
+                    "adaptive" => {
+                        if v.as_bool() != Some(true) {
+                            b.problem(
+                                &kp,
+                                "must be true: it hands the agency back to its own adaptive rule \
+                                 (set a lever to steer it by hand)",
+                            );
+                        }
+                        Change::Adaptive(a)
+                    }
+                    lever => {
+                        let l = LEVER_NAMES
+                            .iter()
+                            .position(|n| *n == lever)
+                            .expect("agency_schedulable lets through only levers here");
+                        let x = b.num(&kp, v.as_f64(), LEVER_BOUNDS[l]) as f32;
+                        Change::Lever(a, l as u8, x)
+                    }
                 };
                 out.push(ScheduledChange {
                     tick: place.warmup_weeks + week as u32,

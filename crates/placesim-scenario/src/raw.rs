@@ -428,8 +428,12 @@ pub struct RawScheduled {
     /// Week, counted from the end of warm-up (0 = first counted week), at whose start the change acts.
     pub week: Option<u64>,
     /// Values to set: `barriers.<barrier>.strength` or `leadership.whole_systems_weight` (0 to 1),
-    /// or `agencies.<id>.capacity_per_week` or `agencies.<id>.budget_per_year`.
-    #[schemars(with = "Option<std::collections::BTreeMap<String, f64>>")]
+    /// or `agencies.<id>.capacity_per_week` or `agencies.<id>.budget_per_year`,
+    /// or one of an agency's levers (`agencies.<id>.eligibility_threshold`,
+    /// `prevention_capacity_share`, `intensity`, `complexity_cap`,
+    /// `referral_propensity`), which steers it by hand from that week, or
+    /// `agencies.<id>.adaptive = true`, which hands it back to its adaptive rule.
+    #[schemars(with = "Option<std::collections::BTreeMap<String, serde_json::Value>>")]
     pub set: Option<Table>,
 }
 
