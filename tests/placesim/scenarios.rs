@@ -299,7 +299,11 @@ fn a_steered_agency_keeps_its_levers_until_handed_back() {
         }
         let p = a.agencies()[care].policy;
         if week <= 39 {
-            assert_eq!((p.eligibility_threshold, p.intensity), (0.9, 0.5), "week {week}");
+            assert_eq!(
+                (p.eligibility_threshold, p.intensity),
+                (0.9, 0.5),
+                "week {week}"
+            );
             assert!(a.agencies()[care].steered);
             policy_at_39 = Some(p);
             gp_at_13.get_or_insert(a.agencies()[gp].policy);
@@ -312,8 +316,14 @@ fn a_steered_agency_keeps_its_levers_until_handed_back() {
     assert!(gp_moved, "the other agencies stopped adapting");
     assert!(freed_moved, "handed back, social care's policy never moved");
     for (bad, key) in [
-        ("\"agencies.housing.intensity\" = 9", "schedule.0.set.agencies.housing.intensity"),
-        ("\"agencies.housing.adaptive\" = false", "schedule.0.set.agencies.housing.adaptive"),
+        (
+            "\"agencies.housing.intensity\" = 9",
+            "schedule.0.set.agencies.housing.intensity",
+        ),
+        (
+            "\"agencies.housing.adaptive\" = false",
+            "schedule.0.set.agencies.housing.adaptive",
+        ),
     ] {
         let o = placesim_scenario::command_line_overrides(&[format!(
             "schedule=[{{ week = 3, set = {{ {bad} }} }}]"

@@ -215,6 +215,14 @@ impl World {
             && built(a) == built(b)
     }
 
+    /// Add a change to the schedule, to act at the start of its tick, which
+    /// must not have begun (a workshop room's decisions, made as it runs).
+    /// The change acts exactly as the same change in a scenario's schedule.
+    pub fn schedule_change(&mut self, change: crate::params::ScheduledChange) {
+        debug_assert!(change.tick >= self.tick, "{} < {}", change.tick, self.tick);
+        self.params.schedule.push(change);
+    }
+
     /// Run every remaining week.
     pub fn run(&mut self) {
         while !self.is_finished() {

@@ -6,9 +6,9 @@ use crate::merge::Merged;
 use crate::problem::{suggestion, Problem, Problems};
 use crate::raw::*;
 use placesim_core::ids::{AgencyId, Domain, DomainSet, MAX_AGENCIES, MAX_DOMAINS};
+use placesim_core::learner::{LEVERS, LEVER_NAMES};
 use placesim_core::limits::{self, Bounds};
 use placesim_core::params::*;
-use placesim_core::learner::{LEVERS, LEVER_NAMES};
 use serde_json::Value;
 
 /// Every whole-number key with a fixed range, and that range from core's

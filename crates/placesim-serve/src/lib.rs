@@ -13,6 +13,7 @@
 pub mod api;
 pub mod frame;
 pub mod guard;
+pub mod room;
 pub mod script;
 pub mod session;
 
