@@ -11,6 +11,7 @@
 //! The page itself (`assets/`) is embedded in the binary and works offline.
 
 pub mod api;
+pub mod debrief;
 pub mod frame;
 pub mod guard;
 pub mod room;

@@ -305,6 +305,8 @@ pub struct Room {
     pub switches: Vec<Switch>,
     /// The three worlds, in the order of [`WORLDS`].
     pub tracks: [Track; 3],
+    /// Each agency's levers at the end of warm-up, before the room's first quarter.
+    pub start_levers: Vec<[f32; LEVERS]>,
     /// Bumped whenever anything a view shows changes.
     pub version: u64,
 }
@@ -335,6 +337,12 @@ impl Room {
         let mut burned = Run::new(params, 1);
         burned.warm_up(|_| {});
         let warm = burned.world().tick();
+        let start_levers = burned
+            .world()
+            .agencies()
+            .iter()
+            .map(|a| learner::levers(&a.policy))
+            .collect();
         let room = Track::new(burned.clone());
         let ghost = Track::new(burned.clone());
         let mut total = Track::new(burned);
@@ -360,6 +368,7 @@ impl Room {
             decisions: Vec::new(),
             switches: Vec::new(),
             tracks: [room, ghost, total],
+            start_levers,
             version: 1,
         }
     }
@@ -547,7 +556,8 @@ impl Room {
                 ))
             })?;
             let (lo, hi) = ranges[l];
-            if !(x.is_finite() && (lo as f64..=hi as f64).contains(&x)) {
+            // Compared as the lever is kept (f32), so that a range's own ends are allowed.
+            if !(x.is_finite() && (lo..=hi).contains(&(x as f32))) {
                 return Err(Refusal::Invalid(format!(
                     "levers.{name}: must be between {lo} and {hi}, not {x}"
                 )));
@@ -818,7 +828,7 @@ fn toml_seed(seed: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn small_room(quarters: u32) -> Room {
