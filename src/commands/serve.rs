@@ -2,7 +2,7 @@
 
 use crate::args::{ranged, whole};
 use crate::failure::Failure;
-use placesim_serve::{SESSIONS, SESSION_POPULATION};
+use placesim_serve::{ROOMS, SESSIONS, SESSION_POPULATION};
 use std::path::Path;
 
 #[derive(clap::Args)]
@@ -33,6 +33,13 @@ pub struct Args {
     /// localhost (e.g. this machine's name on a room's network); repeatable.
     /// Requests naming any other host are refused, so that no other web site
     /// can reach the dashboard through DNS rebinding.
+    #[arg(
+        long,
+        default_value_t = 8,
+        value_parser = whole(ROOMS),
+        help = ranged("Most workshop rooms at once (the page /workshop)", ROOMS, ""),
+    )]
+    pub max_rooms: u32,
     #[arg(long = "allow-host", value_name = "NAME", value_parser = parse_host_name)]
     pub allow_hosts: Vec<String>,
 }
@@ -53,12 +60,23 @@ fn parse_host_name(text: &str) -> Result<String, String> {
 
 pub fn serve(a: &Args) -> Result<(), Failure> {
     let addr = std::net::SocketAddr::new(a.bind, a.port);
-    let default = match a.scenario.as_deref() {
-        None => placesim_scenario::preset("silos", &[])?,
-        Some(name) if placesim_scenario::presets::scenario(name).is_some() => {
-            placesim_scenario::preset(name, &[])?
+    // What a workshop room's exported schedule extends: the preset's file
+    // name, or the scenario file's full path.
+    let (default, extends) = match a.scenario.as_deref() {
+        None => (
+            placesim_scenario::preset("silos", &[])?,
+            "silos.toml".to_string(),
+        ),
+        Some(name) if placesim_scenario::presets::scenario(name).is_some() => (
+            placesim_scenario::preset(name, &[])?,
+            format!("{name}.toml"),
+        ),
+        Some(file) => {
+            let s = placesim_scenario::load_scenario(Path::new(file), &[])?;
+            let full = std::fs::canonicalize(file)
+                .map_or(file.to_string(), |p| p.to_string_lossy().into_owned());
+            (s, full)
         }
-        Some(file) => placesim_scenario::load_scenario(Path::new(file), &[])?,
     };
     let config = placesim_serve::Config {
         addr,
@@ -66,6 +84,8 @@ pub fn serve(a: &Args) -> Result<(), Failure> {
         max_population: a.max_population,
         default_scenario: (default.name.clone(), default.params),
         allowed_hosts: placesim_serve::guard::AllowedHosts(a.allow_hosts.clone()),
+        max_rooms: a.max_rooms as usize,
+        default_extends: extends,
         ..placesim_serve::Config::default()
     };
     placesim_serve::serve(config).map_err(|e| {

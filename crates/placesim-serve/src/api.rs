@@ -106,6 +106,7 @@ fn bad(m: impl Into<String>) -> ApiError {
 /// The router, with a background task that drops idle sessions.
 pub fn app(config: Config) -> Router {
     let allowed = Arc::new(config.allowed_hosts.clone());
+    let rooms = crate::workshop::routes(config.clone());
     let state = Arc::new(AppState {
         config,
         sessions: Mutex::new(HashMap::new()),
@@ -143,13 +144,14 @@ pub fn app(config: Config) -> Router {
             "/api/sessions/{id}/worlds/{world}/timeseries.csv",
             get(timeseries_csv),
         )
+        .with_state(state)
+        .merge(rooms)
         .fallback(|| async { ApiError::NotFound("no such page".into()) })
         .layer(DefaultBodyLimit::max(16 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             allowed,
             crate::guard::guard,
         ))
-        .with_state(state)
 }
 
 fn page(body: &'static str, kind: &'static str) -> Response {

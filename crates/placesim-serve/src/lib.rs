@@ -8,6 +8,12 @@
 //! Events), `guard` decides whose requests it serves, `script` is the guided
 //! script built from the presets. They depend one way: `api` on `guard`,
 //! `frame` and `session`, `frame` on `session`.
+//!
+//! The workshop (docs/WORKSHOP.md) is beside them: `room` holds a room's
+//! rules and worlds, `view` says what its members are sent, `debrief` writes
+//! the debrief, `workshop` is its HTTP surface (merged into `api`'s router,
+//! behind the same guard). `workshop` depends on `room`, `view` and
+//! `debrief`; `view` and `debrief` on `room`.
 //! The page itself (`assets/`) is embedded in the binary and works offline.
 
 pub mod api;
@@ -17,6 +23,8 @@ pub mod guard;
 pub mod room;
 pub mod script;
 pub mod session;
+pub mod view;
+pub mod workshop;
 
 use placesim_core::limits::Bounds;
 use std::net::SocketAddr;
@@ -25,6 +33,8 @@ use std::time::Duration;
 /// The populations a session may ask for: at least the minimum, and at most
 /// `Config::max_population`, which may itself be at most the maximum.
 pub const SESSION_POPULATION: Bounds<u32> = Bounds::new(100, 100_000);
+/// What `Config::max_rooms` may be.
+pub const ROOMS: Bounds<u32> = Bounds::new(1, 64);
 /// What `Config::max_sessions` may be.
 pub const SESSIONS: Bounds<u32> = Bounds::new(1, 1000);
 
@@ -47,6 +57,11 @@ pub struct Config {
     /// Host names besides IP addresses and `localhost` that requests may name
     /// (`--allow-host`, for a trainer who serves a room by a machine name).
     pub allowed_hosts: guard::AllowedHosts,
+    /// Most workshop rooms at once; more get 503.
+    pub max_rooms: usize,
+    /// What a workshop room's exported schedule `extends` to get the default
+    /// scenario: a preset's file name, or the path of the scenario file served.
+    pub default_extends: String,
 }
 
 impl Default for Config {
@@ -64,6 +79,8 @@ impl Default for Config {
                     .params,
             ),
             allowed_hosts: guard::AllowedHosts::default(),
+            max_rooms: 8,
+            default_extends: "silos.toml".into(),
         }
     }
 }
@@ -77,6 +94,7 @@ pub fn serve(config: Config) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
         println!("placesim serve: open http://{addr}/ in a browser (Ctrl-C to stop)");
+        println!("  workshop: http://{addr}/workshop (participants join with the room's code)");
         let app = api::app(config);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
