@@ -129,6 +129,7 @@ pub fn routes(config: Config) -> Router {
         )
         .route("/api/rooms", post(create))
         .route("/api/rooms/{code}/join", post(join))
+        .route("/api/rooms/{code}", axum::routing::delete(close))
         .route("/api/rooms/{code}/view", get(view_of))
         .route("/api/rooms/{code}/decisions", post(decide))
         .route("/api/rooms/{code}/control", post(control))
@@ -547,6 +548,29 @@ fn download(kind: &str, name: String, body: String) -> Response {
         body,
     )
         .into_response()
+}
+
+/// Close a room (the facilitator only): its members' tokens stop working.
+async fn close(
+    State(app): State<Shared>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Refused> {
+    let cell = app.cell(&code)?;
+    let t = token_of(&headers, &HashMap::new())?;
+    {
+        let room = cell.room();
+        member_of(&room, &t)?;
+        if t != room.facilitator {
+            return Err(Refused(
+                StatusCode::FORBIDDEN,
+                "only the facilitator closes the room".into(),
+            ));
+        }
+    }
+    app.rooms().remove(&code.to_ascii_uppercase());
+    cell.closed.store(true, Ordering::Relaxed);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The debrief, once a quarter has run.

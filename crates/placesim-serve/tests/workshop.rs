@@ -357,6 +357,15 @@ async fn nobody_acts_for_another_seat_room_or_quarter() {
         assert!(r.error().contains(field), "{}", r.error());
     }
     assert_eq!(get(addr, "/api/rooms/ZZZZ/view").await.status, 404);
+    // Only the facilitator closes a room; then its tokens are good for nothing.
+    let r = with_token(addr, "DELETE", &format!("/api/rooms/{a}"), &ann, None).await;
+    assert_eq!(r.status, 403);
+    let r = with_token(addr, "DELETE", &format!("/api/rooms/{a}"), &fac_b, None).await;
+    assert_eq!(r.status, 403);
+    let r = with_token(addr, "DELETE", &format!("/api/rooms/{b}"), &fac_b, None).await;
+    assert_eq!(r.status, 204);
+    let r = with_token(addr, "GET", &format!("/api/rooms/{b}/view"), &bo, None).await;
+    assert_eq!(r.status, 404);
     let r = post(addr, &format!("/api/rooms/{a}/join"), "{\"name\":\"\"}").await;
     assert_eq!(r.status, 400);
 }
