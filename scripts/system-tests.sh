@@ -35,6 +35,13 @@
 #             places identical until a barrier is lifted in one; screenshot in
 #             target/system-tests/serve-dashboard.png.
 #   load    - `placesim serve` with 32 sessions for 30 s on loopback.
+#   workshop - the workshop in headless Chromium (the browser suite's
+#             chromium): a facilitator and three participants join a room,
+#             decide differently for two quarters, the facilitator lifts a
+#             barrier, and the debrief opens offline with the decisions as
+#             made; screenshots in target/system-tests/workshop-*.png.
+#   workshop-load - 5 workshop rooms x 12 participants for 60 s on loopback:
+#             no failed request, every decision in force in its quarter.
 #   mesa    - the Mesa peer (benches/mesa/, Mesa from PyPI) runs a tiny
 #             comparison through benches/compare-mesa.sh.
 #   slurm   - a real one-node Slurm cluster (deploy/slurm/local-cluster.sh,
@@ -231,6 +238,24 @@ fi
 
 echo "== suite load"
 if cargo test --workspace --test load -- --ignored --nocapture; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
+
+echo "== suite workshop"
+if chromium_ready; then
+  if cargo test --workspace --test workshop_browser -- --ignored --nocapture; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+else
+  missing workshop "chromium and chromium-driver are not installed and cannot be installed (needs root and apt-get)"
+fi
+
+echo "== suite workshop-load"
+if cargo test --workspace --test workshop_load -- --ignored --nocapture; then
   passed=$((passed + 1))
 else
   failed=$((failed + 1))
