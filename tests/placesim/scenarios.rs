@@ -266,7 +266,8 @@ fn a_scheduled_capacity_acts_from_its_week_and_a_budget_is_priced() {
 /// Steering by hand (a workshop seat): levers scheduled for social care at
 /// week 13 hold for every quarter after, though the other agencies go on
 /// adapting; the run is the plain one's until week 13; `adaptive = true` at
-/// week 39 hands it back and its policy moves again; a lever out of range and
+/// week 39 hands it back and its policy moves again; the other agencies'
+/// trials are drawn as in the plain run throughout; a lever out of range and
 /// `adaptive = false` are refused naming the key.
 #[test]
 fn a_steered_agency_keeps_its_levers_until_handed_back() {
@@ -296,6 +297,15 @@ fn a_steered_agency_keeps_its_levers_until_handed_back() {
         if a.tick() <= warm + 13 {
             assert_eq!(a.tick_row(), b.tick_row(), "week {week}: before steering");
             continue;
+        }
+        // Every other agency draws the same trials as in the plain run:
+        // steering one agency shifts nobody else's random numbers.
+        for k in (0..a.agencies().len()).filter(|&k| k != care) {
+            assert_eq!(
+                a.agencies()[k].learner.signs,
+                b.agencies()[k].learner.signs,
+                "week {week}, agency {k}"
+            );
         }
         let p = a.agencies()[care].policy;
         if week <= 39 {

@@ -284,17 +284,30 @@ pub fn adapt(
             agency.learner.audit(HARM, lag, score);
         }
         // A steered agency learns as one whose learning rate is 0: it
-        // tries nothing and keeps the policy it was given.
-        let rate = if agency.steered {
-            0.0
-        } else {
-            lead.learning_rate
-        };
+        // tries nothing and keeps the policy it was given. It still takes
+        // its trial draws, so that every other agency draws the same trials
+        // as in a place where nobody steers (the ghost place of a workshop).
         let current = agency.policy;
-        agency.policy =
+        if agency.steered {
             agency
                 .learner
-                .step(&current, &p.adaptation, rate, window, lags, &mut trials);
+                .step(&current, &p.adaptation, 0.0, window, lags, &mut trials);
+            if lead.learning_rate > 0.0 {
+                for _ in 0..crate::learner::LEVERS {
+                    trials.chance(0.5);
+                }
+            }
+        } else {
+            agency.policy = agency.learner.step(
+                &current,
+                &p.adaptation,
+                lead.learning_rate,
+                window,
+                lags,
+                &mut trials,
+            );
+        }
+        agency.learner.steered = agency.steered;
     }
 }
 
@@ -306,19 +319,27 @@ pub fn steer(agency: &mut Agency, lever: usize, value: f32) {
     l[lever] = value;
     agency.policy = crate::learner::policy(l);
     agency.steered = true;
+    agency.learner.steered = true;
     agency.learner.signs = [0; crate::learner::LEVERS];
+    agency.learner.settled[lever] = value;
 }
 
 /// Hand steered agency `index` back to its own adaptive rule at the start of
 /// week `tick`: its learner decides this quarter's policy at once, from the
 /// policy in force, as it would have at the quarter's start (its steered
-/// quarters carried no trials, so they tell it nothing). A crisis service,
+/// quarters are marked, and no pair of quarters including one is read, so
+/// they tell it nothing). A crisis service,
 /// which never adapts, just stops being steered.
 pub fn hand_back(agency: &mut Agency, p: &Params, index: usize, tick: Tick) {
     if !agency.steered {
         return;
     }
     agency.steered = false;
+    // Handed back at a quarter's start, the quarter is the learner's own;
+    // handed back mid-quarter, the quarter was partly steered.
+    if tick.is_multiple_of(crate::ids::WEEKS_PER_QUARTER) {
+        agency.learner.steered = false;
+    }
     if p.agencies[index].role == Role::Crisis {
         return;
     }

@@ -93,6 +93,9 @@ pub const PARTS: usize = 3;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Trial {
     pub signs: [i8; LEVERS],
+    /// The quarter's policy was set by hand (at any point in it): its score
+    /// says nothing about a trial, and no pair of quarters including it is read.
+    pub steered: bool,
     pub scores: [Option<f32>; PARTS],
     pub kpi: Kpi,
 }
@@ -115,6 +118,8 @@ pub struct Learner {
     pub signs: [i8; LEVERS],
     /// Closed quarters, oldest first.
     pub trials: VecDeque<Trial>,
+    /// The quarter in force has been steered by hand (`adapt::steer`).
+    pub steered: bool,
 }
 
 impl Learner {
@@ -123,6 +128,7 @@ impl Learner {
             settled: levers(initial),
             signs: [0; LEVERS],
             trials: VecDeque::new(),
+            steered: false,
         }
     }
 
@@ -133,6 +139,7 @@ impl Learner {
         scores[TIMELY] = Some(timely);
         self.trials.push_back(Trial {
             signs: self.signs,
+            steered: self.steered,
             scores,
             kpi,
         });
@@ -217,7 +224,10 @@ fn estimate(trials: &VecDeque<Trial>, range: std::ops::Range<usize>, part: usize
         let (Some(a), Some(b)) = (before.scores[part], after.scores[part]) else {
             continue;
         };
-        if (before.kpi.targets, before.kpi.ring) != (after.kpi.targets, after.kpi.ring) {
+        if (before.kpi.targets, before.kpi.ring) != (after.kpi.targets, after.kpi.ring)
+            || before.steered
+            || after.steered
+        {
             continue;
         }
         for (l, gl) in g.iter_mut().enumerate() {
