@@ -33,6 +33,8 @@ pub struct Args {
     /// localhost (e.g. this machine's name on a room's network); repeatable.
     /// Requests naming any other host are refused, so that no other web site
     /// can reach the dashboard through DNS rebinding.
+    #[arg(long = "allow-host", value_name = "NAME", value_parser = parse_host_name)]
+    pub allow_hosts: Vec<String>,
     #[arg(
         long,
         default_value_t = 8,
@@ -40,8 +42,6 @@ pub struct Args {
         help = ranged("Most workshop rooms at once (the page /workshop)", ROOMS, ""),
     )]
     pub max_rooms: u32,
-    #[arg(long = "allow-host", value_name = "NAME", value_parser = parse_host_name)]
-    pub allow_hosts: Vec<String>,
 }
 
 /// A host name as `--allow-host` takes it: letters, digits, dots and hyphens.

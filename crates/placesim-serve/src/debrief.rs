@@ -8,6 +8,7 @@
 use crate::room::{DecidedBy, Room, WORLDS};
 use placesim_core::ids::WEEKS_PER_QUARTER;
 use placesim_core::learner::{self, LEVERS, LEVER_NAMES};
+use placesim_core::params::BarrierKind;
 use std::fmt::Write;
 
 /// A prompt for discussion, with how striking it is (to choose three) and its kind
@@ -129,16 +130,17 @@ pub fn candidates(room: &Room) -> Vec<Prompt> {
             continue;
         }
         let end = (d.quarter + 2).min(run);
-        let after = crisis_gap(room, d.quarter, end);
+        // Per quarter, so that the quarters after and the quarter before compare.
+        let after = crisis_gap(room, d.quarter, end) / (end - d.quarter + 1) as f64;
         let prior = (d.quarter > 1).then(|| crisis_gap(room, d.quarter - 1, d.quarter - 1));
         let before_text = match prior {
             Some(x) => format!("against {} in the quarter before", more_or_less_money(x)),
-            None => "and the two places were one until the room's first decisions".into(),
+            None => "where the two places were one until the room's first decisions".into(),
         };
         let prior = prior.unwrap_or(0.0);
         let verb = if moved > 0.0 { "raised" } else { "lowered" };
         let text = format!(
-            "{} ({member}'s team) {verb} its {} from {:.2} to {:.2} in quarter {}. Over {} the room's place spent {} on crises than the ghost place — the same place on the same random numbers, every agency on the model's own rule — {}. What happened to the people behind that number, and who paid for them?",
+            "{} ({member}'s team) {verb} its {} from {:.2} to {:.2} in quarter {}. In {} the room's place spent {} a quarter on crises than the ghost place — the same place on the same random numbers, every agency on the model's own rule — {}. That difference is every team's decisions together, on this one seed: what part did this one play, what happened to the people behind it, and who paid for them?",
             agency_name(room, &d.agency),
             LEVER_WORDS[l],
             before[l],
@@ -223,11 +225,27 @@ pub fn candidates(room: &Room) -> Vec<Prompt> {
         };
         let (b0, b1) = (q.saturating_sub(2).max(1), q.saturating_sub(1).max(1));
         let end = (q + 2).min(run);
+        // The strength before the switch: the last earlier switch of the
+        // same barrier, or the place's own.
+        let was = |name: &str| -> f32 {
+            room.switches
+                .iter()
+                .rev()
+                .find(|o| o.quarter < q && o.barrier == Some(name))
+                .map(|o| o.value)
+                .or_else(|| BarrierKind::from_name(name).map(|k| room.params().barriers.get(k)))
+                .unwrap_or(s.value)
+        };
         let what = match s.barrier {
             Some(name) => format!(
-                "{} {} (strength {:.2})",
-                if s.value < 0.5 { "lifted" } else { "set" },
+                "{} {} (strength {:.2} → {:.2})",
+                match was(name).total_cmp(&s.value) {
+                    std::cmp::Ordering::Greater => "lifted",
+                    std::cmp::Ordering::Less => "raised",
+                    std::cmp::Ordering::Equal => "kept",
+                },
                 name.replace('_', " "),
+                was(name),
                 s.value
             ),
             None => format!("set whole-systems leadership to {:.2}", s.value),
@@ -266,7 +284,7 @@ pub fn candidates(room: &Room) -> Vec<Prompt> {
         kind: "whole",
         salience: 0.4 + (pct.abs() / 100.0),
         text: format!(
-            "Over {run} quarter{} the room's place had {} crises than the ghost place ({} %) and spent {} — same place, same random numbers, so the difference is the room's decisions. Total place had {} crises than the room. Each team did what made sense for its agency: where did the sum of sensible decisions go wrong, or right?",
+            "Over {run} quarter{} the room's place had {} crises than the ghost place ({} %) and spent {} — same place, same random numbers, so the difference is the room's decisions (on this one seed: the exported schedule run on other seeds says whether it holds). Total place had {} crises than the room. Each team did what made sense for its agency: where did the sum of sensible decisions go wrong, or right?",
             if run > 1 { "s" } else { "" },
             more_or_fewer(gap, "more", "fewer"),
             format!("{pct:+.1}").replace('-', "−"),
@@ -451,7 +469,7 @@ pub fn html(room: &Room) -> String {
     let run = room.quarters_run();
     let _ = write!(
         h,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Workshop debrief — room {code}</title><style>{CSS}</style></head><body><h1>Workshop debrief — room {code}</h1><p class=\"lead\">The {scenario} place, {pop} simulated citizens, seed {seed}: {run} quarter{s} run by the room. Beside it ran the <b>ghost place</b> (the same place on the same random numbers, every agency on the model's own adaptive rule, with the facilitator's switches) and <b>total place</b> (every barrier lifted and whole-systems leadership, on the same random numbers). Any difference between the room's place and the ghost place is the room's decisions.</p>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Workshop debrief — room {code}</title><style>{CSS}</style></head><body><h1>Workshop debrief — room {code}</h1><p class=\"lead\">The {scenario} place, {pop} simulated citizens, seed {seed}: {run} quarter{s} run by the room. Beside it ran the <b>ghost place</b> (the same place on the same random numbers, every agency on the model's own adaptive rule, with the facilitator's switches) and <b>total place</b> (every barrier lifted and whole-systems leadership, on the same random numbers). Any difference between the room's place and the ghost place is the room's decisions — on this one set of random numbers; whether it holds on others is a question for the exported schedule, run on other seeds.</p>",
         code = esc(&room.code),
         scenario = esc(&room.setup.scenario),
         pop = room.setup.population,

@@ -45,6 +45,37 @@ pub struct RoomSetup {
     pub decision_seconds: u32,
     /// Most members at one seat; later arrivals observe.
     pub team_size: u32,
+    /// The scenario's own scheduled budgets as its file writes them (tick,
+    /// agency, £ of its input price year), for the exported schedule: the
+    /// parameters hold them converted to the price year ([`base_budgets`]).
+    pub base_budgets: Vec<(u32, u8, f64)>,
+}
+
+/// The scheduled budgets of the scenario `extends` names (a preset's file
+/// name or a scenario file's path), unconverted: read with the input and
+/// price years set equal, so nothing is converted.
+pub fn base_budgets(extends: &str) -> Vec<(u32, u8, f64)> {
+    let same = placesim_scenario::command_line_overrides(&[
+        "place.input_price_year=2023".into(),
+        "place.price_year=2023".into(),
+    ]);
+    let Ok(same) = same else { return Vec::new() };
+    let preset = extends
+        .strip_suffix(".toml")
+        .filter(|n| placesim_scenario::presets::scenario(n).is_some());
+    let loaded = match preset {
+        Some(name) => placesim_scenario::preset(name, &same),
+        None => placesim_scenario::load_scenario(std::path::Path::new(extends), &same),
+    };
+    let Ok(s) = loaded else { return Vec::new() };
+    s.params
+        .schedule
+        .iter()
+        .filter_map(|c| match c.change {
+            Change::Budget(a, x) => Some((c.tick, a, x)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Who decided a seat's levers for a quarter.
@@ -153,7 +184,7 @@ impl Track {
             };
             n
         ];
-        for _ in 0..WEEKS_PER_QUARTER {
+        for k in 0..WEEKS_PER_QUARTER {
             let week = self.run.step();
             let row = week.place();
             place.crisis_events += row.crisis_events;
@@ -171,6 +202,12 @@ impl Track {
                 v.queue = a.queue_len;
                 v.wait_weeks = a.mean_wait;
                 v.allowance = a.budget / 4.0;
+                // The levers in force in the quarter: a week's row holds the
+                // policy at its end, which at the quarter's last week is
+                // already the next quarter's; the first week's is this one's.
+                if k > 0 {
+                    continue;
+                }
                 v.levers = [
                     a.eligibility_threshold,
                     a.prevention_capacity_share,
@@ -297,8 +334,11 @@ pub struct Room {
     left_ms: u64,
     /// This quarter's submissions by seat: the last counts.
     pending: BTreeMap<usize, (String, [f32; LEVERS])>,
-    /// Decision ids already seen (a replay is refused).
+    /// Decision ids seen in the quarter being decided (a replay is refused;
+    /// a replay of an earlier quarter's is stale).
     seen_ids: HashSet<String>,
+    /// Submissions by seat in the quarter being decided.
+    submissions: BTreeMap<usize, u32>,
     /// Barrier and leadership changes to act from the next quarter's start.
     pub switches_pending: Vec<(Option<BarrierKind>, f32)>,
     pub decisions: Vec<Decision>,
@@ -311,6 +351,15 @@ pub struct Room {
     pub version: u64,
 }
 
+/// Does the place's warm-up end at a quarter's end, so that the room's
+/// quarters are the model's (agencies adapt at a model quarter's end)?
+pub fn quarters_align(params: &Params) -> bool {
+    params.place.warmup_weeks.is_multiple_of(WEEKS_PER_QUARTER)
+}
+
+/// Most submissions a seat may send in one quarter.
+pub const MAX_SUBMISSIONS: u32 = 50;
+
 /// Round a lever to the room's grain.
 fn grain(x: f32) -> f32 {
     (x * LEVER_GRAIN).round() / LEVER_GRAIN
@@ -320,6 +369,7 @@ impl Room {
     /// Build a room: burn the place in once and start the three worlds from it.
     /// `params` must have no problems; its weeks are set to the room's quarters.
     pub fn new(code: String, facilitator: String, setup: RoomSetup, mut params: Params) -> Room {
+        debug_assert!(quarters_align(&params), "checked by the caller");
         params.place.seed = setup.seed;
         params.place.population = setup.population;
         params.place.weeks = setup.quarters * WEEKS_PER_QUARTER;
@@ -346,10 +396,31 @@ impl Room {
         let room = Track::new(burned.clone());
         let ghost = Track::new(burned.clone());
         let mut total = Track::new(burned);
-        for kind in BarrierKind::ALL {
-            total.schedule(warm, Change::Barrier(kind, 0.0));
+        // Total place from the room's first week, and again after any change
+        // of barriers or leadership the scenario itself schedules.
+        let mut lifts = vec![warm];
+        lifts.extend(
+            total
+                .world()
+                .params()
+                .schedule
+                .iter()
+                .filter(|c| {
+                    matches!(
+                        c.change,
+                        Change::Barrier(..) | Change::WholeSystemsWeight(_)
+                    )
+                })
+                .map(|c| c.tick)
+                .filter(|&t| t > warm),
+        );
+        lifts.dedup();
+        for tick in lifts {
+            for kind in BarrierKind::ALL {
+                total.schedule(tick, Change::Barrier(kind, 0.0));
+            }
+            total.schedule(tick, Change::WholeSystemsWeight(1.0));
         }
-        total.schedule(warm, Change::WholeSystemsWeight(1.0));
         Room {
             code,
             setup,
@@ -364,6 +435,7 @@ impl Room {
             left_ms: 0,
             pending: BTreeMap::new(),
             seen_ids: HashSet::new(),
+            submissions: BTreeMap::new(),
             switches_pending: Vec::new(),
             decisions: Vec::new(),
             switches: Vec::new(),
@@ -564,6 +636,13 @@ impl Room {
             }
             out[l] = grain(x as f32).clamp(lo, hi);
         }
+        let sent = self.submissions.entry(seat).or_default();
+        if *sent >= MAX_SUBMISSIONS {
+            return Err(Refusal::Conflict(format!(
+                "your team has sent {MAX_SUBMISSIONS} decisions this quarter, the most it may; the last one counts"
+            )));
+        }
+        *sent += 1;
         let name = member.name.clone();
         self.seen_ids.insert(id.to_string());
         self.pending.insert(seat, (name, out));
@@ -687,6 +766,8 @@ impl Room {
             }
         }
         self.pending.clear();
+        self.seen_ids.clear();
+        self.submissions.clear();
         for t in &mut self.tracks {
             t.quarter(q);
         }
@@ -737,13 +818,17 @@ impl Room {
     /// switch. `placesim run` on it reproduces the room's place week by week.
     pub fn schedule_toml(&self) -> String {
         let weeks = self.quarters_run() * WEEKS_PER_QUARTER;
+        // Every change of the run, the scenario's own and the room's, as
+        // TOML replaces a list whole: the exported schedule is the run's.
+        // Two changes of one key in a week act in turn, so the later stands.
         let mut entries: BTreeMap<u32, Vec<(String, String)>> = BTreeMap::new();
         let warm = self.warmup();
-        for c in &self.params().schedule {
+        let p = self.params();
+        for c in &p.schedule {
             if c.tick < warm || c.tick >= warm + weeks {
                 continue;
             }
-            let id = |a: u8| &self.params().agencies[a as usize].id;
+            let id = |a: u8| &p.agencies[a as usize].id;
             let (key, value) = match c.change {
                 Change::Lever(a, l, x) => (
                     format!("agencies.{}.{}", id(a), LEVER_NAMES[l as usize]),
@@ -756,11 +841,27 @@ impl Room {
                 Change::WholeSystemsWeight(x) => {
                     ("leadership.whole_systems_weight".into(), format!("{x}"))
                 }
-                // A room changes no capacity or budget; a scenario's own
-                // scheduled investments come with the place it extends.
-                Change::Capacity(..) | Change::Budget(..) => continue,
+                Change::Capacity(a, x) => (
+                    format!("agencies.{}.capacity_per_week", id(a)),
+                    toml_float(x),
+                ),
+                Change::Budget(a, x) => {
+                    // As the scenario's file wrote it (the room sets no budgets).
+                    let written = self
+                        .setup
+                        .base_budgets
+                        .iter()
+                        .find(|b| (b.0, b.1) == (c.tick, a))
+                        .map_or(x, |b| b.2);
+                    (
+                        format!("agencies.{}.budget_per_year", id(a)),
+                        toml_float(written),
+                    )
+                }
             };
-            entries.entry(c.tick - warm).or_default().push((key, value));
+            let week = entries.entry(c.tick - warm).or_default();
+            week.retain(|(k, _)| *k != key);
+            week.push((key, value));
         }
         let mut out = String::new();
         out.push_str(&format!(
@@ -818,6 +919,16 @@ fn toml_string(s: &str) -> String {
     out
 }
 
+/// A float as TOML writes one (always with a point or an exponent).
+fn toml_float(x: f64) -> String {
+    let s = format!("{x:?}");
+    if s.contains(['.', 'e', 'E']) || !x.is_finite() {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
 /// A seed as a scenario file takes it (text above TOML's largest integer).
 fn toml_seed(seed: u64) -> String {
     if seed > i64::MAX as u64 {
@@ -841,6 +952,7 @@ pub(crate) mod tests {
             quarters,
             decision_seconds: 60,
             team_size: 2,
+            base_budgets: Vec::new(),
         };
         Room::new("ABCD".into(), "f".into(), setup, params)
     }
@@ -1038,5 +1150,81 @@ pub(crate) mod tests {
             json(&r.tracks[1].weeks),
             "the room's decisions changed nothing"
         );
+    }
+
+    /// A scenario with its own schedule (a barrier, a capacity and a budget)
+    /// and a facilitator's switch of the same barrier in the same week: the
+    /// export carries the scenario's changes, one value per key and week, and
+    /// still reproduces the room's place.
+    #[test]
+    fn a_scenario_with_its_own_schedule_exports_whole() {
+        let dir = std::env::temp_dir().join(format!("placesim-room-base-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let base = dir.join("base.toml");
+        std::fs::write(
+            &base,
+            "extends = \"silos.toml\"\nname = \"base\"\nschedule = [\n  { week = 0, set = { \"barriers.ring_fenced_budgets.strength\" = 0.5 } },\n  { week = 13, set = { \"agencies.voluntary.capacity_per_week\" = 900, \"agencies.gp.budget_per_year\" = 90000000 } },\n]\n",
+        )
+        .unwrap();
+        let params = placesim_scenario::load_scenario(&base, &[]).unwrap().params;
+        let setup = RoomSetup {
+            scenario: "base".into(),
+            extends: base.to_string_lossy().into_owned(),
+            seed: 3,
+            population: 400,
+            quarters: 3,
+            decision_seconds: 60,
+            team_size: 2,
+            base_budgets: base_budgets(&base.to_string_lossy()),
+        };
+        let mut r = Room::new("BASE".into(), "f".into(), setup, params);
+        r.join("a".into(), "Ann", Some("housing"), 0).unwrap();
+        r.start(0).unwrap();
+        r.switch(Some(BarrierKind::RingFencedBudgets), 0.2).unwrap();
+        r.decide("a", 1, "housing", "1", &levers(&[("complexity_cap", 2.5)]))
+            .unwrap();
+        r.run_quarter(0);
+        r.run_quarter(0);
+        r.run_quarter(0);
+        let toml = r.schedule_toml();
+        assert_eq!(toml.matches("ring_fenced_budgets").count(), 1, "{toml}");
+        assert!(toml.contains("capacity_per_week\" = 900.0"), "{toml}");
+        assert!(toml.contains("budget_per_year\" = 90000000.0"), "{toml}");
+        let file = dir.join("room.toml");
+        std::fs::write(&file, &toml).unwrap();
+        let loaded =
+            placesim_scenario::load_scenario(&file, &[]).unwrap_or_else(|e| panic!("{e}\n{toml}"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        let mut run = Run::new(loaded.params, 1);
+        let warm = run.world().params().place.warmup_weeks;
+        let mut rows = Vec::new();
+        run.to_end(|w| {
+            if w.place().week >= warm {
+                rows.push(w.place().clone());
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        let json = |rows: &[TickRow]| serde_json::to_string(rows).unwrap();
+        assert_eq!(json(&rows), json(&r.tracks[0].weeks));
+        // Total place stays total place through the scenario's own switch.
+        assert_eq!(r.tracks[2].world().barriers().ring_fenced_budgets, 0.0);
+    }
+
+    /// The levers a quarter shows are those in force in it: for the timer's
+    /// seat, the model's policy in the quarter's first week, not the one it
+    /// chose at the quarter's end for the next.
+    #[test]
+    fn a_quarters_levers_are_those_in_force_in_it() {
+        let mut r = small_room(2);
+        r.join("a".into(), "Ann", Some("housing"), 0).unwrap();
+        r.start(0).unwrap();
+        let before = learner::levers(&r.tracks[0].world().agencies()[r.seats[3].index].policy);
+        r.run_quarter(0);
+        let after = learner::levers(&r.tracks[0].world().agencies()[r.seats[3].index].policy);
+        let logged = r.decisions[0].levers;
+        assert_eq!(r.decisions[0].by, DecidedBy::Timer);
+        assert_eq!(logged, before, "the policy the quarter ran under");
+        assert_ne!(logged, after, "not the next quarter's");
     }
 }

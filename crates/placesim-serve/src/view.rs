@@ -1,7 +1,7 @@
-//! What a room's members are sent: the facilitator sees the whole place
-//! beside the ghost place and total place; a participant sees their agency
-//! (its queue, waits, budget, KPI as its barriers define it, and its levers)
-//! and the place's outcomes. Small enough to poll every second.
+//! What a room's members are sent: everyone gets the whole place beside the
+//! ghost place and total place (the projector shows them to the room anyway);
+//! a participant also gets their agency's desk (its queue, waits, budget, KPI
+//! as its barriers define it, and its levers). Small enough to poll every second.
 
 use crate::debrief::rolling_quarter;
 use crate::room::{AgencyQuarterView, Decision, PlaceQuarter, Room, Switch, AWAY_MS};

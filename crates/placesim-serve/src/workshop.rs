@@ -264,12 +264,23 @@ async fn create(State(app): State<Shared>, body: Bytes) -> Result<Response, Refu
         quarters,
         decision_seconds,
         team_size,
+        base_budgets: Vec::new(),
     };
+    if !crate::room::quarters_align(&params) {
+        return Err(bad(format!(
+            "scenario: its warm-up ({} weeks) must be whole quarters of 13 weeks for a workshop room, so that the room's quarters are the agencies' own",
+            params.place.warmup_weeks
+        )));
+    }
     let facilitator = token()?;
     let f = facilitator.clone();
-    let room = tokio::task::spawn_blocking(move || Room::new(String::new(), f, setup, params))
-        .await
-        .map_err(|e| bad(format!("could not build the place: {e}")))?;
+    let room = tokio::task::spawn_blocking(move || {
+        let mut setup = setup;
+        setup.base_budgets = crate::room::base_budgets(&setup.extends);
+        Room::new(String::new(), f, setup, params)
+    })
+    .await
+    .map_err(|e| bad(format!("could not build the place: {e}")))?;
     let cell = Arc::new(Cell {
         room: Mutex::new(room),
         last_seen: AtomicU64::new(app.now()),
@@ -457,10 +468,16 @@ async fn decide(
 #[serde(deny_unknown_fields)]
 struct Control {
     action: Option<String>,
+    /// The quarter the facilitator sees being decided: required to advance,
+    /// and checked with switches, so that a press made as the clock ran the
+    /// quarter cannot act on the next one.
+    quarter: Option<u32>,
     #[serde(default)]
     barriers: BTreeMap<String, f64>,
     leadership: Option<f64>,
 }
+
+const ACTIONS: [&str; 6] = ["start", "pause", "resume", "advance", "end", "none"];
 
 async fn control(
     State(app): State<Shared>,
@@ -471,6 +488,17 @@ async fn control(
     let cell = app.cell(&code)?;
     let t = token_of(&headers, &HashMap::new())?;
     let c: Control = parse(&body)?;
+    let action = c.action.unwrap_or_else(|| "none".into());
+    if !ACTIONS.contains(&action.as_str()) {
+        return Err(bad(format!(
+            "action: must be one of start, pause, resume, advance, end, not `{action}`"
+        )));
+    }
+    if action == "advance" && c.quarter.is_none() {
+        return Err(bad(
+            "quarter: give the quarter being advanced (the view's `quarter`), so that a second press cannot skip the next",
+        ));
+    }
     let mut switches = Vec::new();
     for (name, &x) in &c.barriers {
         let kind = BarrierKind::from_name(name).ok_or_else(|| {
@@ -494,8 +522,8 @@ async fn control(
         switches.push((None, x as f32));
     }
     let now = app.now();
-    let action = c.action.unwrap_or_else(|| "none".into());
     let c2 = cell.clone();
+    let quarter = c.quarter;
     let done = tokio::task::spawn_blocking(move || -> Result<(), Refused> {
         let mut room = c2.room();
         member_of(&room, &t)?;
@@ -505,6 +533,28 @@ async fn control(
                 "only the facilitator paces the room".into(),
             ));
         }
+        // Every check before anything changes: a refused request changes nothing.
+        if let Some(q) = quarter {
+            if room.phase == Phase::Deciding && q != room.quarter {
+                return Err(Refusal::Conflict(format!(
+                    "quarter: quarter {q} has already run; quarter {} is being decided",
+                    room.quarter
+                ))
+                .into());
+            }
+        }
+        match (action.as_str(), room.phase) {
+            ("start", p) if p != Phase::Lobby => {
+                return Err(Refusal::Conflict("the room has already started".into()).into())
+            }
+            ("advance", p) if p != Phase::Deciding => {
+                return Err(Refusal::Conflict("no quarter is open to advance".into()).into())
+            }
+            (_, Phase::Finished) if !switches.is_empty() => {
+                return Err(Refusal::Conflict("the room has finished".into()).into())
+            }
+            _ => {}
+        }
         for (kind, x) in switches {
             room.switch(kind, x)?;
         }
@@ -512,19 +562,9 @@ async fn control(
             "start" => room.start(now)?,
             "pause" => room.pause(now),
             "resume" => room.resume(now),
-            "advance" => {
-                if room.phase != Phase::Deciding {
-                    return Err(Refusal::Conflict("no quarter is open to advance".into()).into());
-                }
-                room.run_quarter(now)
-            }
+            "advance" => room.run_quarter(now),
             "end" => room.finish(),
-            "none" => {}
-            other => {
-                return Err(bad(format!(
-                    "action: must be one of start, pause, resume, advance, end, not `{other}`"
-                )))
-            }
+            _ => {}
         }
         Ok(())
     })
@@ -606,6 +646,11 @@ async fn schedule(
     let t = token_of(&headers, &query)?;
     let room = cell.room();
     member_of(&room, &t)?;
+    if room.quarters_run() == 0 {
+        return Err(
+            Refusal::Conflict("no quarter has run yet: nothing to reproduce".into()).into(),
+        );
+    }
     let name = format!("room-{}.toml", room.code.to_lowercase());
     Ok(download(
         "application/toml; charset=utf-8",

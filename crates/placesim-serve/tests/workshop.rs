@@ -158,7 +158,7 @@ async fn a_room_runs_from_join_to_debrief() {
         "POST",
         &format!("/api/rooms/{code}/control"),
         &fac,
-        Some("{\"barriers\":{\"ring_fenced_budgets\":0},\"action\":\"advance\"}"),
+        Some("{\"barriers\":{\"ring_fenced_budgets\":0},\"action\":\"advance\",\"quarter\":2}"),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -274,7 +274,7 @@ async fn nobody_acts_for_another_seat_room_or_quarter() {
             "POST",
             &control(&a),
             &ann,
-            Some(&format!("{{\"action\":\"{action}\"}}")),
+            Some(&format!("{{\"action\":\"{action}\",\"quarter\":1}}")),
         )
         .await;
         assert_eq!(r.status, 403, "{action}");
@@ -318,7 +318,36 @@ async fn nobody_acts_for_another_seat_room_or_quarter() {
         Some("{\"action\":\"advance\"}"),
     )
     .await;
-    assert_eq!(r.json()["quarters_run"], 1);
+    assert_eq!(r.status, 400, "advance names its quarter");
+    // Ann's was the only team: the room's clock runs the quarter by itself.
+    for _ in 0..100 {
+        let v = with_token(addr, "GET", &format!("/api/rooms/{a}/view"), &fac_a, None)
+            .await
+            .json();
+        if v["quarters_run"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // A press for the quarter the clock has just run is refused and changes
+    // nothing: not the switch it carries, not the next quarter.
+    let r = with_token(
+        addr,
+        "POST",
+        &control(&a),
+        &fac_a,
+        Some("{\"action\":\"advance\",\"quarter\":1,\"barriers\":{\"frontline_burden\":0}}"),
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    let v = with_token(addr, "GET", &format!("/api/rooms/{a}/view"), &fac_a, None)
+        .await
+        .json();
+    assert_eq!(v["quarters_run"], 1);
+    assert_eq!(
+        v["barriers"][4][2], 1.0,
+        "the refused switch is not pending"
+    );
     let r = with_token(
         addr,
         "POST",

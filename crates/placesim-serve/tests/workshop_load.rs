@@ -4,7 +4,8 @@
 //! 5 rooms × 12 participants on loopback for 60 s (`PLACESIM_SOAK_SECONDS`
 //! sets another length: the 10-minute soak in results/BENCHMARKS.md). Every
 //! participant polls its view every second, as the page does; in each quarter
-//! one member of each seat's team of two decides after thinking for 1 to 3 s.
+//! one member of each seat's team of two decides after thinking for 1 to 3 s,
+//! sending a first thought and then its decision (the last counts).
 //! A room that finishes its quarters is closed and a new one opened, so a
 //! long soak also shows that closed rooms give their memory back. The server
 //! must answer every request (no status outside 200, 201, 202, 204), apply
@@ -138,21 +139,19 @@ async fn participant(
         {
             let think = 1000 + ((r * 131 + m * 71 + q as usize * 37) % 2000) as u64;
             tokio::time::sleep(Duration::from_millis(think)).await;
+            // A first thought, then the decision: the last submission counts.
             let l = levers(r, m, q);
-            let body = format!(
-                "{{\"quarter\":{q},\"agency\":\"{agency}\",\"id\":\"{code}-{m}-{q}\",\"levers\":{{\"eligibility_threshold\":{},\"intensity\":{}}}}}",
-                l[0], l[1]
-            );
-            let d = send(
-                addr,
-                "POST",
-                &format!("/api/rooms/{code}/decisions"),
-                &token,
-                &body,
-                &tally,
-            )
-            .await;
-            if d.status == 202 {
+            let mut accepted = 0;
+            for (k, v) in [[0.5, 1.0], l].into_iter().enumerate() {
+                let body = format!(
+                    "{{\"quarter\":{q},\"agency\":\"{agency}\",\"id\":\"{code}-{m}-{q}-{k}\",\"levers\":{{\"eligibility_threshold\":{},\"intensity\":{}}}}}",
+                    v[0], v[1]
+                );
+                let path = format!("/api/rooms/{code}/decisions");
+                let d = send(addr, "POST", &path, &token, &body, &tally).await;
+                accepted += (d.status == 202) as u32;
+            }
+            if accepted == 2 {
                 made.push((q, l));
                 tally.decisions.fetch_add(1, Ordering::Relaxed);
             }
@@ -300,9 +299,15 @@ async fn five_rooms_of_twelve_participants() {
     );
     assert_eq!(t(&tally.failed), 0, "every request answered");
     assert!(t(&tally.quarters) >= (ROOMS as u64) * 3, "rooms moved on");
+    // Every decision of a quarter that ran was checked: only those made in
+    // each room's last open quarter (one a seat at most) were not.
+    let open_quarters = t(&tally.rooms) * SEATS.len() as u64;
     assert!(
-        t(&tally.checked) >= t(&tally.decisions) / 2,
+        t(&tally.checked) + open_quarters >= t(&tally.decisions),
         "decisions were checked"
     );
-    assert!(peak < before + 1024 * 1024, "memory grew past 1 GiB");
+    assert!(t(&tally.checked) > 0);
+    // A room holds three places of 1,000 citizens and 12 quarters of rows:
+    // a few MiB. Five at once, closed and reopened, stay well under 256 MiB.
+    assert!(peak < before + 256 * 1024, "memory grew past 256 MiB");
 }
