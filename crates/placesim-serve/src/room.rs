@@ -116,7 +116,9 @@ pub struct AgencyQuarterView {
     pub turned_away: f64,
     /// Waiting list at the quarter's end (real place).
     pub queue: f64,
-    /// Mean wait of those who left the queue in the quarter's last week (weeks).
+    /// The waiting list's wait at the quarter's end (weeks): how long the
+    /// case at its head has waited, as the agency's KPI reads it
+    /// (`adapt::waiting_list_wait`); 0 for an empty list.
     pub wait_weeks: f64,
     pub spend: f64,
     /// A quarter of the year's allowance in force at the quarter's end.
@@ -200,7 +202,6 @@ impl Track {
                 v.crisis_spend += a.crisis_spend;
                 v.referrals_made += a.referrals_made;
                 v.queue = a.queue_len;
-                v.wait_weeks = a.mean_wait;
                 v.allowance = a.budget / 4.0;
                 // The levers in force in the quarter: a week's row holds the
                 // policy at its end, which at the quarter's last week is
@@ -221,6 +222,7 @@ impl Track {
         let world = self.run.world();
         for (i, v) in views.iter_mut().enumerate() {
             v.kpi = kpi_score(world, i);
+            v.wait_weeks = adapt::waiting_list_wait(&world.agencies()[i], world.tick());
         }
         for (list, v) in self.agencies.iter_mut().zip(views) {
             list.push(v);
@@ -568,10 +570,12 @@ impl Room {
         self.version += 1;
     }
 
-    /// Seconds until the timer decides (none in the lobby, when paused or finished).
+    /// Seconds until the timer decides (when paused, those left when it
+    /// paused; none in the lobby or when finished).
     pub fn seconds_left(&self, now: u64) -> Option<u64> {
         match (self.phase, self.deadline) {
             (Phase::Deciding, Some(d)) => Some(d.saturating_sub(now).div_ceil(1000)),
+            (Phase::Deciding, None) if self.paused => Some(self.left_ms.div_ceil(1000)),
             _ => None,
         }
     }
@@ -667,7 +671,15 @@ impl Room {
             return Err(Refusal::Conflict("the room has finished".into()));
         }
         self.switches_pending.retain(|(b, _)| *b != barrier);
-        self.switches_pending.push((barrier, grain(value)));
+        // A switch back to the value in force is no switch at all.
+        let w = self.tracks[0].world();
+        let now = match barrier {
+            Some(k) => w.barriers().get(k),
+            None => w.whole_systems_weight(),
+        };
+        if grain(value) != now {
+            self.switches_pending.push((barrier, grain(value)));
+        }
         self.version += 1;
         Ok(())
     }
