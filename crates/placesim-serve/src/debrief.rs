@@ -770,8 +770,18 @@ mod tests {
 
     #[test]
     fn the_debrief_is_one_offline_file_with_the_decisions_as_made() {
-        let r = play(&[("social_care", "eligibility_threshold", 0.83)]);
+        let mut r = play(&[("social_care", "eligibility_threshold", 0.83)]);
+        // A member's name is theirs to type: it is shown, never run.
+        r.join(
+            "m".into(),
+            "<img src=x onerror=alert(1)>",
+            Some("observe"),
+            0,
+        )
+        .unwrap();
+        r.members.get_mut("a").unwrap().name = "<script>x</script>".into();
         let h = html(&r);
+        assert!(h.contains("&lt;script&gt;x&lt;/script&gt;"));
         assert!(h.starts_with("<!doctype html>") && h.ends_with("</html>"));
         for outside in ["<script", "src=", "href=", "@import", "url("] {
             assert!(
