@@ -154,7 +154,8 @@ pub fn app(config: Config) -> Router {
         ))
 }
 
-fn page(body: &'static str, kind: &'static str) -> Response {
+/// An embedded page with its content type, never cached stale.
+pub(crate) fn page(body: &'static str, kind: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, kind),
@@ -179,14 +180,18 @@ async fn guided_script() -> Result<Response, ApiError> {
     Ok(Json(steps).into_response())
 }
 
-/// Parse a JSON body into `T`, or say what is wrong with it.
-fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiError> {
+/// Parse a JSON body into `T` (an empty body as `{}`), or say what is wrong with it.
+pub(crate) fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|e| bad(format!("request body: {e}")))
+    serde_json::from_slice(body).map_err(|e| format!("request body: {e}"))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiError> {
+    json_body(body).map_err(ApiError::BadRequest)
 }
 
 #[derive(Deserialize, Default)]

@@ -969,6 +969,25 @@ pub(crate) mod tests {
         Room::new("ABCD".into(), "f".into(), setup, params)
     }
 
+    /// The counted weeks of a run of `params`, as `placesim run` writes them.
+    fn counted_weeks(params: Params) -> Vec<TickRow> {
+        let mut run = Run::new(params, 1);
+        let warm = run.world().params().place.warmup_weeks;
+        let mut rows = Vec::new();
+        run.to_end(|w| {
+            if w.place().week >= warm {
+                rows.push(w.place().clone());
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        rows
+    }
+
+    fn json(rows: &[TickRow]) -> String {
+        serde_json::to_string(rows).unwrap()
+    }
+
     fn levers(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
         pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
     }
@@ -1144,17 +1163,7 @@ pub(crate) mod tests {
             placesim_scenario::load_scenario(&file, &[]).unwrap_or_else(|e| panic!("{e}\n{toml}"));
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(loaded.params.place.weeks, 39);
-        let mut run = Run::new(loaded.params, 1);
-        let mut rows = Vec::new();
-        let warm = run.world().params().place.warmup_weeks;
-        run.to_end(|w| {
-            if w.place().week >= warm {
-                rows.push(w.place().clone());
-            }
-            Ok::<(), ()>(())
-        })
-        .unwrap();
-        let json = |rows: &[TickRow]| serde_json::to_string(rows).unwrap();
+        let rows = counted_weeks(loaded.params);
         assert_eq!(rows.len(), r.tracks[0].weeks.len());
         assert_eq!(json(&rows), json(&r.tracks[0].weeks));
         assert_ne!(
@@ -1207,17 +1216,7 @@ pub(crate) mod tests {
         let loaded =
             placesim_scenario::load_scenario(&file, &[]).unwrap_or_else(|e| panic!("{e}\n{toml}"));
         std::fs::remove_dir_all(&dir).unwrap();
-        let mut run = Run::new(loaded.params, 1);
-        let warm = run.world().params().place.warmup_weeks;
-        let mut rows = Vec::new();
-        run.to_end(|w| {
-            if w.place().week >= warm {
-                rows.push(w.place().clone());
-            }
-            Ok::<(), ()>(())
-        })
-        .unwrap();
-        let json = |rows: &[TickRow]| serde_json::to_string(rows).unwrap();
+        let rows = counted_weeks(loaded.params);
         assert_eq!(json(&rows), json(&r.tracks[0].weeks));
         // Total place stays total place through the scenario's own switch.
         assert_eq!(r.tracks[2].world().barriers().ring_fenced_budgets, 0.0);

@@ -11,6 +11,7 @@
 //! The guard (`guard`) applies as to every request: the host check, and the
 //! same-origin check on every POST.
 
+use crate::api::page;
 use crate::room::{Phase, Refusal, Room, RoomSetup};
 use crate::{view, Config, SESSION_POPULATION};
 use axum::body::Bytes;
@@ -138,17 +139,6 @@ pub fn routes(config: Config) -> Router {
         .with_state(state)
 }
 
-fn page(body: &'static str, kind: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// 128 bits from the operating system, as hex: a member's token.
 fn token() -> Result<String, Refused> {
     let mut b = [0u8; 16];
@@ -181,12 +171,7 @@ fn code(taken: &HashMap<String, Arc<Cell>>) -> Result<String, Refused> {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Refused> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|e| bad(format!("request body: {e}")))
+    crate::api::json_body(body).map_err(bad)
 }
 
 fn json_with(status: StatusCode, value: serde_json::Value) -> Response {
@@ -576,20 +561,6 @@ async fn control(
     Ok(Json(view::build(&room, &t, now)).into_response())
 }
 
-fn download(kind: &str, name: String, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, kind.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// Close a room (the facilitator only): its members' tokens stop working.
 async fn close(
     State(app): State<Shared>,
@@ -620,41 +591,57 @@ async fn debrief(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, Refused> {
-    let cell = app.cell(&code)?;
-    let t = token_of(&headers, &query)?;
-    let room = cell.room();
-    member_of(&room, &t)?;
-    if room.quarters_run() == 0 {
-        return Err(Refusal::Conflict("no quarter has run yet: nothing to debrief".into()).into());
-    }
-    let name = format!("placesim-debrief-{}.html", room.code.to_lowercase());
-    Ok(download(
-        "text/html; charset=utf-8",
-        name,
-        crate::debrief::html(&room),
-    ))
+    member_download(&app, &code, &headers, &query, |room| {
+        (
+            "text/html; charset=utf-8",
+            format!("placesim-debrief-{}.html", room.code.to_lowercase()),
+            crate::debrief::html(room),
+        )
+    })
 }
 
-/// The room's decisions as a scenario schedule.
+/// The room's decisions as a scenario schedule, once a quarter has run.
 async fn schedule(
     State(app): State<Shared>,
     Path(code): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, Refused> {
-    let cell = app.cell(&code)?;
-    let t = token_of(&headers, &query)?;
+    member_download(&app, &code, &headers, &query, |room| {
+        (
+            "application/toml; charset=utf-8",
+            format!("room-{}.toml", room.code.to_lowercase()),
+            room.schedule_toml(),
+        )
+    })
+}
+
+/// A file for any member of the room, once a quarter has run: `make` gives
+/// its content type, file name and text.
+fn member_download(
+    app: &Rooms,
+    code: &str,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    make: impl FnOnce(&Room) -> (&'static str, String, String),
+) -> Result<Response, Refused> {
+    let cell = app.cell(code)?;
+    let t = token_of(headers, query)?;
     let room = cell.room();
     member_of(&room, &t)?;
     if room.quarters_run() == 0 {
-        return Err(
-            Refusal::Conflict("no quarter has run yet: nothing to reproduce".into()).into(),
-        );
+        return Err(Refusal::Conflict("no quarter has run yet: nothing to download".into()).into());
     }
-    let name = format!("room-{}.toml", room.code.to_lowercase());
-    Ok(download(
-        "application/toml; charset=utf-8",
-        name,
-        room.schedule_toml(),
-    ))
+    let (kind, name, body) = make(&room);
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -8,39 +8,10 @@
 
 mod common;
 
+use common::{which, Driver};
+
 use fantoccini::{ClientBuilder, Locator};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn which(names: &[&str]) -> Option<String> {
-    let path = std::env::var("PATH").unwrap_or_default();
-    for name in names {
-        for dir in path.split(':').chain(["/usr/bin", "/usr/lib/chromium"]) {
-            let p = std::path::Path::new(dir).join(name);
-            if p.is_file() {
-                return Some(p.to_string_lossy().into_owned());
-            }
-        }
-    }
-    None
-}
 
 async fn numbers(c: &fantoccini::Client, w: usize) -> Vec<String> {
     let mut out = Vec::new();
@@ -96,25 +67,9 @@ async fn canvas(c: &fantoccini::Client, w: usize) -> String {
 #[ignore = "needs chromium and chromium-driver; run by scripts/system-tests.sh"]
 async fn two_places_run_identically_until_a_barrier_is_lifted_in_one() {
     let chromium = which(&["chromium", "chromium-browser"]).expect("chromium is installed");
-    let driver_bin = which(&["chromedriver"]).expect("chromium-driver is installed");
     let addr = common::start(common::config()).await;
-    let port = free_port();
-    let _driver = Driver(
-        Command::new(driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "chromedriver did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let driver = Driver::start();
+    let port = driver.port;
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),

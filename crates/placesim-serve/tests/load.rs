@@ -16,16 +16,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const SESSIONS: usize = 32;
 const SECONDS: u64 = 30;
 
-fn resident_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
 /// Read a frame stream for `seconds`; returns bytes and frames received.
 async fn read_stream(addr: std::net::SocketAddr, id: String, seconds: u64) -> (u64, u64) {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();

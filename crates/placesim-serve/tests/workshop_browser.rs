@@ -13,48 +13,12 @@
 
 mod common;
 
+use common::{which, Driver};
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// chromedriver in a process group of its own, with the browsers it starts:
-/// dropped (the test passed or panicked), the whole group ends, so a failed
-/// run leaves no browser behind.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn which(names: &[&str]) -> Option<String> {
-    let path = std::env::var("PATH").unwrap_or_default();
-    for name in names {
-        for dir in path.split(':').chain(["/usr/bin", "/usr/lib/chromium"]) {
-            let p = std::path::Path::new(dir).join(name);
-            if p.is_file() {
-                return Some(p.to_string_lossy().into_owned());
-            }
-        }
-    }
-    None
-}
 
 /// Where system tests leave what a person looks at.
 fn out_dir() -> PathBuf {
@@ -237,26 +201,9 @@ async fn has_row(c: &Client, cells: &[String]) -> bool {
 async fn a_room_of_four_browsers_runs_two_quarters_and_debriefs() {
     let began = Instant::now();
     let chromium = which(&["chromium", "chromium-browser"]).expect("chromium is installed");
-    let driver_bin = which(&["chromedriver"]).expect("chromium-driver is installed");
     let addr: SocketAddr = common::start(common::config()).await;
-    let port = free_port();
-    let _driver = Driver(
-        Command::new(driver_bin)
-            .arg(format!("--port={port}"))
-            .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "chromedriver did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let driver = Driver::start();
+    let port = driver.port;
     let page = format!("http://{addr}/workshop");
 
     // 1. The facilitator creates a room on the page and reads its code off it.

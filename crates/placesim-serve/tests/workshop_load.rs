@@ -33,16 +33,6 @@ const SEATS: [&str; 6] = [
     "voluntary",
 ];
 
-fn resident_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
 #[derive(Default)]
 struct Tally {
     requests: AtomicU64,
