@@ -44,6 +44,35 @@ pub struct Args {
     pub max_rooms: u32,
 }
 
+/// How participants' devices reach a server bound to `bind`: the names given
+/// with `--allow-host`, then the address itself, or for an unspecified
+/// address (0.0.0.0) this machine's address on its network (the local
+/// address of a route out, found without sending anything). None when bound
+/// to loopback: only this machine can join.
+fn join_hosts(bind: std::net::IpAddr, allowed: &[String]) -> Vec<String> {
+    if bind.is_loopback() {
+        return Vec::new();
+    }
+    let mut hosts = allowed.to_vec();
+    let address = if bind.is_unspecified() {
+        std::net::UdpSocket::bind("0.0.0.0:0")
+            .and_then(|s| s.connect("192.0.2.1:9").map(|_| s))
+            .and_then(|s| s.local_addr())
+            .map(|a| a.ip())
+            .ok()
+            .filter(|ip| !ip.is_unspecified() && !ip.is_loopback())
+    } else {
+        Some(bind)
+    };
+    if let Some(ip) = address {
+        hosts.push(match ip {
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+            v4 => v4.to_string(),
+        });
+    }
+    hosts
+}
+
 /// A host name as `--allow-host` takes it: letters, digits, dots and hyphens.
 fn parse_host_name(text: &str) -> Result<String, String> {
     let ok = !text.is_empty()
@@ -86,6 +115,7 @@ pub fn serve(a: &Args) -> Result<(), Failure> {
         allowed_hosts: placesim_serve::guard::AllowedHosts(a.allow_hosts.clone()),
         max_rooms: a.max_rooms as usize,
         default_extends: extends,
+        join_hosts: join_hosts(a.bind, &a.allow_hosts),
         ..placesim_serve::Config::default()
     };
     placesim_serve::serve(config).map_err(|e| {

@@ -293,11 +293,16 @@ fn a_steered_agency_keeps_its_levers_until_handed_back() {
     while !a.is_finished() {
         a.step();
         b.step();
-        let week = a.tick() - warm;
         if a.tick() <= warm + 13 {
-            assert_eq!(a.tick_row(), b.tick_row(), "week {week}: before steering");
+            assert_eq!(
+                a.tick_row(),
+                b.tick_row(),
+                "tick {}: before steering",
+                a.tick()
+            );
             continue;
         }
+        let week = a.tick() - warm;
         // Every other agency draws the same trials as in the plain run:
         // steering one agency shifts nobody else's random numbers.
         for k in (0..a.agencies().len()).filter(|&k| k != care) {

@@ -133,6 +133,29 @@ function forgetRoom() {
   try { sessionStorage.removeItem(STORE); } catch (e) { /* nothing kept */ }
 }
 
+// Fill the seat list with the room's seats (its place's adaptive agencies).
+async function listSeats() {
+  const code = $("join-code").value.trim().toUpperCase();
+  if (code.length !== 4) return;
+  let seats;
+  try {
+    seats = await api(`/api/rooms/${code}/seats`);
+  } catch (e) {
+    return; // no such room yet: the join will say so
+  }
+  const select = $("join-seat");
+  const kept = select.value;
+  for (const o of [...select.options]) if (o.value && o.value !== "observe") o.remove();
+  const observe = select.querySelector('option[value="observe"]');
+  for (const seat of seats) {
+    const o = document.createElement("option");
+    o.value = seat.agency;
+    o.textContent = seat.name;
+    select.insertBefore(o, observe);
+  }
+  if ([...select.options].some((o) => o.value === kept)) select.value = kept;
+}
+
 async function start() {
   const asked = (new URLSearchParams(location.search).get("code") || "").trim().toUpperCase();
   const kept = storedRoom();
@@ -142,6 +165,9 @@ async function start() {
     showLanding();
   }
   if (asked) $("join-code").value = asked;
+  // The seats are the room's place's own: listed once the code is typed.
+  $("join-code").addEventListener("input", listSeats);
+  if (asked) listSeats();
   $("create-form").addEventListener("submit", createRoom);
   $("join-form").addEventListener("submit", joinRoom);
   $("leave").addEventListener("click", askToLeave);
@@ -248,7 +274,7 @@ function enterRoom(room) {
   $("leave").hidden = false;
   document.body.className = room.role === "facilitator" ? "facilitator" : "member";
   $("room-code").textContent = room.code;
-  $("join-address").textContent = `${location.host}/workshop`;
+  $("join-address").textContent = `${location.host}/workshop`; // until the first view says better
   document.title = `placesim workshop — room ${room.code}`;
   if (history.replaceState) history.replaceState(null, "", `/workshop?code=${room.code}`);
   stopPolling();
@@ -276,6 +302,8 @@ async function poll() {
   if (!state.room) return; // left, or the room closed
   const soon = state.pollAgain || state.room !== room;
   state.pollAgain = false;
+  // A finished room changes no more: stop asking, so that it can close when idle.
+  if (!soon && state.view && state.view.phase === "finished") return;
   state.pollTimer = setTimeout(poll, soon ? 0 : POLL_MS);
 }
 
@@ -348,7 +376,7 @@ function tick() {
     el.textContent = clockText(s);
     el.className = s <= 10 ? "urgent" : "";
   } else if (v.phase === "deciding" && v.paused) {
-    el.textContent = state.frozen !== null ? `${clockText(state.frozen)} paused` : "paused";
+    el.textContent = state.frozen !== null ? clockText(state.frozen) : "";
     el.className = "paused";
   } else {
     el.textContent = "";
@@ -368,6 +396,17 @@ function renderTop(v, role) {
   $("quarter-of").textContent = v.quarters;
   $("quarters-run").textContent = v.quarters_run;
   const who = role === "facilitator" ? "facilitator" : role === "observer" ? `${v.me || ""} (observing)` : v.me || "";
+  // Participants cannot use a loopback address: show the room's network name.
+  const loopback = ["127.0.0.1", "localhost", "[::1]", "::1"].includes(location.hostname);
+  if (loopback && v.join_hosts && v.join_hosts.length) {
+    const port = location.port ? `:${location.port}` : "";
+    $("join-address").textContent = v.join_hosts.map((h) => `${h}${port}/workshop`).join("  or  ");
+    $("join-address").title = "";
+  } else if (loopback) {
+    $("join-address").textContent = `${location.host}/workshop`;
+    $("join-address").title = "This address works on this machine only: serve with --bind 0.0.0.0 so that participants' devices can join.";
+    $("join-address").classList.add("local-only");
+  }
   $("whoami").textContent = `Room ${v.code} · ${who}`;
   tick();
 
@@ -531,6 +570,7 @@ function drawSeats(v) {
   $("seats").innerHTML = v.seats.map((s) => {
     const staffed = s.team.length > 0;
     const mark = !open ? "" : s.decided ? '<span class="mark yes">decided ✓</span>'
+      : staffed && s.present === 0 ? '<span class="mark none">away: the timer decides</span>'
       : staffed ? '<span class="mark no">deciding…</span>' : '<span class="mark none">model decides</span>';
     const team = staffed ? esc(s.team.join(", ")) : "<i>no team</i>";
     const here = staffed ? `<span class="here" title="${s.present} of ${s.team.length} team members here">${s.present}/${s.team.length} here</span>` : "";
@@ -664,10 +704,10 @@ function drawBarriers(v) {
       `<span class="now-next"><span id="leadership-now"></span> → <b id="leadership-next"></b></span></div>`);
     box.innerHTML = rows.join("");
     for (const [name] of v.barriers) {
-      $(`barrier-${name}`).addEventListener("click", (e) => { e.currentTarget.blur(); toggleBarrier(name); });
+      $(`barrier-${name}`).addEventListener("click", () => toggleBarrier(name));
       $(`barrier-${name}-strength`).addEventListener("change", (e) => control({ barriers: { [name]: Number(e.target.value) } }));
     }
-    $("leadership").addEventListener("click", (e) => { e.currentTarget.blur(); toggleLeadership(); });
+    $("leadership").addEventListener("click", () => toggleLeadership());
     $("leadership-strength").addEventListener("change", (e) => control({ leadership: Number(e.target.value) }));
     // A slider let go with the mouse gives the keys back to the room.
     box.querySelectorAll("input[type=range]").forEach((r) =>
@@ -759,12 +799,12 @@ function disarmEnd() {
 }
 
 function wireRoom() {
-  $("start").addEventListener("click", (e) => { e.currentTarget.blur(); control({ action: "start" }); });
-  $("pause").addEventListener("click", (e) => { e.currentTarget.blur(); startOrPause(); });
-  $("advance").addEventListener("click", (e) => { e.currentTarget.blur(); advance(); });
-  $("end").addEventListener("click", (e) => { e.currentTarget.blur(); endRoom(); });
+  $("start").addEventListener("click", () => control({ action: "start" }));
+  $("pause").addEventListener("click", () => startOrPause());
+  $("advance").addEventListener("click", () => advance());
+  $("end").addEventListener("click", () => endRoom());
   $("decide").addEventListener("click", decide);
-  $("smooth-toggle").addEventListener("click", (e) => { e.currentTarget.blur(); toggleRaw(); });
+  $("smooth-toggle").addEventListener("click", () => toggleRaw());
   document.addEventListener("keydown", onKey);
   setInterval(tick, 250);
   let resizing = null;
@@ -786,9 +826,14 @@ function onKey(e) {
     if (e.key === "Escape") t.blur();
     return;
   }
+  // On a focused button or link, Space and Enter press it, as everywhere.
+  if (t && (t.tagName === "BUTTON" || t.tagName === "A") && (e.key === " " || e.key === "Enter")) return;
+  // Once the room has finished only the downloads and the charts' keys act.
+  const finished = state.view.phase === "finished";
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
   const barriers = state.view.barriers;
   let done = true;
+  if (finished && !["d", "r"].includes(key)) return;
   if (key === " " || key === "Spacebar") startOrPause();
   else if (key === "n" || key === "ArrowRight") advance();
   else if (key === "e") endRoom();
@@ -818,7 +863,7 @@ function axisText(v, pounds) {
   const a = Math.abs(v);
   const p = pounds ? "£" : "";
   if (a >= 1e6) return `${p}${(v / 1e6).toFixed(a >= 1e7 ? 0 : 1)}m`;
-  if (a >= 1e3) return `${p}${(v / 1e3).toFixed(0)}k`;
+  if (a >= 1e3) return `${p}${(v / 1e3).toFixed(Number.isInteger(v / 1e3) || a >= 1e4 ? 0 : 1)}k`;
   return `${p}${v.toFixed(a >= 10 || a === 0 ? 0 : 1)}`;
 }
 

@@ -62,6 +62,10 @@ pub struct Config {
     /// What a workshop room's exported schedule `extends` to get the default
     /// scenario: a preset's file name, or the path of the scenario file served.
     pub default_extends: String,
+    /// Host names or addresses by which participants' devices reach this
+    /// server (shown on the workshop's projector when the facilitator opened
+    /// it by a loopback address); empty when it serves this machine only.
+    pub join_hosts: Vec<String>,
 }
 
 impl Default for Config {
@@ -81,6 +85,7 @@ impl Default for Config {
             allowed_hosts: guard::AllowedHosts::default(),
             max_rooms: 8,
             default_extends: "silos.toml".into(),
+            join_hosts: Vec::new(),
         }
     }
 }

@@ -89,6 +89,8 @@ pub struct View {
     pub version: u64,
     /// Send it back as `since` to be answered 204 while nothing has changed.
     pub etag: String,
+    /// How participants' devices reach the server (`Config::join_hosts`).
+    pub join_hosts: Vec<String>,
 }
 
 fn series(room: &Room, w: usize) -> WorldSeries {
@@ -242,6 +244,7 @@ pub fn build(room: &Room, token: &str, now: u64) -> View {
         switches: room.switches.clone(),
         version: room.version,
         etag: etag(room, now),
+        join_hosts: Vec::new(),
     }
 }
 

@@ -129,6 +129,7 @@ pub fn routes(config: Config) -> Router {
             get(|| async { page(PAGE_CSS, "text/css; charset=utf-8") }),
         )
         .route("/api/rooms", post(create))
+        .route("/api/rooms/{code}/seats", get(seats))
         .route("/api/rooms/{code}/join", post(join))
         .route("/api/rooms/{code}", axum::routing::delete(close))
         .route("/api/rooms/{code}/view", get(view_of))
@@ -364,6 +365,13 @@ fn member_of(room: &Room, token: &str) -> Result<(), Refused> {
     }
 }
 
+/// The room's seats, for the join form: anyone with the code may see them.
+async fn seats(State(app): State<Shared>, Path(code): Path<String>) -> Result<Response, Refused> {
+    let cell = app.cell(&code)?;
+    let room = cell.room();
+    Ok(Json(&room.seats).into_response())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Join {
@@ -411,7 +419,9 @@ async fn view_of(
     if query.get("since") == Some(&etag) {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    Ok(Json(view::build(&room, &t, now)).into_response())
+    let mut v = view::build(&room, &t, now);
+    v.join_hosts = app.config.join_hosts.clone();
+    Ok(Json(v).into_response())
 }
 
 #[derive(Deserialize)]
@@ -558,7 +568,9 @@ async fn control(
     done?;
     let room = cell.room();
     let t = room.facilitator.clone();
-    Ok(Json(view::build(&room, &t, now)).into_response())
+    let mut v = view::build(&room, &t, now);
+    v.join_hosts = app.config.join_hosts.clone();
+    Ok(Json(v).into_response())
 }
 
 /// Close a room (the facilitator only): its members' tokens stop working.

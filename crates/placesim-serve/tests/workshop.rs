@@ -74,6 +74,25 @@ async fn a_room_runs_from_join_to_debrief() {
 
     let (code, fac) = room(addr, "{\"population\":500,\"quarters\":3,\"seed\":3}").await;
     assert_eq!(code.len(), 4);
+    // The join form lists the room's seats: its place's adaptive agencies.
+    let seats = get(addr, &format!("/api/rooms/{code}/seats")).await.json();
+    let ids: Vec<_> = seats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["agency"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "gp",
+            "mental_health",
+            "social_care",
+            "housing",
+            "job_centre",
+            "voluntary"
+        ]
+    );
     let (ann, seat) = join(addr, &code, "Ann", Some("social_care")).await;
     assert_eq!(seat.as_deref(), Some("social_care"));
     let (bo, seat) = join(addr, &code.to_lowercase(), "Bo", None).await;

@@ -201,7 +201,12 @@ async fn has_row(c: &Client, cells: &[String]) -> bool {
 async fn a_room_of_four_browsers_runs_two_quarters_and_debriefs() {
     let began = Instant::now();
     let chromium = which(&["chromium", "chromium-browser"]).expect("chromium is installed");
-    let addr: SocketAddr = common::start(common::config()).await;
+    // Served as on a room's network, reached by a machine name.
+    let addr: SocketAddr = common::start(placesim_serve::Config {
+        join_hosts: vec!["trainer-laptop".into()],
+        ..common::config()
+    })
+    .await;
     let driver = Driver::start();
     let port = driver.port;
     let page = format!("http://{addr}/workshop");
@@ -221,6 +226,11 @@ async fn a_room_of_four_browsers_runs_two_quarters_and_debriefs() {
     let code = wait_text(&fac, "room-code", "a join code", |t| t.len() == 4).await;
     wait_text(&fac, "phase", "the lobby", |t| t == "WAITING TO START").await;
     assert_eq!(text(&fac, "quarter-of").await, "4");
+    // Opened on 127.0.0.1, the projector shows the address participants can use.
+    assert_eq!(
+        text(&fac, "join-address").await,
+        format!("trainer-laptop:{}/workshop", addr.port())
+    );
     assert!(
         text(&fac, "join-address").await.ends_with("/workshop"),
         "the projector says where to join"
@@ -273,6 +283,12 @@ async fn a_room_of_four_browsers_runs_two_quarters_and_debriefs() {
             "?code= fills the code"
         );
         fill(&c, "join-name", name).await;
+        // The seats are listed from the room once its code is in.
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&format!("#join-seat option[value={seat}]")))
+            .await
+            .expect("the room's seats are listed");
         c.find(Locator::Id("join-seat"))
             .await
             .unwrap()
@@ -422,10 +438,10 @@ async fn a_room_of_four_browsers_runs_two_quarters_and_debriefs() {
     assert_eq!(raw(fac.clone()).await.as_deref(), Some("false"));
     body.send_keys(" ").await.unwrap();
     wait_text(&fac, "phase", "paused", |t| t == "PAUSED").await;
-    wait_text(&fac, "countdown", "the clock stopped", |t| {
-        t.ends_with("paused")
-    })
-    .await;
+    // Paused, the clock stands still (the badge says paused).
+    let stopped = text(&fac, "countdown").await;
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    assert_eq!(text(&fac, "countdown").await, stopped, "the clock stopped");
     assert_eq!(text(&fac, "pause").await, "Resume");
     wait_text(&ana.c, "phase", "paused", |t| t == "PAUSED").await;
     body.send_keys(" ").await.unwrap();
