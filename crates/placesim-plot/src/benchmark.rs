@@ -3,7 +3,7 @@
 //! effects at each horizon, and a section per strategy saying where it wins
 //! and where it loses, all in one offline page.
 
-use crate::report::esc;
+use crate::html::esc;
 use std::fmt::Write as _;
 
 /// A strategy's row of the leaderboard.

@@ -4,7 +4,7 @@
 
 use crate::charts::{both, colour, e, frame, inner, rows, Chart, DrawResult, RowLayout, FONT};
 use crate::data::{read_table, PlotError};
-use crate::report::esc;
+use crate::html::esc;
 use placesim_results::calibration::{
     EmulatorRow, GenerationRow, ParameterRow, TargetRow, WaveRow, EMULATORS, GENERATIONS,
     PARAMETERS, POSTERIOR, SETTINGS, TARGETS, WAVES,

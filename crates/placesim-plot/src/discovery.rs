@@ -308,7 +308,7 @@ pub fn draw(d: &Discovery, plots: &Path) -> Result<Vec<Chart>, PlotError> {
 /// The report's section: the answer in words, the box and the tree's rules.
 pub fn section(d: &Discovery) -> String {
     use std::fmt::Write;
-    let esc = crate::report::esc;
+    let esc = crate::html::esc;
     let mut h = String::from("<h2>Scenario discovery</h2>\n");
     for w in &d.summary.words {
         let _ = writeln!(h, "<p>{}</p>", esc(w));

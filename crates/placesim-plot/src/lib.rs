@@ -11,6 +11,7 @@ mod calibration;
 mod charts;
 mod data;
 mod discovery;
+mod html;
 mod report;
 mod sensitivity;
 

@@ -4,16 +4,10 @@
 
 use crate::charts::{Chart, KEY_OUTCOMES};
 use crate::data::{PlotError, Results};
+use crate::html::esc;
 use placesim_core::stats::Welford;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-
-pub(crate) fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 fn num(x: f64) -> String {
     if !x.is_finite() {

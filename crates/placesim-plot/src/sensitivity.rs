@@ -441,7 +441,7 @@ fn fig(x: f64) -> String {
 /// The report's section on the design, in words and tables.
 pub fn section(r: &Results, d: &Design) -> String {
     use std::fmt::Write;
-    let esc = crate::report::esc;
+    let esc = crate::html::esc;
     let m = &r.manifest;
     let keys = m.design.as_ref().map_or(0, |x| x.keys.len());
     let mut h = String::new();

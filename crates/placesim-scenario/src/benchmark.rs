@@ -707,9 +707,7 @@ fn is_whole_number(key: &str) -> bool {
 
 /// The number at dotted `key` of a resolved document.
 fn number_at(doc: &Value, key: &str) -> Option<f64> {
-    key.split('.')
-        .try_fold(doc, |v, part| v.get(part))
-        .and_then(Value::as_f64)
+    crate::merge::value_at(doc, key).and_then(Value::as_f64)
 }
 
 /// The place's value at `key` times `factor`, a whole-number key (weeks,

@@ -218,6 +218,14 @@ fn prefix(walked: &str) -> String {
     }
 }
 
+/// The value at a dotted key of a resolved document (a number indexes a list).
+pub fn value_at<'a>(resolved: &'a Value, key: &str) -> Option<&'a Value> {
+    key.split('.').try_fold(resolved, |v, part| match v {
+        Value::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => v.get(part),
+    })
+}
+
 /// Parse the value of `--set key=value`: a TOML value (`0.5`, `true`, `"text"`,
 /// `[1, 2]`), or, if it is not one, the text itself as a string.
 pub fn parse_set_value(text: &str) -> Value {

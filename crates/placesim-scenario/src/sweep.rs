@@ -709,7 +709,7 @@ fn latin_hypercube(doc: &Doc, raw: &RawSweep, problems: &mut Vec<Problem>) -> Ve
 /// as [`Scenario::resolved`] keeps it), then checked and built. A key whose
 /// resolved value is a whole number takes the nearest whole number; a key
 /// of `categories` takes its value at the position the number gives (see
-/// [`point_value`]). A problem names `file`, the uncertainty file the keys
+/// [`crate::uncertainty::point_value`]). A problem names `file`, the uncertainty file the keys
 /// came from.
 pub fn at_point(
     resolved: &Value,
@@ -728,7 +728,7 @@ pub fn at_point(
         .zip(values)
         .map(|(key, &x)| Override {
             key: key.clone(),
-            value: point_value(resolved, key, x, categories),
+            value: crate::uncertainty::point_value(resolved, key, x, categories),
             at: Location {
                 file: file.to_string(),
                 line: 0,
@@ -737,43 +737,6 @@ pub fn at_point(
         })
         .collect();
     apply(merged, &overrides)
-}
-
-/// A design's value `x` for `key` as the scenario takes it: for a key of
-/// `categories`, its value at position `x` (rounded to the nearest
-/// position and kept within the list; a number that is not finite is the
-/// first); else the nearest whole number where `resolved` holds a whole
-/// number there, else `x`.
-pub fn point_value(
-    resolved: &Value,
-    key: &str,
-    x: f64,
-    categories: &BTreeMap<String, Vec<Value>>,
-) -> Value {
-    if let Some(values) = categories.get(key).filter(|v| !v.is_empty()) {
-        let last = values.len() - 1;
-        let position = if x.is_finite() {
-            // A saturating cast: below 0 is 0, beyond usize::MAX is usize::MAX.
-            (x.round().max(0.0) as usize).min(last)
-        } else {
-            0
-        };
-        return values[position].clone();
-    }
-    let whole = lookup(resolved, key).is_some_and(|v| v.is_u64() || v.is_i64());
-    if whole {
-        Value::from(x.round() as i64)
-    } else {
-        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-    }
-}
-
-/// The value at a dotted key of a resolved document (a number indexes a list).
-fn lookup<'a>(resolved: &'a Value, key: &str) -> Option<&'a Value> {
-    key.split('.').try_fold(resolved, |v, part| match v {
-        Value::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
-        _ => v.get(part),
-    })
 }
 
 impl Sweep {
@@ -864,7 +827,12 @@ impl Sweep {
                             .map(|(k, &x)| match categories.get(k) {
                                 Some(_) => format!(
                                     "{k}={} (position {x})",
-                                    label(&point_value(&v.scenario.resolved, k, x, &categories))
+                                    label(&crate::uncertainty::point_value(
+                                        &v.scenario.resolved,
+                                        k,
+                                        x,
+                                        &categories
+                                    ))
                                 ),
                                 None => format!("{k}={x}"),
                             })
@@ -944,17 +912,17 @@ impl Sweep {
             let first = self
                 .variants
                 .first()
-                .and_then(|v| lookup(&v.scenario.resolved, key));
+                .and_then(|v| crate::merge::value_at(&v.scenario.resolved, key));
             if self
                 .variants
                 .iter()
-                .any(|v| lookup(&v.scenario.resolved, key) != first)
+                .any(|v| crate::merge::value_at(&v.scenario.resolved, key) != first)
             {
                 let each: Vec<String> = self
                     .variants
                     .iter()
                     .map(|v| {
-                        let x = lookup(&v.scenario.resolved, key);
+                        let x = crate::merge::value_at(&v.scenario.resolved, key);
                         format!("`{}` {}", v.name, x.map_or("none".into(), label))
                     })
                     .collect();
@@ -1174,7 +1142,7 @@ reason = "assumed"
         let values: Vec<Value> = ["a", "b", "c"].map(Value::from).to_vec();
         let categories = BTreeMap::from([(KEY.to_string(), values)]);
         let resolved = Value::Null;
-        let at = |x: f64| point_value(&resolved, KEY, x, &categories);
+        let at = |x: f64| crate::uncertainty::point_value(&resolved, KEY, x, &categories);
         assert_eq!(at(0.0), "a");
         assert_eq!(at(0.49), "a");
         assert_eq!(at(1.5), "c");
@@ -1186,12 +1154,15 @@ reason = "assumed"
         assert_eq!(at(f64::NAN), "a");
         assert_eq!(at(f64::INFINITY), "a");
         assert_eq!(
-            point_value(&resolved, "citizens.risk_sigma", 0.9, &categories),
+            crate::uncertainty::point_value(&resolved, "citizens.risk_sigma", 0.9, &categories),
             Value::from(0.9)
         );
         // An empty list (never read from a file) is no category.
         let empty = BTreeMap::from([(KEY.to_string(), Vec::new())]);
-        assert_eq!(point_value(&resolved, KEY, 1.0, &empty), Value::from(1.0));
+        assert_eq!(
+            crate::uncertainty::point_value(&resolved, KEY, 1.0, &empty),
+            Value::from(1.0)
+        );
     }
 
     /// A design whose point the scenario refuses names the categorical's

@@ -492,7 +492,7 @@ fn check_key(doc: &Doc, u: &Uncertain, at: &Location, problems: &mut Vec<Problem
         // number, a categorical's position as its value.
         let probe = Override {
             key: u.key.clone(),
-            value: crate::sweep::point_value(&default, &u.key, x, &categories),
+            value: point_value(&default, &u.key, x, &categories),
             at: at.clone(),
         };
         match crate::preset("default-place", &[probe]) {
@@ -543,6 +543,35 @@ fn check_key(doc: &Doc, u: &Uncertain, at: &Location, problems: &mut Vec<Problem
         for m in messages {
             problems.push(Problem::at(here, path, format!("{name}: {m}")));
         }
+    }
+}
+
+/// A design's value `x` for `key` as the scenario takes it: for a key of
+/// `categories`, its value at position `x` (rounded to the nearest
+/// position and kept within the list; a number that is not finite is the
+/// first); else the nearest whole number where `resolved` holds a whole
+/// number there, else `x`.
+pub fn point_value(
+    resolved: &Value,
+    key: &str,
+    x: f64,
+    categories: &std::collections::BTreeMap<String, Vec<Value>>,
+) -> Value {
+    if let Some(values) = categories.get(key).filter(|v| !v.is_empty()) {
+        let last = values.len() - 1;
+        let position = if x.is_finite() {
+            // A saturating cast: below 0 is 0, beyond usize::MAX is usize::MAX.
+            (x.round().max(0.0) as usize).min(last)
+        } else {
+            0
+        };
+        return values[position].clone();
+    }
+    let whole = crate::merge::value_at(resolved, key).is_some_and(|v| v.is_u64() || v.is_i64());
+    if whole {
+        Value::from(x.round() as i64)
+    } else {
+        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
     }
 }
 

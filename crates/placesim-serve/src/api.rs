@@ -7,6 +7,7 @@
 //! a slow client skips to the latest frame and never holds anyone up.
 
 use crate::frame::{self, Frame};
+use crate::http::{json_body, page};
 use crate::script;
 use crate::session::{Live, Setup};
 use crate::{Config, SESSION_POPULATION};
@@ -154,18 +155,6 @@ pub fn app(config: Config) -> Router {
         ))
 }
 
-/// An embedded page with its content type, never cached stale.
-pub(crate) fn page(body: &'static str, kind: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 async fn presets() -> Response {
     let list: Vec<_> = placesim_scenario::presets::SCENARIOS
         .iter()
@@ -178,16 +167,6 @@ async fn guided_script() -> Result<Response, ApiError> {
     // The script is embedded and checked by a unit test; a failure here is a build defect.
     let steps = script::steps().map_err(ApiError::NotFound)?;
     Ok(Json(steps).into_response())
-}
-
-/// Parse a JSON body into `T` (an empty body as `{}`), or say what is wrong with it.
-pub(crate) fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|e| format!("request body: {e}"))
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiError> {

@@ -5,7 +5,8 @@
 //! One job per module: `session` holds and steps the two worlds (each a run
 //! of the core's run driver), `frame` says what the page is sent of a
 //! session, `api` is the HTTP surface (validation, sessions, Server-Sent
-//! Events), `guard` decides whose requests it serves, `script` is the guided
+//! Events), `guard` decides whose requests it serves, `http` holds what every
+//! route shares (embedded pages, JSON bodies), `script` is the guided
 //! script built from the presets. They depend one way: `api` on `guard`,
 //! `frame` and `session`, `frame` on `session`.
 //!
@@ -20,6 +21,7 @@ pub mod api;
 pub mod debrief;
 pub mod frame;
 pub mod guard;
+pub mod http;
 pub mod room;
 pub mod script;
 pub mod session;

@@ -11,7 +11,7 @@
 //! The guard (`guard`) applies as to every request: the host check, and the
 //! same-origin check on every POST.
 
-use crate::api::page;
+use crate::http::page;
 use crate::room::{Phase, Refusal, Room, RoomSetup};
 use crate::{view, Config, SESSION_POPULATION};
 use axum::body::Bytes;
@@ -172,7 +172,7 @@ fn code(taken: &HashMap<String, Arc<Cell>>) -> Result<String, Refused> {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Refused> {
-    crate::api::json_body(body).map_err(bad)
+    crate::http::json_body(body).map_err(bad)
 }
 
 fn json_with(status: StatusCode, value: serde_json::Value) -> Response {
