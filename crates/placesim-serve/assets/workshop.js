@@ -411,7 +411,6 @@ function renderTop(v, role) {
   tick();
 
   // Downloads: the facilitator's once a quarter has run; everyone's at the end.
-  const token = encodeURIComponent(state.room.token);
   const ready = v.quarters_run > 0 && (role === "facilitator" || v.phase === "finished");
   $("downloads").hidden = !ready;
   // A quiet link in the bar while the room runs; a banner once it has finished.
@@ -419,8 +418,12 @@ function renderTop(v, role) {
   $("downloads").classList.toggle("prominent", over);
   const home = over ? $("subbar") : $("bar-downloads");
   if ($("downloads").parentNode !== home) home.appendChild($("downloads"));
-  $("debrief-link").href = `/api/rooms/${v.code}/debrief.html?token=${token}`;
-  $("schedule-link").href = `/api/rooms/${v.code}/schedule.toml?token=${token}`;
+  // No token in a link: it would show on the projector when hovered.
+  // `download` sends it as a header.
+  $("debrief-link").href = `/api/rooms/${v.code}/debrief.html`;
+  $("debrief-link").dataset.name = `placesim-debrief-${v.code.toLowerCase()}.html`;
+  $("schedule-link").href = `/api/rooms/${v.code}/schedule.toml`;
+  $("schedule-link").dataset.name = `room-${v.code.toLowerCase()}.toml`;
   $("finished-note").textContent = v.phase === "finished"
     ? `The room has finished after ${v.quarters_run} quarter${v.quarters_run === 1 ? "" : "s"}. Download:`
     : "Download:";
@@ -798,7 +801,38 @@ function disarmEnd() {
   $("end").classList.remove("armed");
 }
 
+// Save a download of the room's: fetched with the member's token as a
+// header, then handed to the browser as a file.
+async function download(e) {
+  e.preventDefault();
+  const link = e.currentTarget;
+  try {
+    const res = await fetch(link.getAttribute("href"), {
+      headers: { "x-room-token": state.room.token },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    if (!res.ok) {
+      const data = await res.json().catch(() => null);
+      status((data && data.error) || `${res.status} ${res.statusText}`);
+      return;
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const save = document.createElement("a");
+    save.href = url;
+    save.download = link.dataset.name;
+    document.body.appendChild(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch (err) {
+    status(`the download failed: ${err.message}`);
+  }
+}
+
 function wireRoom() {
+  $("debrief-link").addEventListener("click", download);
+  $("schedule-link").addEventListener("click", download);
   $("start").addEventListener("click", () => control({ action: "start" }));
   $("pause").addEventListener("click", () => startOrPause());
   $("advance").addEventListener("click", () => advance());
