@@ -867,12 +867,15 @@ function onKey(e) {
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
   const barriers = state.view.barriers;
   let done = true;
-  if (finished && !["d", "r"].includes(key)) return;
+  if (finished && !["d", "r", "w", "Home"].includes(key)) return;
   if (key === " " || key === "Spacebar") startOrPause();
   else if (key === "n" || key === "ArrowRight") advance();
   else if (key === "e") endRoom();
   else if (key === "d") { if (!$("downloads").hidden) $("debrief-link").click(); }
   else if (key === "r") toggleRaw();
+  // W brings who pays for whom onto the projector; Home goes back to the top.
+  else if (key === "w") $("flows-panel").scrollIntoView({ block: "start" });
+  else if (key === "Home") window.scrollTo(0, 0);
   else if (key === "l") toggleLeadership();
   else if (/^[1-9]$/.test(key) && Number(key) <= barriers.length) toggleBarrier(barriers[Number(key) - 1][0]);
   else done = false;

@@ -436,6 +436,23 @@ async fn a_room_of_four_browsers_runs_two_quarters_and_debriefs() {
     );
     body.send_keys("r").await.unwrap();
     assert_eq!(raw(fac.clone()).await.as_deref(), Some("false"));
+    // W brings who pays for whom onto the screen; Home goes back up.
+    let flows_on_screen = || async {
+        fac.execute(
+            "const r = document.getElementById('flows-panel').getBoundingClientRect();
+             return r.top >= 0 && r.top < window.innerHeight;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap()
+    };
+    body.send_keys("w").await.unwrap();
+    assert!(flows_on_screen().await, "W shows who pays for whom");
+    body.send_keys(&char::from(fantoccini::key::Key::Home).to_string())
+        .await
+        .unwrap();
     body.send_keys(" ").await.unwrap();
     wait_text(&fac, "phase", "paused", |t| t == "PAUSED").await;
     // Paused, the clock stands still (the badge says paused).
