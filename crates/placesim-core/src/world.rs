@@ -297,15 +297,14 @@ impl World {
 
     /// Scheduled changes due this tick take effect before anything else happens in it.
     fn apply_schedule(&mut self) {
-        let due: Vec<Change> = self
-            .params
-            .schedule
-            .iter()
-            .filter(|c| c.tick == self.tick)
-            .map(|c| c.change)
-            .collect();
-        for change in due {
-            match change {
+        // By index, in schedule order: a change never alters the schedule,
+        // and the week allocates nothing.
+        for k in 0..self.params.schedule.len() {
+            let c = self.params.schedule[k];
+            if c.tick != self.tick {
+                continue;
+            }
+            match c.change {
                 Change::Barrier(kind, strength) => {
                     let mut b = self.barriers;
                     b.set(kind, strength);

@@ -8,9 +8,9 @@
 
 mod common;
 
-use common::{which, Driver};
+use common::Driver;
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use std::time::{Duration, Instant};
 
 async fn numbers(c: &fantoccini::Client, w: usize) -> Vec<String> {
@@ -66,24 +66,9 @@ async fn canvas(c: &fantoccini::Client, w: usize) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium and chromium-driver; run by scripts/system-tests.sh"]
 async fn two_places_run_identically_until_a_barrier_is_lifted_in_one() {
-    let chromium = which(&["chromium", "chromium-browser"]).expect("chromium is installed");
     let addr = common::start(common::config()).await;
     let driver = Driver::start();
-    let port = driver.port;
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-dev-shm-usage", "--window-size=1400,1900"]
-        }),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a browser session");
+    let c = driver.browser(1400, 1900).await;
     c.goto(&format!("http://{addr}/?seed=5")).await.unwrap();
     c.wait()
         .at_most(Duration::from_secs(20))

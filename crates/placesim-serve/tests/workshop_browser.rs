@@ -13,9 +13,9 @@
 
 mod common;
 
-use common::{which, Driver};
+use common::Driver;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -25,26 +25,6 @@ fn out_dir() -> PathBuf {
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/system-tests");
     std::fs::create_dir_all(&out).unwrap();
     out
-}
-
-/// A browser session of its own (its own profile, so its own sessionStorage).
-async fn browser(chromium: &str, port: u16) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-dev-shm-usage", "--window-size=1280,800"]
-        }),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a browser session");
-    c.set_window_size(1280, 800).await.unwrap();
-    c
 }
 
 async fn text(c: &Client, id: &str) -> String {
@@ -200,7 +180,6 @@ async fn has_row(c: &Client, cells: &[String]) -> bool {
 #[ignore = "needs chromium and chromium-driver; run by scripts/system-tests.sh"]
 async fn a_room_of_four_browsers_runs_two_quarters_and_debriefs() {
     let began = Instant::now();
-    let chromium = which(&["chromium", "chromium-browser"]).expect("chromium is installed");
     // Served as on a room's network, reached by a machine name.
     let addr: SocketAddr = common::start(placesim_serve::Config {
         join_hosts: vec!["trainer-laptop".into()],
@@ -208,11 +187,10 @@ async fn a_room_of_four_browsers_runs_two_quarters_and_debriefs() {
     })
     .await;
     let driver = Driver::start();
-    let port = driver.port;
     let page = format!("http://{addr}/workshop");
 
     // 1. The facilitator creates a room on the page and reads its code off it.
-    let fac = browser(&chromium, port).await;
+    let fac = driver.browser(1280, 800).await;
     fac.goto(&page).await.unwrap();
     fac.wait()
         .at_most(Duration::from_secs(10))
@@ -267,7 +245,7 @@ async fn a_room_of_four_browsers_runs_two_quarters_and_debriefs() {
             ],
         ),
     ] {
-        let c = browser(&chromium, port).await;
+        let c = driver.browser(1280, 800).await;
         // The address on the projector with the code: the page fills it in.
         c.goto(&format!("{page}?code={code}")).await.unwrap();
         let typed = c

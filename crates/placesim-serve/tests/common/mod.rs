@@ -173,6 +173,32 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// A headless Chromium session of its own (its own profile, so its own
+    /// sessionStorage), its window `width` × `height`.
+    pub async fn browser(&self, width: u32, height: u32) -> fantoccini::Client {
+        let chromium = which(&["chromium", "chromium-browser"]).expect("chromium is installed");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                         "--disable-dev-shm-usage", format!("--window-size={width},{height}")]
+            }),
+        );
+        let c = fantoccini::ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        )
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", self.port))
+        .await
+        .expect("a browser session");
+        c.set_window_size(width, height).await.unwrap();
+        c
+    }
+}
+
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = std::process::Command::new("kill")
